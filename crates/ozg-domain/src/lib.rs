@@ -1,0 +1,15 @@
+//! Domain rules of the OZG programme database, free of IO and async.
+//!
+//! - [`ids`]: parse-don't-validate newtypes (OZG-ID, Leistungsschlüssel, AGS, ARS, Quartal).
+//! - [`project`]: Projektstart, priorities, Zielportal, roles, phases and the derived status.
+//! - [`orgs`]: organisation kinds and the resolution of names as the plan writes them.
+//! - [`search`]: German search normalisation (umlaut folding, stemming, prefix terms).
+//! - [`plan`]: the TOML file format of the transcribed Umsetzungsplan.
+//! - [`dataset`]: builds and validates the complete dataset from the data files.
+
+pub mod dataset;
+pub mod ids;
+pub mod orgs;
+pub mod plan;
+pub mod project;
+pub mod search;

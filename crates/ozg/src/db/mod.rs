@@ -1,0 +1,225 @@
+//! Storage: one small [`Store`] trait with an SQLite and a PostgreSQL implementation.
+//!
+//! All SQL of the application is written once, in the portable subset both databases share
+//! (`$n` placeholders, `BIGINT`/`INTEGER` as 64-bit integers, booleans as 0/1, no string
+//! aggregation). Rows come back as JSON objects and are deserialised into the caller's types, so
+//! both backends run literally the same query code; only connecting, migrating and value decoding
+//! differ per backend.
+
+pub mod import;
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// A bind parameter. Typed even when null, because PostgreSQL needs the type of a null.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    /// A 64-bit integer (also used for booleans: 0/1).
+    Int(Option<i64>),
+    /// A double.
+    Float(Option<f64>),
+    /// Text.
+    Text(Option<String>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Int(Some(i64::from(v)))
+    }
+}
+impl From<Option<bool>> for Arg {
+    fn from(v: Option<bool>) -> Self {
+        Arg::Int(v.map(i64::from))
+    }
+}
+impl From<Option<f64>> for Arg {
+    fn from(v: Option<f64>) -> Self {
+        Arg::Float(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_owned()))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(Some(v.clone()))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::Text(v.map(str::to_owned))
+    }
+}
+
+/// One SQL statement with its parameters.
+#[derive(Debug, Clone)]
+pub struct Stmt {
+    /// SQL with `$1 … $n`.
+    pub sql: String,
+    /// Parameters.
+    pub args: Vec<Arg>,
+}
+
+/// Which database is behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// The storage interface. Small on purpose: everything else is portable SQL on top of it.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
+    /// Brings the schema to the newest version.
+    async fn migrate(&self) -> Result<()>;
+    /// Runs a query and returns each row as a JSON object (column name → value).
+    async fn rows(&self, sql: &str, args: &[Arg]) -> Result<Vec<Map<String, Value>>>;
+    /// Runs statements in one transaction: all or nothing.
+    async fn execute_all(&self, stmts: &[Stmt]) -> Result<()>;
+    /// Closes the pool.
+    async fn close(&self);
+}
+
+/// Shared handle to the store.
+#[derive(Clone)]
+pub struct Db(pub Arc<dyn Store>);
+
+impl Db {
+    /// Opens the database named by `url`: `postgres://…` selects PostgreSQL, `sqlite://…` or a
+    /// file path selects SQLite (created if missing, WAL mode).
+    pub async fn connect(url: &str) -> Result<Db> {
+        let store: Arc<dyn Store> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Arc::new(PgStore::connect(url).await?)
+        } else {
+            Arc::new(SqliteStore::connect(url).await?)
+        };
+        Ok(Db(store))
+    }
+
+    /// Backend.
+    pub fn backend(&self) -> Backend {
+        self.0.backend()
+    }
+
+    /// Migrates.
+    pub async fn migrate(&self) -> Result<()> {
+        self.0.migrate().await
+    }
+
+    /// Rows deserialised into `T`.
+    pub async fn query<T: DeserializeOwned>(&self, sql: &str, args: &[Arg]) -> Result<Vec<T>> {
+        let rows = self.0.rows(sql, args).await?;
+        rows.into_iter()
+            .map(|r| serde_json::from_value(Value::Object(r)).with_context(|| format!("Zeile passt nicht zum Typ bei: {sql}")))
+            .collect()
+    }
+
+    /// The first row, if any.
+    pub async fn query_opt<T: DeserializeOwned>(&self, sql: &str, args: &[Arg]) -> Result<Option<T>> {
+        Ok(self.query(sql, args).await?.into_iter().next())
+    }
+
+    /// A single integer (e.g. `COUNT(*)`); 0 when there is no row.
+    pub async fn scalar(&self, sql: &str, args: &[Arg]) -> Result<i64> {
+        let rows = self.0.rows(sql, args).await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.values().next())
+            .and_then(Value::as_i64)
+            .unwrap_or(0))
+    }
+
+    /// A single optional text value.
+    pub async fn scalar_text(&self, sql: &str, args: &[Arg]) -> Result<Option<String>> {
+        let rows = self.0.rows(sql, args).await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.values().next())
+            .and_then(Value::as_str)
+            .map(str::to_owned))
+    }
+
+    /// Runs statements in one transaction.
+    pub async fn execute_all(&self, stmts: &[Stmt]) -> Result<()> {
+        self.0.execute_all(stmts).await
+    }
+
+    /// Reads a value of the `meta` table.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.scalar_text("SELECT value FROM meta WHERE key = $1", &[key.into()]).await
+    }
+}
+
+/// Builds `$a, $b, …` placeholders for `n` values starting after `offset` existing ones.
+pub fn placeholders(offset: usize, n: usize) -> String {
+    (offset + 1..=offset + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Deserialises an integer column 0/1 as bool.
+pub mod int_bool {
+    use serde::{Deserialize, Deserializer};
+
+    /// Deserialize.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        Ok(i64::deserialize(d)? != 0)
+    }
+}
+
+/// Deserialises an optional integer column 0/1 as optional bool.
+pub mod opt_int_bool {
+    use serde::{Deserialize, Deserializer};
+
+    /// Deserialize.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        Ok(Option::<i64>::deserialize(d)?.map(|v| v != 0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholder_numbering() {
+        assert_eq!(placeholders(0, 3), "$1, $2, $3");
+        assert_eq!(placeholders(2, 2), "$3, $4");
+    }
+}

@@ -1,0 +1,13 @@
+//! OZG-Plattform: the programme database of the municipal OZG implementation in NRW.
+//!
+//! - [`db`]: the storage trait with SQLite and PostgreSQL, the schema and the import.
+//! - [`programme`]: catalogue, organisations, projects, search, timeline (queries and views).
+//! - [`web`]: the server-rendered portal; [`api`]: the JSON API and OpenAPI document.
+//! - [`cli`]: the shell commands; [`data_files`]: the built-in reference data.
+
+pub mod api;
+pub mod cli;
+pub mod data_files;
+pub mod db;
+pub mod programme;
+pub mod web;

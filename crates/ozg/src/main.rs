@@ -1,0 +1,85 @@
+//! `ozg`: the OZG-Plattform binary (portal, API and shell tools in one).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use ozg::cli;
+
+/// OZG-Plattform: die Programmdatenbank der kommunalen OZG-Umsetzung in NRW.
+#[derive(Parser)]
+#[command(name = "ozg", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Startet Portal und API (legt beim ersten Start die Datenbank an und importiert die Daten).
+    Serve {
+        /// Adresse und Port.
+        #[arg(long, env = "OZG_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        #[command(flatten)]
+        db: cli::DbArgs,
+    },
+    /// Importiert Referenzdaten und Plandateien (alles oder nichts, in einer Transaktion).
+    Import {
+        /// Datenordner (Aufbau wie data/ im Repository); ohne Angabe die eingebauten Daten.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        #[command(flatten)]
+        db: cli::DbArgs,
+    },
+    /// Exportiert eine Liste als JSON oder CSV.
+    Export {
+        /// Was: themenfelder, lagen, ozg-leistungen, leika-leistungen, organisationen, umsetzungsprojekte.
+        what: String,
+        /// Format: json oder csv.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Zieldatei; ohne Angabe die Standardausgabe.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        db: cli::DbArgs,
+    },
+    /// Prüft die Datendateien und meldet jedes Problem mit Datei, Zeile und Grund.
+    CheckData {
+        /// Datenordner; ohne Angabe die eingebauten Daten.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// Auch Hinweise ausgeben (nicht nur Fehler).
+        #[arg(long)]
+        hinweise: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    cli::init_tracing();
+    let args = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Fehler: Laufzeitumgebung nicht startbar: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(async move {
+        match args.command {
+            Command::Serve { addr, db } => cli::serve(&addr, &db).await,
+            Command::Import { from, db } => cli::import(from.as_deref(), &db).await,
+            Command::Export { what, format, output, db } => cli::export(&what, &format, output.as_deref(), &db).await,
+            Command::CheckData { from, hinweise } => cli::check_data(from.as_deref(), hinweise),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("Fehler: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

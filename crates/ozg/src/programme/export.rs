@@ -1,0 +1,100 @@
+//! Tables for CSV, XLSX and JSON export of every list.
+
+use anyhow::Result;
+use rust_xlsxwriter::{Format, Workbook};
+use serde_json::{Map, Value};
+
+/// A titled table of strings.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Title (sheet name).
+    pub title: String,
+    /// Column headers.
+    pub columns: Vec<String>,
+    /// Rows.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Builds a table.
+    pub fn new(title: &str, columns: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Table {
+        Table {
+            title: title.to_owned(),
+            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+            rows: rows.collect(),
+        }
+    }
+
+    /// CSV with a header row (UTF-8 with BOM, so spreadsheet programs show umlauts correctly).
+    pub fn to_csv(&self) -> Result<Vec<u8>> {
+        let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+        w.write_record(&self.columns)?;
+        for r in &self.rows {
+            w.write_record(r)?;
+        }
+        Ok(w.into_inner().map_err(|e| anyhow::anyhow!("CSV: {e}"))?)
+    }
+
+    /// XLSX with a bold, frozen header row and an autofilter.
+    pub fn to_xlsx(&self) -> Result<Vec<u8>> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        let name: String = self.title.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+        ws.set_name(&name)?;
+        let bold = Format::new().set_bold();
+        for (c, h) in self.columns.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, h, &bold)?;
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write_string(r as u32 + 1, c as u16, v)?;
+            }
+        }
+        ws.set_freeze_panes(1, 0)?;
+        if !self.columns.is_empty() {
+            ws.autofilter(0, 0, self.rows.len() as u32, self.columns.len() as u16 - 1)?;
+        }
+        ws.autofit();
+        Ok(wb.save_to_buffer()?)
+    }
+
+    /// JSON array of objects keyed by column header.
+    pub fn to_json(&self) -> Value {
+        Value::Array(
+            self.rows
+                .iter()
+                .map(|r| {
+                    let m: Map<String, Value> = self.columns.iter().cloned().zip(r.iter().map(|v| Value::from(v.as_str()))).collect();
+                    Value::Object(m)
+                })
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t() -> Table {
+        Table::new("Test", &["Name", "Ort"], vec![vec!["Köln, Stadt".to_owned(), "Rhein \"Mitte\"".to_owned()]].into_iter())
+    }
+
+    #[test]
+    fn csv_quotes_and_bom() {
+        let csv = String::from_utf8(t().to_csv().unwrap()).unwrap();
+        assert!(csv.starts_with('\u{feff}'));
+        assert!(csv.contains("\"Köln, Stadt\",\"Rhein \"\"Mitte\"\"\""));
+    }
+
+    #[test]
+    fn xlsx_is_a_zip() {
+        let x = t().to_xlsx().unwrap();
+        assert_eq!(&x[..2], b"PK");
+    }
+
+    #[test]
+    fn json_objects() {
+        assert_eq!(t().to_json()[0]["Name"], "Köln, Stadt");
+    }
+}

@@ -1,0 +1,8 @@
+//! The programme database: catalogue, organisations, Umsetzungsprojekte, the plan's text, search
+//! and the timeline. Queries live here; `web` renders them as pages and `api` as JSON.
+
+pub mod details;
+pub mod export;
+pub mod lists;
+pub mod search;
+pub mod timeline;
