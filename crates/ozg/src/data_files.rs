@@ -9,7 +9,9 @@ use ozg_domain::dataset::SourceFile;
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../data");
 
 fn wanted(path: &str) -> bool {
-    let ext_ok = [".csv", ".ndjson", ".toml"].iter().any(|e| path.ends_with(e));
+    let ext_ok = [".csv", ".ndjson", ".toml"]
+        .iter()
+        .any(|e| path.ends_with(e));
     ext_ok
         && (path.starts_with("kdn/")
             || path.starts_with("gemeindeverzeichnis/")
@@ -26,7 +28,10 @@ pub fn builtin() -> Vec<SourceFile> {
             if wanted(&path)
                 && let Some(text) = f.contents_utf8()
             {
-                out.push(SourceFile { path, text: text.to_owned() });
+                out.push(SourceFile {
+                    path,
+                    text: text.to_owned(),
+                });
             }
         }
         for sub in d.dirs() {
@@ -42,16 +47,23 @@ pub fn builtin() -> Vec<SourceFile> {
 /// The files of a data folder with the same layout as the repository's `data/`.
 pub fn from_dir(root: &Path) -> Result<Vec<SourceFile>> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Result<()> {
-        let entries = std::fs::read_dir(dir).with_context(|| format!("Ordner {} nicht lesbar", dir.display()))?;
+        let entries = std::fs::read_dir(dir)
+            .with_context(|| format!("Ordner {} nicht lesbar", dir.display()))?;
         for e in entries {
             let p = e?.path();
             if p.is_dir() {
                 walk(root, &p, out)?;
                 continue;
             }
-            let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
             if wanted(&rel) {
-                let text = std::fs::read_to_string(&p).with_context(|| format!("Datei {} nicht lesbar (UTF-8 erwartet)", p.display()))?;
+                let text = std::fs::read_to_string(&p).with_context(|| {
+                    format!("Datei {} nicht lesbar (UTF-8 erwartet)", p.display())
+                })?;
                 out.push(SourceFile { path: rel, text });
             }
         }

@@ -46,6 +46,11 @@ enum Command {
         #[command(flatten)]
         db: cli::DbArgs,
     },
+    /// Kita-Platzvergabe (Zuteilung per Matching-Algorithmus).
+    Kita {
+        #[command(subcommand)]
+        command: cli::kita::KitaCommand,
+    },
     /// Prüft die Datendateien und meldet jedes Problem mit Datei, Zeile und Grund.
     CheckData {
         /// Datenordner; ohne Angabe die eingebauten Daten.
@@ -60,7 +65,10 @@ enum Command {
 fn main() -> ExitCode {
     cli::init_tracing();
     let args = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("Fehler: Laufzeitumgebung nicht startbar: {e}");
@@ -71,8 +79,14 @@ fn main() -> ExitCode {
         match args.command {
             Command::Serve { addr, db } => cli::serve(&addr, &db).await,
             Command::Import { from, db } => cli::import(from.as_deref(), &db).await,
-            Command::Export { what, format, output, db } => cli::export(&what, &format, output.as_deref(), &db).await,
+            Command::Export {
+                what,
+                format,
+                output,
+                db,
+            } => cli::export(&what, &format, output.as_deref(), &db).await,
             Command::CheckData { from, hinweise } => cli::check_data(from.as_deref(), hinweise),
+            Command::Kita { command } => cli::kita::run(command),
         }
     });
     match result {

@@ -15,8 +15,8 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::programme::details::{self, LeistungProjekt, OrgProjekt, ProjektDetail};
 use crate::programme::lists::{
-    self, BadParam, Format, LageItem, LeikaItem, ListError, ListKind, ListQuery, OrganisationItem, OzgLeistungItem, Page, Paged,
-    ProjektItem, ThemenfeldItem,
+    self, BadParam, Format, LageItem, LeikaItem, ListError, ListKind, ListQuery, OrganisationItem,
+    OzgLeistungItem, Page, Paged, ProjektItem, ThemenfeldItem,
 };
 use crate::programme::search::{self, Results};
 use crate::web::{AppState, download};
@@ -58,11 +58,29 @@ impl From<ListError> for Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, body) = match self {
-            Error::NotFound(m) => (StatusCode::NOT_FOUND, ApiError { fehler: m, parameter: None }),
-            Error::Bad(b) => (StatusCode::BAD_REQUEST, ApiError { fehler: b.to_string(), parameter: Some(b.param) }),
+            Error::NotFound(m) => (
+                StatusCode::NOT_FOUND,
+                ApiError {
+                    fehler: m,
+                    parameter: None,
+                },
+            ),
+            Error::Bad(b) => (
+                StatusCode::BAD_REQUEST,
+                ApiError {
+                    fehler: b.to_string(),
+                    parameter: Some(b.param),
+                },
+            ),
             Error::Internal(e) => {
                 tracing::error!("API-Fehler: {e:#}");
-                (StatusCode::INTERNAL_SERVER_ERROR, ApiError { fehler: "interner Fehler".into(), parameter: None })
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ApiError {
+                        fehler: "interner Fehler".into(),
+                        parameter: None,
+                    },
+                )
             }
         };
         (status, Json(body)).into_response()
@@ -87,13 +105,25 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/umsetzungsprojekte", get(umsetzungsprojekte))
         .route("/api/v1/umsetzungsprojekte/{id}", get(umsetzungsprojekt))
         .route("/api/v1/suche", get(suche))
-        .fallback(|| async { Error::NotFound("Diese API-Adresse gibt es nicht; siehe /api/openapi.json".into()) })
+        .fallback(|| async {
+            Error::NotFound("Diese API-Adresse gibt es nicht; siehe /api/openapi.json".into())
+        })
 }
 
-async fn list_or_download<T: Serialize>(st: &AppState, kind: ListKind, q: &ListQuery, page: Page, data: Paged<T>) -> ApiResult {
+async fn list_or_download<T: Serialize>(
+    st: &AppState,
+    kind: ListKind,
+    q: &ListQuery,
+    page: Page,
+    data: Paged<T>,
+) -> ApiResult {
     match Format::parse(q, "json")? {
         Format::Default => Ok(Json(data).into_response()),
-        f => Ok(download(&lists::table(&st.db, kind, q, page).await?, f, kind.key())),
+        f => Ok(download(
+            &lists::table(&st.db, kind, q, page).await?,
+            f,
+            kind.key(),
+        )),
     }
 }
 
@@ -108,7 +138,9 @@ async fn themenfelder(State(st): State<AppState>, Query(q): Query<ListQuery>) ->
 /// One Themenfeld (by slug or id).
 #[utoipa::path(get, path = "/api/v1/themenfelder/{id}", params(("id" = String, Path, description = "Slug oder ID")), responses((status = 200, body = ThemenfeldItem), (status = 404, body = ApiError)))]
 async fn themenfeld(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    let t = lists::themenfeld(&st.db, &id).await?.ok_or_else(|| Error::NotFound(format!("Themenfeld „{id}“ gibt es nicht")))?;
+    let t = lists::themenfeld(&st.db, &id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("Themenfeld „{id}“ gibt es nicht")))?;
     Ok(Json(t).into_response())
 }
 
@@ -123,7 +155,9 @@ async fn lagen(State(st): State<AppState>, Query(q): Query<ListQuery>) -> ApiRes
 /// One Lage.
 #[utoipa::path(get, path = "/api/v1/lagen/{id}", params(("id" = String, Path, description = "Slug oder ID")), responses((status = 200, body = LageItem), (status = 404, body = ApiError)))]
 async fn lage(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    let l = lists::lage(&st.db, &id).await?.ok_or_else(|| Error::NotFound(format!("Lage „{id}“ gibt es nicht")))?;
+    let l = lists::lage(&st.db, &id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("Lage „{id}“ gibt es nicht")))?;
     Ok(Json(l).into_response())
 }
 
@@ -147,11 +181,23 @@ struct OzgDetail {
 /// One OZG-Leistung.
 #[utoipa::path(get, path = "/api/v1/ozg-leistungen/{id}", params(("id" = String, Path, description = "OZG-ID")), responses((status = 200, body = OzgDetail), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 async fn ozg_leistung(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    let oid = OzgId::parse(&id).map_err(|e| Error::Bad(BadParam { param: "id".into(), message: e.0 }))?;
-    let leistung = lists::ozg_leistung(&st.db, oid).await?.ok_or_else(|| Error::NotFound(format!("OZG-Leistung {oid} gibt es nicht")))?;
+    let oid = OzgId::parse(&id).map_err(|e| {
+        Error::Bad(BadParam {
+            param: "id".into(),
+            message: e.0,
+        })
+    })?;
+    let leistung = lists::ozg_leistung(&st.db, oid)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("OZG-Leistung {oid} gibt es nicht")))?;
     let leika = lists::leika_of(&st.db, oid).await?;
     let umsetzungsprojekte = details::leistung_projekte(&st.db, leistung.ozg_id).await?;
-    Ok(Json(OzgDetail { leistung, leika, umsetzungsprojekte }).into_response())
+    Ok(Json(OzgDetail {
+        leistung,
+        leika,
+        umsetzungsprojekte,
+    })
+    .into_response())
 }
 
 /// LeiKa-Leistungen.
@@ -192,9 +238,15 @@ struct OrgDetail {
 /// One organisation.
 #[utoipa::path(get, path = "/api/v1/organisationen/{id}", params(("id" = String, Path, description = "Slug")), responses((status = 200, body = OrgDetail), (status = 404, body = ApiError)))]
 async fn organisation(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    let organisation = lists::organisation(&st.db, &id).await?.ok_or_else(|| Error::NotFound(format!("Organisation „{id}“ gibt es nicht")))?;
+    let organisation = lists::organisation(&st.db, &id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("Organisation „{id}“ gibt es nicht")))?;
     let umsetzungsprojekte = details::org_projekte(&st.db, organisation.id).await?;
-    Ok(Json(OrgDetail { organisation, umsetzungsprojekte }).into_response())
+    Ok(Json(OrgDetail {
+        organisation,
+        umsetzungsprojekte,
+    })
+    .into_response())
 }
 
 /// Umsetzungsprojekte.
@@ -210,7 +262,9 @@ async fn umsetzungsprojekte(State(st): State<AppState>, Query(q): Query<ListQuer
 /// One Umsetzungsprojekt.
 #[utoipa::path(get, path = "/api/v1/umsetzungsprojekte/{id}", params(("id" = String, Path, description = "Slug")), responses((status = 200, body = ProjektDetail), (status = 404, body = ApiError)))]
 async fn umsetzungsprojekt(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    let p = details::projekt(&st.db, &id, &lists::today()).await?.ok_or_else(|| Error::NotFound(format!("Umsetzungsprojekt „{id}“ gibt es nicht")))?;
+    let p = details::projekt(&st.db, &id, &lists::today())
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("Umsetzungsprojekt „{id}“ gibt es nicht")))?;
     Ok(Json(p).into_response())
 }
 
@@ -226,7 +280,10 @@ struct SuchQuery {
 async fn suche(State(st): State<AppState>, Query(sq): Query<SuchQuery>) -> ApiResult {
     let q = sq.q.unwrap_or_default();
     if q.trim().is_empty() || q.chars().count() > 200 {
-        return Err(Error::Bad(BadParam { param: "q".into(), message: "ein Suchbegriff mit 1 bis 200 Zeichen ist nötig".into() }));
+        return Err(Error::Bad(BadParam {
+            param: "q".into(),
+            message: "ein Suchbegriff mit 1 bis 200 Zeichen ist nötig".into(),
+        }));
     }
     Ok(Json(search::search(&st.db, q.trim(), 25).await?).into_response())
 }
@@ -234,9 +291,26 @@ async fn suche(State(st): State<AppState>, Query(sq): Query<SuchQuery>) -> ApiRe
 /// The OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "OZG-Plattform NRW API", version = "1.0.0", description = "Lesende API der Programmdatenbank zur kommunalen OZG-Umsetzung in NRW."),
-    paths(themenfelder, themenfeld, lagen, lage, ozg_leistungen, ozg_leistung, leika_leistungen, leika_leistung, organisationen, organisation,
-          umsetzungsprojekte, umsetzungsprojekt, suche)
+    info(
+        title = "OZG-Plattform NRW API",
+        version = "1.0.0",
+        description = "Lesende API der Programmdatenbank zur kommunalen OZG-Umsetzung in NRW."
+    ),
+    paths(
+        themenfelder,
+        themenfeld,
+        lagen,
+        lage,
+        ozg_leistungen,
+        ozg_leistung,
+        leika_leistungen,
+        leika_leistung,
+        organisationen,
+        organisation,
+        umsetzungsprojekte,
+        umsetzungsprojekt,
+        suche
+    )
 )]
 pub struct ApiDoc;
 

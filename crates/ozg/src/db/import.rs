@@ -74,14 +74,25 @@ fn ids(v: impl IntoIterator<Item = i64>) -> Arg {
 pub fn statements(ds: &Dataset, version: &str) -> Vec<Stmt> {
     let mut out: Vec<Stmt> = TABLES
         .iter()
-        .map(|t| Stmt { sql: format!("DELETE FROM {t}"), args: vec![] })
+        .map(|t| Stmt {
+            sql: format!("DELETE FROM {t}"),
+            args: vec![],
+        })
         .collect();
     let tf_id = |i: usize| i as i64 + 1;
 
     insert_rows(
         &mut out,
         "themenfeld",
-        &["id", "name", "slug", "abschnitt", "hinweis", "projektleitung_text", "leistungstabelle"],
+        &[
+            "id",
+            "name",
+            "slug",
+            "abschnitt",
+            "hinweis",
+            "projektleitung_text",
+            "leistungstabelle",
+        ],
         ds.themenfelder
             .iter()
             .enumerate()
@@ -93,7 +104,9 @@ pub fn statements(ds: &Dataset, version: &str) -> Vec<Stmt> {
                     t.abschnitt.clone().into(),
                     t.hinweis.clone().into(),
                     t.projektleitung_text.clone().into(),
-                    serde_json::to_string(&t.leistungstabelle).unwrap_or_else(|_| "[]".into()).into(),
+                    serde_json::to_string(&t.leistungstabelle)
+                        .unwrap_or_else(|_| "[]".into())
+                        .into(),
                 ]
             })
             .collect(),
@@ -105,7 +118,14 @@ pub fn statements(ds: &Dataset, version: &str) -> Vec<Stmt> {
         ds.lagen
             .iter()
             .enumerate()
-            .map(|(i, l)| vec![(LAGE_ID + i as i64).into(), tf_id(l.themenfeld).into(), (&l.name).into(), (&l.slug).into()])
+            .map(|(i, l)| {
+                vec![
+                    (LAGE_ID + i as i64).into(),
+                    tf_id(l.themenfeld).into(),
+                    (&l.name).into(),
+                    (&l.slug).into(),
+                ]
+            })
             .collect(),
     );
     insert_rows(
@@ -127,7 +147,16 @@ pub fn statements(ds: &Dataset, version: &str) -> Vec<Stmt> {
     insert_rows(
         &mut out,
         "leika_leistung",
-        &["id", "schluessel", "schluessel_roh", "name", "ozg_id", "typisierung", "typisierung_roh", "rechtsgrundlagen"],
+        &[
+            "id",
+            "schluessel",
+            "schluessel_roh",
+            "name",
+            "ozg_id",
+            "typisierung",
+            "typisierung_roh",
+            "rechtsgrundlagen",
+        ],
         ds.leika
             .iter()
             .enumerate()
@@ -149,8 +178,23 @@ pub fn statements(ds: &Dataset, version: &str) -> Vec<Stmt> {
         &mut out,
         "organisation",
         &[
-            "id", "slug", "name", "amtlicher_name", "kurzname", "art", "it_dienstleister", "ags", "ars", "kreis_id",
-            "regierungsbezirk_id", "lat", "lon", "ort", "url", "beschreibung", "aliases",
+            "id",
+            "slug",
+            "name",
+            "amtlicher_name",
+            "kurzname",
+            "art",
+            "it_dienstleister",
+            "ags",
+            "ars",
+            "kreis_id",
+            "regierungsbezirk_id",
+            "lat",
+            "lon",
+            "ort",
+            "url",
+            "beschreibung",
+            "aliases",
         ],
         ds.organisationen
             .iter()
@@ -231,7 +275,10 @@ pub fn statements(ds: &Dataset, version: &str) -> Vec<Stmt> {
             p.position.into(),
             Arg::Text(None),
             p.anmerkung.clone().into(),
-            p.projektstart.map(|s| s.to_string()).or_else(|| p.projektstart_text.clone()).into(),
+            p.projektstart
+                .map(|s| s.to_string())
+                .or_else(|| p.projektstart_text.clone())
+                .into(),
             p.projektstart.map(|s| s.kind().to_owned()).into(),
             p.projektstart.and_then(|s| s.ordinal()).into(),
             p.prioritaet_nrw.map(i64::from).into(),
@@ -253,7 +300,11 @@ pub fn statements(ds: &Dataset, version: &str) -> Vec<Stmt> {
         }
         for (pos, f) in p.fachlichkeiten.iter().enumerate() {
             let fi = fach.iter().position(|x| x == f).unwrap_or_default();
-            fach_rows.push(vec![pid.into(), (FACH_ID + fi as i64).into(), (pos as i64).into()]);
+            fach_rows.push(vec![
+                pid.into(),
+                (FACH_ID + fi as i64).into(),
+                (pos as i64).into(),
+            ]);
         }
         for (pos, r) in p.rollen.iter().enumerate() {
             rolle_rows.push(vec![
@@ -269,7 +320,12 @@ pub fn statements(ds: &Dataset, version: &str) -> Vec<Stmt> {
             ]);
         }
         for l in &p.ozg {
-            ozg_rows.push(vec![pid.into(), i64::from(l.ozg_id.get()).into(), l.quelle.into(), l.hinweis.clone().into()]);
+            ozg_rows.push(vec![
+                pid.into(),
+                i64::from(l.ozg_id.get()).into(),
+                l.quelle.into(),
+                l.hinweis.clone().into(),
+            ]);
         }
         for n in &p.kdn_nr {
             kdn_rows.push(vec![i64::from(*n).into(), false.into(), pid.into()]);
@@ -282,23 +338,71 @@ pub fn statements(ds: &Dataset, version: &str) -> Vec<Stmt> {
         &mut out,
         "projekt",
         &[
-            "id", "slug", "name", "position", "beschreibung", "anmerkung", "projektstart_text", "projektstart_art",
-            "start_ordinal", "prioritaet_nrw", "prioritaet_bund", "prioritaet_veranstaltungen", "zielportal",
-            "arbeitsstruktur", "efa", "partner_gesucht", "themenfelder_text", "fachlichkeit_text", "hinweise",
-            "unsicher", "steckbrief", "quelle",
+            "id",
+            "slug",
+            "name",
+            "position",
+            "beschreibung",
+            "anmerkung",
+            "projektstart_text",
+            "projektstart_art",
+            "start_ordinal",
+            "prioritaet_nrw",
+            "prioritaet_bund",
+            "prioritaet_veranstaltungen",
+            "zielportal",
+            "arbeitsstruktur",
+            "efa",
+            "partner_gesucht",
+            "themenfelder_text",
+            "fachlichkeit_text",
+            "hinweise",
+            "unsicher",
+            "steckbrief",
+            "quelle",
         ],
         projekt_rows,
     );
-    insert_rows(&mut out, "projekt_themenfeld", &["projekt_id", "themenfeld_id", "teilabschnitt"], tf_rows);
-    insert_rows(&mut out, "projekt_fachlichkeit", &["projekt_id", "fachlichkeit_id", "position"], fach_rows);
+    insert_rows(
+        &mut out,
+        "projekt_themenfeld",
+        &["projekt_id", "themenfeld_id", "teilabschnitt"],
+        tf_rows,
+    );
+    insert_rows(
+        &mut out,
+        "projekt_fachlichkeit",
+        &["projekt_id", "fachlichkeit_id", "position"],
+        fach_rows,
+    );
     insert_rows(
         &mut out,
         "projekt_rolle",
-        &["id", "projekt_id", "rolle", "organisation_id", "text", "hinweis", "offen", "unsicher", "position"],
+        &[
+            "id",
+            "projekt_id",
+            "rolle",
+            "organisation_id",
+            "text",
+            "hinweis",
+            "offen",
+            "unsicher",
+            "position",
+        ],
         rolle_rows,
     );
-    insert_rows(&mut out, "projekt_ozg_leistung", &["projekt_id", "ozg_id", "quelle", "hinweis"], ozg_rows);
-    insert_rows(&mut out, "projekt_kdn_nr", &["kdn_nr", "admin", "projekt_id"], kdn_rows);
+    insert_rows(
+        &mut out,
+        "projekt_ozg_leistung",
+        &["projekt_id", "ozg_id", "quelle", "hinweis"],
+        ozg_rows,
+    );
+    insert_rows(
+        &mut out,
+        "projekt_kdn_nr",
+        &["kdn_nr", "admin", "projekt_id"],
+        kdn_rows,
+    );
 
     let mut ws_rows = Vec::new();
     let mut ws_tf = Vec::new();
@@ -314,38 +418,77 @@ pub fn statements(ds: &Dataset, version: &str) -> Vec<Stmt> {
             json!(w.row.unsicher).to_string().into(),
         ]);
         for t in &w.themenfelder {
-            if !ws_tf.iter().any(|r: &Vec<Arg>| r[0] == Arg::from(wid) && r[1] == Arg::from(tf_id(*t))) {
+            if !ws_tf
+                .iter()
+                .any(|r: &Vec<Arg>| r[0] == Arg::from(wid) && r[1] == Arg::from(tf_id(*t)))
+            {
                 ws_tf.push(vec![wid.into(), tf_id(*t).into()]);
             }
         }
     }
-    insert_rows(&mut out, "workshop", &["id", "datum", "ort", "quelle", "anmerkung", "themenfelder", "unsicher"], ws_rows);
-    insert_rows(&mut out, "workshop_themenfeld", &["workshop_id", "themenfeld_id"], ws_tf);
+    insert_rows(
+        &mut out,
+        "workshop",
+        &[
+            "id",
+            "datum",
+            "ort",
+            "quelle",
+            "anmerkung",
+            "themenfelder",
+            "unsicher",
+        ],
+        ws_rows,
+    );
+    insert_rows(
+        &mut out,
+        "workshop_themenfeld",
+        &["workshop_id", "themenfeld_id"],
+        ws_tf,
+    );
 
     let uebersicht: Vec<Option<String>> = ds
         .uebersicht_projekte
         .iter()
         .map(|o| o.map(|i| ds.projekte[i].slug.clone()))
         .collect();
-    out.push(Stmt { sql: "DELETE FROM dokument".into(), args: vec![] });
+    out.push(Stmt {
+        sql: "DELETE FROM dokument".into(),
+        args: vec![],
+    });
     insert_rows(
         &mut out,
         "dokument",
         &["key", "body"],
         vec![
             vec!["programm".into(), json!(ds.programm).to_string().into()],
-            vec!["uebersicht_projekte".into(), json!(uebersicht).to_string().into()],
+            vec![
+                "uebersicht_projekte".into(),
+                json!(uebersicht).to_string().into(),
+            ],
         ],
     );
 
     insert_rows(
         &mut out,
         "search_doc",
-        &["id", "kind", "title", "subtitle", "url", "rank", "terms", "title_terms"],
+        &[
+            "id",
+            "kind",
+            "title",
+            "subtitle",
+            "url",
+            "rank",
+            "terms",
+            "title_terms",
+        ],
         search_docs(ds),
     );
 
-    out.push(Stmt { sql: "DELETE FROM meta WHERE key = $1".into(), args: vec!["datenstand".into()] });
+    out.push(Stmt {
+        sql: "DELETE FROM meta WHERE key = $1".into(),
+        args: vec!["datenstand".into()],
+    });
     out.push(Stmt {
         sql: "INSERT INTO meta (key, value) VALUES ($1, $2)".into(),
         args: vec!["datenstand".into(), version.into()],
@@ -355,21 +498,26 @@ pub fn statements(ds: &Dataset, version: &str) -> Vec<Stmt> {
 
 fn search_docs(ds: &Dataset) -> Vec<Vec<Arg>> {
     let mut rows = Vec::new();
-    let mut push = |kind: &str, rank: i64, title: &str, subtitle: String, url: String, extra: &str| {
-        let id = rows.len() as i64 + 1;
-        rows.push(vec![
-            id.into(),
-            kind.into(),
-            title.into(),
-            subtitle.into(),
-            url.into(),
-            rank.into(),
-            index_string(&format!("{title} {extra}")).into(),
-            index_string(title).into(),
-        ]);
-    };
+    let mut push =
+        |kind: &str, rank: i64, title: &str, subtitle: String, url: String, extra: &str| {
+            let id = rows.len() as i64 + 1;
+            rows.push(vec![
+                id.into(),
+                kind.into(),
+                title.into(),
+                subtitle.into(),
+                url.into(),
+                rank.into(),
+                index_string(&format!("{title} {extra}")).into(),
+                index_string(title).into(),
+            ]);
+        };
     for p in &ds.projekte {
-        let tfs: Vec<&str> = p.themenfelder.iter().map(|(t, _)| ds.themenfelder[*t].name.as_str()).collect();
+        let tfs: Vec<&str> = p
+            .themenfelder
+            .iter()
+            .map(|(t, _)| ds.themenfelder[*t].name.as_str())
+            .collect();
         let orgs: Vec<&str> = p.rollen.iter().map(|r| r.text.as_str()).collect();
         push(
             "projekt",
@@ -377,7 +525,12 @@ fn search_docs(ds: &Dataset) -> Vec<Vec<Arg>> {
             &p.name,
             tfs.join(", "),
             format!("/projekte/{}", p.slug),
-            &format!("{} {} {}", p.fachlichkeiten.join(" "), tfs.join(" "), orgs.join(" ")),
+            &format!(
+                "{} {} {}",
+                p.fachlichkeiten.join(" "),
+                tfs.join(" "),
+                orgs.join(" ")
+            ),
         );
     }
     for l in &ds.ozg_leistungen {

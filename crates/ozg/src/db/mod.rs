@@ -123,11 +123,12 @@ impl Db {
     /// Opens the database named by `url`: `postgres://…` selects PostgreSQL, `sqlite://…` or a
     /// file path selects SQLite (created if missing, WAL mode).
     pub async fn connect(url: &str) -> Result<Db> {
-        let store: Arc<dyn Store> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Arc::new(PgStore::connect(url).await?)
-        } else {
-            Arc::new(SqliteStore::connect(url).await?)
-        };
+        let store: Arc<dyn Store> =
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                Arc::new(PgStore::connect(url).await?)
+            } else {
+                Arc::new(SqliteStore::connect(url).await?)
+            };
         Ok(Db(store))
     }
 
@@ -145,12 +146,19 @@ impl Db {
     pub async fn query<T: DeserializeOwned>(&self, sql: &str, args: &[Arg]) -> Result<Vec<T>> {
         let rows = self.0.rows(sql, args).await?;
         rows.into_iter()
-            .map(|r| serde_json::from_value(Value::Object(r)).with_context(|| format!("Zeile passt nicht zum Typ bei: {sql}")))
+            .map(|r| {
+                serde_json::from_value(Value::Object(r))
+                    .with_context(|| format!("Zeile passt nicht zum Typ bei: {sql}"))
+            })
             .collect()
     }
 
     /// The first row, if any.
-    pub async fn query_opt<T: DeserializeOwned>(&self, sql: &str, args: &[Arg]) -> Result<Option<T>> {
+    pub async fn query_opt<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[Arg],
+    ) -> Result<Option<T>> {
         Ok(self.query(sql, args).await?.into_iter().next())
     }
 
@@ -181,7 +189,8 @@ impl Db {
 
     /// Reads a value of the `meta` table.
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
-        self.scalar_text("SELECT value FROM meta WHERE key = $1", &[key.into()]).await
+        self.scalar_text("SELECT value FROM meta WHERE key = $1", &[key.into()])
+            .await
     }
 }
 

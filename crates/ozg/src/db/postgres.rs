@@ -20,7 +20,9 @@ impl PgStore {
             .max_connections(16)
             .connect(url)
             .await
-            .context("PostgreSQL-Datenbank nicht erreichbar (Adresse, Benutzer und Passwort prüfen)")?;
+            .context(
+                "PostgreSQL-Datenbank nicht erreichbar (Adresse, Benutzer und Passwort prüfen)",
+            )?;
         Ok(PgStore { pool })
     }
 }

@@ -117,7 +117,16 @@ impl ProjektDetail {
     pub fn phasen_liste(&self) -> Vec<(&'static str, String)> {
         Phase::ALL
             .iter()
-            .map(|p| (p.label(), self.phasen.get(p.key()).cloned().flatten().unwrap_or_else(|| "–".into())))
+            .map(|p| {
+                (
+                    p.label(),
+                    self.phasen
+                        .get(p.key())
+                        .cloned()
+                        .flatten()
+                        .unwrap_or_else(|| "–".into()),
+                )
+            })
             .collect()
     }
     /// Cell text for a field, if any.
@@ -194,7 +203,10 @@ pub async fn projekt(db: &Db, slug: &str, today: &str) -> Result<Option<ProjektD
         kdn_nr: i64,
     }
     let kdn_admin_nr = db
-        .query::<N>("SELECT kdn_nr FROM projekt_kdn_nr WHERE projekt_id = $1 AND admin = 1 ORDER BY kdn_nr", &[id.into()])
+        .query::<N>(
+            "SELECT kdn_nr FROM projekt_kdn_nr WHERE projekt_id = $1 AND admin = 1 ORDER BY kdn_nr",
+            &[id.into()],
+        )
         .await?
         .into_iter()
         .map(|n| n.kdn_nr)
@@ -230,8 +242,15 @@ pub async fn projekt(db: &Db, slug: &str, today: &str) -> Result<Option<ProjektD
 
 async fn projekt_item(db: &Db, id: i64, today: &str) -> Result<Option<ProjektItem>> {
     let f = crate::programme::lists::ProjektFilter::by_id(id);
-    let page = crate::programme::lists::Page { seite: 1, pro_seite: 1 };
-    Ok(crate::programme::lists::projekte(db, &f, page, today).await?.items.into_iter().next())
+    let page = crate::programme::lists::Page {
+        seite: 1,
+        pro_seite: 1,
+    };
+    Ok(crate::programme::lists::projekte(db, &f, page, today)
+        .await?
+        .items
+        .into_iter()
+        .next())
 }
 
 /// The project slug for an ozg.kdn.de number.
@@ -352,7 +371,10 @@ impl WorkshopView {
     }
     /// Doubts as pairs.
     pub fn zweifel(&self) -> Vec<(String, String)> {
-        serde_json::from_str::<BTreeMap<String, String>>(&self.unsicher).unwrap_or_default().into_iter().collect()
+        serde_json::from_str::<BTreeMap<String, String>>(&self.unsicher)
+            .unwrap_or_default()
+            .into_iter()
+            .collect()
     }
 }
 
@@ -375,11 +397,22 @@ pub async fn workshops(db: &Db) -> Result<Vec<(WorkshopView, Vec<NamedRef>)>> {
 
 /// The programme document and the section-1 project slugs.
 pub async fn programm(db: &Db) -> Result<(Option<ProgrammFile>, Vec<Option<String>>)> {
-    let p = db.scalar_text("SELECT body FROM dokument WHERE key = $1", &["programm".into()]).await?;
-    let u = db.scalar_text("SELECT body FROM dokument WHERE key = $1", &["uebersicht_projekte".into()]).await?;
+    let p = db
+        .scalar_text(
+            "SELECT body FROM dokument WHERE key = $1",
+            &["programm".into()],
+        )
+        .await?;
+    let u = db
+        .scalar_text(
+            "SELECT body FROM dokument WHERE key = $1",
+            &["uebersicht_projekte".into()],
+        )
+        .await?;
     Ok((
         p.and_then(|s| serde_json::from_str(&s).ok()),
-        u.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
+        u.and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default(),
     ))
 }
 
@@ -451,4 +484,3 @@ pub async fn counts(db: &Db) -> Result<Counts> {
     .await?
     .ok_or_else(|| anyhow::anyhow!("keine Zählung"))
 }
-

@@ -39,7 +39,12 @@ impl Table {
     pub fn to_xlsx(&self) -> Result<Vec<u8>> {
         let mut wb = Workbook::new();
         let ws = wb.add_worksheet();
-        let name: String = self.title.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+        let name: String = self
+            .title
+            .chars()
+            .filter(|c| !"[]:*?/\\".contains(*c))
+            .take(31)
+            .collect();
         ws.set_name(&name)?;
         let bold = Format::new().set_bold();
         for (c, h) in self.columns.iter().enumerate() {
@@ -64,7 +69,12 @@ impl Table {
             self.rows
                 .iter()
                 .map(|r| {
-                    let m: Map<String, Value> = self.columns.iter().cloned().zip(r.iter().map(|v| Value::from(v.as_str()))).collect();
+                    let m: Map<String, Value> = self
+                        .columns
+                        .iter()
+                        .cloned()
+                        .zip(r.iter().map(|v| Value::from(v.as_str())))
+                        .collect();
                     Value::Object(m)
                 })
                 .collect(),
@@ -77,7 +87,11 @@ mod tests {
     use super::*;
 
     fn t() -> Table {
-        Table::new("Test", &["Name", "Ort"], vec![vec!["Köln, Stadt".to_owned(), "Rhein \"Mitte\"".to_owned()]].into_iter())
+        Table::new(
+            "Test",
+            &["Name", "Ort"],
+            vec![vec!["Köln, Stadt".to_owned(), "Rhein \"Mitte\"".to_owned()]].into_iter(),
+        )
     }
 
     #[test]

@@ -29,7 +29,10 @@ impl std::fmt::Display for BadParam {
 }
 
 fn bad(param: &str, message: impl Into<String>) -> BadParam {
-    BadParam { param: param.to_owned(), message: message.into() }
+    BadParam {
+        param: param.to_owned(),
+        message: message.into(),
+    }
 }
 
 /// The lists.
@@ -138,11 +141,19 @@ impl Page {
     pub fn parse(q: &ListQuery, default_size: i64) -> Result<Page, BadParam> {
         let seite = match nonempty(&q.seite) {
             None => 1,
-            Some(s) => s.parse::<i64>().ok().filter(|v| (1..=100_000).contains(v)).ok_or_else(|| bad("seite", "erlaubt ist eine ganze Zahl ab 1"))?,
+            Some(s) => s
+                .parse::<i64>()
+                .ok()
+                .filter(|v| (1..=100_000).contains(v))
+                .ok_or_else(|| bad("seite", "erlaubt ist eine ganze Zahl ab 1"))?,
         };
         let pro_seite = match nonempty(&q.pro_seite) {
             None => default_size,
-            Some(s) => s.parse::<i64>().ok().filter(|v| (1..=500).contains(v)).ok_or_else(|| bad("pro_seite", "erlaubt ist eine ganze Zahl von 1 bis 500"))?,
+            Some(s) => s
+                .parse::<i64>()
+                .ok()
+                .filter(|v| (1..=500).contains(v))
+                .ok_or_else(|| bad("pro_seite", "erlaubt ist eine ganze Zahl von 1 bis 500"))?,
         };
         Ok(Page { seite, pro_seite })
     }
@@ -176,7 +187,10 @@ impl Format {
             Some(s) if s == default_name => Ok(Format::Default),
             Some("csv") => Ok(Format::Csv),
             Some("xlsx") => Ok(Format::Xlsx),
-            Some(_) => Err(bad("format", format!("erlaubt sind {default_name}, csv, xlsx"))),
+            Some(_) => Err(bad(
+                "format",
+                format!("erlaubt sind {default_name}, csv, xlsx"),
+            )),
         }
     }
 }
@@ -201,7 +215,11 @@ fn text_filter(q: &ListQuery, col: &str, where_: &mut Vec<String>, args: &mut Ve
 }
 
 fn where_sql(w: &[String]) -> String {
-    if w.is_empty() { String::new() } else { format!(" WHERE {}", w.join(" AND ")) }
+    if w.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", w.join(" AND "))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,14 +254,30 @@ const THEMENFELD_SELECT: &str = "SELECT t.id, t.name, t.slug, t.abschnitt, \
 pub async fn themenfelder(db: &Db, q: &ListQuery, page: Page) -> Result<Paged<ThemenfeldItem>> {
     let (mut w, mut args) = (Vec::new(), Vec::new());
     text_filter(q, "t.name", &mut w, &mut args);
-    let total = db.scalar(&format!("SELECT COUNT(*) FROM themenfeld t{}", where_sql(&w)), &args).await?;
-    let sql = format!("{THEMENFELD_SELECT}{} ORDER BY t.id{}", where_sql(&w), page.limit_offset(&mut args));
-    Ok(Paged { total, items: db.query(&sql, &args).await? })
+    let total = db
+        .scalar(
+            &format!("SELECT COUNT(*) FROM themenfeld t{}", where_sql(&w)),
+            &args,
+        )
+        .await?;
+    let sql = format!(
+        "{THEMENFELD_SELECT}{} ORDER BY t.id{}",
+        where_sql(&w),
+        page.limit_offset(&mut args)
+    );
+    Ok(Paged {
+        total,
+        items: db.query(&sql, &args).await?,
+    })
 }
 
 /// One Themenfeld by slug or id.
 pub async fn themenfeld(db: &Db, key: &str) -> Result<Option<ThemenfeldItem>> {
-    db.query_opt(&format!("{THEMENFELD_SELECT} WHERE t.slug = $1 OR CAST(t.id AS TEXT) = $2"), &[key.into(), key.into()]).await
+    db.query_opt(
+        &format!("{THEMENFELD_SELECT} WHERE t.slug = $1 OR CAST(t.id AS TEXT) = $2"),
+        &[key.into(), key.into()],
+    )
+    .await
 }
 
 /// A Lage in lists.
@@ -276,14 +310,33 @@ pub async fn lagen(db: &Db, q: &ListQuery, page: Page) -> Result<Paged<LageItem>
         w.push(format!("t.slug = ${}", args.len()));
     }
     text_filter(q, "l.name", &mut w, &mut args);
-    let total = db.scalar(&format!("SELECT COUNT(*) FROM lage l JOIN themenfeld t ON t.id = l.themenfeld_id{}", where_sql(&w)), &args).await?;
-    let sql = format!("{LAGE_SELECT}{} ORDER BY t.id, l.name{}", where_sql(&w), page.limit_offset(&mut args));
-    Ok(Paged { total, items: db.query(&sql, &args).await? })
+    let total = db
+        .scalar(
+            &format!(
+                "SELECT COUNT(*) FROM lage l JOIN themenfeld t ON t.id = l.themenfeld_id{}",
+                where_sql(&w)
+            ),
+            &args,
+        )
+        .await?;
+    let sql = format!(
+        "{LAGE_SELECT}{} ORDER BY t.id, l.name{}",
+        where_sql(&w),
+        page.limit_offset(&mut args)
+    );
+    Ok(Paged {
+        total,
+        items: db.query(&sql, &args).await?,
+    })
 }
 
 /// One Lage by slug or id.
 pub async fn lage(db: &Db, key: &str) -> Result<Option<LageItem>> {
-    db.query_opt(&format!("{LAGE_SELECT} WHERE l.slug = $1 OR CAST(l.id AS TEXT) = $2"), &[key.into(), key.into()]).await
+    db.query_opt(
+        &format!("{LAGE_SELECT} WHERE l.slug = $1 OR CAST(l.id AS TEXT) = $2"),
+        &[key.into(), key.into()],
+    )
+    .await
 }
 
 /// Errors of list functions: a bad parameter (400) or an internal failure (500).
@@ -307,16 +360,32 @@ impl From<BadParam> for ListError {
 
 /// Checks that a slug exists in a table, so a typo gets a 400 instead of an empty list.
 async fn require_slug(db: &Db, param: &str, table: &str, slug: &str) -> Result<(), ListError> {
-    let n = db.scalar(&format!("SELECT COUNT(*) FROM {table} WHERE slug = $1"), &[slug.into()]).await?;
+    let n = db
+        .scalar(
+            &format!("SELECT COUNT(*) FROM {table} WHERE slug = $1"),
+            &[slug.into()],
+        )
+        .await?;
     if n == 0 {
         let hint = match table {
             "themenfeld" => {
-                let all: Vec<ThemenfeldItem> = db.query(&format!("{THEMENFELD_SELECT} ORDER BY t.id"), &[]).await?;
-                format!("erlaubt sind {}", all.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>().join(", "))
+                let all: Vec<ThemenfeldItem> = db
+                    .query(&format!("{THEMENFELD_SELECT} ORDER BY t.id"), &[])
+                    .await?;
+                format!(
+                    "erlaubt sind {}",
+                    all.iter()
+                        .map(|t| t.slug.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             }
             _ => "erlaubt ist der Kurzname (Slug) eines vorhandenen Eintrags".to_owned(),
         };
-        return Err(ListError::Bad(bad(param, format!("„{slug}“ gibt es nicht; {hint}"))));
+        return Err(ListError::Bad(bad(
+            param,
+            format!("„{slug}“ gibt es nicht; {hint}"),
+        )));
     }
     Ok(())
 }
@@ -352,7 +421,11 @@ const OZG_SELECT: &str = "SELECT o.ozg_id, o.name, l.name AS lage, l.slug AS lag
 const OZG_FROM: &str = "FROM ozg_leistung o JOIN lage l ON l.id = o.lage_id JOIN themenfeld t ON t.id = o.themenfeld_id";
 
 /// OZG-Leistungen, filterable by Themenfeld, Lage and text.
-pub async fn ozg_leistungen(db: &Db, q: &ListQuery, page: Page) -> Result<Paged<OzgLeistungItem>, ListError> {
+pub async fn ozg_leistungen(
+    db: &Db,
+    q: &ListQuery,
+    page: Page,
+) -> Result<Paged<OzgLeistungItem>, ListError> {
     let (mut w, mut args) = (Vec::new(), Vec::new());
     if let Some(t) = nonempty(&q.themenfeld) {
         require_slug(db, "themenfeld", "themenfeld", t).await?;
@@ -365,14 +438,30 @@ pub async fn ozg_leistungen(db: &Db, q: &ListQuery, page: Page) -> Result<Paged<
         w.push(format!("l.slug = ${}", args.len()));
     }
     text_filter(q, "o.name", &mut w, &mut args);
-    let total = db.scalar(&format!("SELECT COUNT(*) {OZG_FROM}{}", where_sql(&w)), &args).await?;
-    let sql = format!("{OZG_SELECT}{} ORDER BY o.ozg_id{}", where_sql(&w), page.limit_offset(&mut args));
-    Ok(Paged { total, items: db.query(&sql, &args).await? })
+    let total = db
+        .scalar(
+            &format!("SELECT COUNT(*) {OZG_FROM}{}", where_sql(&w)),
+            &args,
+        )
+        .await?;
+    let sql = format!(
+        "{OZG_SELECT}{} ORDER BY o.ozg_id{}",
+        where_sql(&w),
+        page.limit_offset(&mut args)
+    );
+    Ok(Paged {
+        total,
+        items: db.query(&sql, &args).await?,
+    })
 }
 
 /// One OZG-Leistung.
 pub async fn ozg_leistung(db: &Db, id: OzgId) -> Result<Option<OzgLeistungItem>> {
-    db.query_opt(&format!("{OZG_SELECT} WHERE o.ozg_id = $1"), &[i64::from(id.get()).into()]).await
+    db.query_opt(
+        &format!("{OZG_SELECT} WHERE o.ozg_id = $1"),
+        &[i64::from(id.get()).into()],
+    )
+    .await
 }
 
 /// A LeiKa-Leistung in lists.
@@ -402,7 +491,11 @@ const LEIKA_SELECT: &str = "SELECT k.id, k.schluessel, k.schluessel_roh, k.name,
     k.typisierung_roh, k.rechtsgrundlagen FROM leika_leistung k LEFT JOIN ozg_leistung o ON o.ozg_id = k.ozg_id";
 
 /// LeiKa-Leistungen, filterable by OZG-ID, Typisierung and text.
-pub async fn leika_leistungen(db: &Db, q: &ListQuery, page: Page) -> Result<Paged<LeikaItem>, ListError> {
+pub async fn leika_leistungen(
+    db: &Db,
+    q: &ListQuery,
+    page: Page,
+) -> Result<Paged<LeikaItem>, ListError> {
     let (mut w, mut args) = (Vec::new(), Vec::new());
     if let Some(s) = nonempty(&q.ozg_id) {
         let id = OzgId::parse(s).map_err(|e| bad("ozg_id", e.0))?;
@@ -410,24 +503,45 @@ pub async fn leika_leistungen(db: &Db, q: &ListQuery, page: Page) -> Result<Page
         w.push(format!("k.ozg_id = ${}", args.len()));
     }
     if let Some(s) = nonempty(&q.typisierung) {
-        let t = s.parse::<i64>().ok().filter(|t| (1..=5).contains(t)).ok_or_else(|| bad("typisierung", "erlaubt sind 1 bis 5"))?;
+        let t = s
+            .parse::<i64>()
+            .ok()
+            .filter(|t| (1..=5).contains(t))
+            .ok_or_else(|| bad("typisierung", "erlaubt sind 1 bis 5"))?;
         args.push(t.into());
         w.push(format!("k.typisierung = ${}", args.len()));
     }
     text_filter(q, "k.name", &mut w, &mut args);
-    let total = db.scalar(&format!("SELECT COUNT(*) FROM leika_leistung k{}", where_sql(&w)), &args).await?;
-    let sql = format!("{LEIKA_SELECT}{} ORDER BY k.name, k.id{}", where_sql(&w), page.limit_offset(&mut args));
-    Ok(Paged { total, items: db.query(&sql, &args).await? })
+    let total = db
+        .scalar(
+            &format!("SELECT COUNT(*) FROM leika_leistung k{}", where_sql(&w)),
+            &args,
+        )
+        .await?;
+    let sql = format!(
+        "{LEIKA_SELECT}{} ORDER BY k.name, k.id{}",
+        where_sql(&w),
+        page.limit_offset(&mut args)
+    );
+    Ok(Paged {
+        total,
+        items: db.query(&sql, &args).await?,
+    })
 }
 
 /// One LeiKa-Leistung.
 pub async fn leika_leistung(db: &Db, id: i64) -> Result<Option<LeikaItem>> {
-    db.query_opt(&format!("{LEIKA_SELECT} WHERE k.id = $1"), &[id.into()]).await
+    db.query_opt(&format!("{LEIKA_SELECT} WHERE k.id = $1"), &[id.into()])
+        .await
 }
 
 /// LeiKa-Leistungen of an OZG-Leistung.
 pub async fn leika_of(db: &Db, id: OzgId) -> Result<Vec<LeikaItem>> {
-    db.query(&format!("{LEIKA_SELECT} WHERE k.ozg_id = $1 ORDER BY k.name, k.id"), &[i64::from(id.get()).into()]).await
+    db.query(
+        &format!("{LEIKA_SELECT} WHERE k.ozg_id = $1 ORDER BY k.name, k.id"),
+        &[i64::from(id.get()).into()],
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -482,7 +596,9 @@ pub struct OrganisationItem {
 impl OrganisationItem {
     /// German label of the kind.
     pub fn art_label(&self) -> &'static str {
-        OrgArt::parse(&self.art).map(OrgArt::label).unwrap_or("unbekannt")
+        OrgArt::parse(&self.art)
+            .map(OrgArt::label)
+            .unwrap_or("unbekannt")
     }
 }
 
@@ -494,19 +610,33 @@ const ORG_SELECT: &str = "SELECT o.id, o.slug, o.name, o.amtlicher_name, o.kurzn
 const ORG_FROM: &str = "FROM organisation o LEFT JOIN organisation k ON k.id = o.kreis_id";
 
 /// Organisations, filterable by kind, Kreis and text.
-pub async fn organisationen(db: &Db, q: &ListQuery, page: Page) -> Result<Paged<OrganisationItem>, ListError> {
+pub async fn organisationen(
+    db: &Db,
+    q: &ListQuery,
+    page: Page,
+) -> Result<Paged<OrganisationItem>, ListError> {
     let (mut w, mut args) = (Vec::new(), Vec::new());
     if let Some(a) = nonempty(&q.art) {
         if a == "it-dienstleister" {
             w.push("o.it_dienstleister = 1".into());
         } else {
-            let art = OrgArt::parse(a).ok_or_else(|| bad("art", format!("erlaubt sind {}", OrgArt::ALL.map(OrgArt::key).join(", "))))?;
+            let art = OrgArt::parse(a).ok_or_else(|| {
+                bad(
+                    "art",
+                    format!("erlaubt sind {}", OrgArt::ALL.map(OrgArt::key).join(", ")),
+                )
+            })?;
             args.push(art.key().into());
             w.push(format!("o.art = ${}", args.len()));
         }
     }
     if let Some(k) = nonempty(&q.kreis) {
-        let n = db.scalar("SELECT COUNT(*) FROM organisation WHERE slug = $1 AND art = 'kreis'", &[k.into()]).await?;
+        let n = db
+            .scalar(
+                "SELECT COUNT(*) FROM organisation WHERE slug = $1 AND art = 'kreis'",
+                &[k.into()],
+            )
+            .await?;
         if n == 0 {
             return Err(bad("kreis", format!("„{k}“ ist kein Kreis; erlaubt ist der Kurzname eines Kreises, z. B. kreis-guetersloh")).into());
         }
@@ -519,17 +649,34 @@ pub async fn organisationen(db: &Db, q: &ListQuery, page: Page) -> Result<Paged<
             args.push(format!("%{}%", term.to_lowercase().replace(['%', '_'], "")).into());
             args.push(term.to_owned().into());
             let n = args.len();
-            w.push(format!("(LOWER(o.name) LIKE ${} OR LOWER(o.aliases) LIKE ${} OR o.ags = ${n})", n - 2, n - 1));
+            w.push(format!(
+                "(LOWER(o.name) LIKE ${} OR LOWER(o.aliases) LIKE ${} OR o.ags = ${n})",
+                n - 2,
+                n - 1
+            ));
         }
     }
-    let total = db.scalar(&format!("SELECT COUNT(*) {ORG_FROM}{}", where_sql(&w)), &args).await?;
-    let sql = format!("{ORG_SELECT}{} ORDER BY o.name, o.id{}", where_sql(&w), page.limit_offset(&mut args));
-    Ok(Paged { total, items: db.query(&sql, &args).await? })
+    let total = db
+        .scalar(
+            &format!("SELECT COUNT(*) {ORG_FROM}{}", where_sql(&w)),
+            &args,
+        )
+        .await?;
+    let sql = format!(
+        "{ORG_SELECT}{} ORDER BY o.name, o.id{}",
+        where_sql(&w),
+        page.limit_offset(&mut args)
+    );
+    Ok(Paged {
+        total,
+        items: db.query(&sql, &args).await?,
+    })
 }
 
 /// One organisation by slug.
 pub async fn organisation(db: &Db, slug: &str) -> Result<Option<OrganisationItem>> {
-    db.query_opt(&format!("{ORG_SELECT} WHERE o.slug = $1"), &[slug.into()]).await
+    db.query_opt(&format!("{ORG_SELECT} WHERE o.slug = $1"), &[slug.into()])
+        .await
 }
 
 /// Gemeinden of a Kreis (or Kreise of a Regierungsbezirk).
@@ -545,7 +692,11 @@ pub fn status_sql(today: &str) -> String {
     debug_assert!(today.bytes().all(|b| b.is_ascii_digit() || b == b'-'));
     let mut s = String::from("(CASE");
     for p in Phase::ALL.iter().rev() {
-        s.push_str(&format!(" WHEN p.phase_{} <= '{today}' THEN '{}'", p.key().replace('-', "_"), p.key()));
+        s.push_str(&format!(
+            " WHEN p.phase_{} <= '{today}' THEN '{}'",
+            p.key().replace('-', "_"),
+            p.key()
+        ));
     }
     s.push_str(" WHEN p.projektstart_art IN ('in-umsetzung', 'laeuft') THEN 'umsetzung' ELSE 'nicht-begonnen' END)");
     s
@@ -603,7 +754,9 @@ pub struct ProjektItem {
 impl ProjektItem {
     /// German status label.
     pub fn status_label(&self) -> &'static str {
-        Status::parse(&self.status).map(Status::label).unwrap_or("unbekannt")
+        Status::parse(&self.status)
+            .map(Status::label)
+            .unwrap_or("unbekannt")
     }
     /// Priority label with colour word.
     pub fn prioritaet_label(&self) -> &'static str {
@@ -611,7 +764,11 @@ impl ProjektItem {
     }
     /// Zielportal label.
     pub fn zielportal_label(&self) -> &'static str {
-        self.zielportal.as_deref().and_then(|z| Zielportal::parse(z).ok()).map(Zielportal::label).unwrap_or("unbekannt")
+        self.zielportal
+            .as_deref()
+            .and_then(|z| Zielportal::parse(z).ok())
+            .map(Zielportal::label)
+            .unwrap_or("unbekannt")
     }
 }
 
@@ -643,13 +800,24 @@ pub struct ProjektFilter {
 impl ProjektFilter {
     /// A filter that selects one project.
     pub fn by_id(id: i64) -> Self {
-        ProjektFilter { where_: vec!["p.id = $1".into()], args: vec![id.into()], order: "p.position" }
+        ProjektFilter {
+            where_: vec!["p.id = $1".into()],
+            args: vec![id.into()],
+            order: "p.position",
+        }
     }
 }
 
 /// Parses and checks the project filters.
-pub async fn projekt_filter(db: &Db, q: &ListQuery, today: &str) -> Result<ProjektFilter, ListError> {
-    let mut f = ProjektFilter { order: "p.position", ..Default::default() };
+pub async fn projekt_filter(
+    db: &Db,
+    q: &ListQuery,
+    today: &str,
+) -> Result<ProjektFilter, ListError> {
+    let mut f = ProjektFilter {
+        order: "p.position",
+        ..Default::default()
+    };
     if let Some(t) = nonempty(&q.themenfeld) {
         require_slug(db, "themenfeld", "themenfeld", t).await?;
         f.args.push(t.into());
@@ -662,14 +830,23 @@ pub async fn projekt_filter(db: &Db, q: &ListQuery, today: &str) -> Result<Proje
         if p == "unbekannt" {
             f.where_.push("p.prioritaet_nrw IS NULL".into());
         } else {
-            let v = p.parse::<i64>().ok().filter(|v| (1..=3).contains(v)).ok_or_else(|| bad("prioritaet", "erlaubt sind 1, 2, 3 oder unbekannt"))?;
+            let v = p
+                .parse::<i64>()
+                .ok()
+                .filter(|v| (1..=3).contains(v))
+                .ok_or_else(|| bad("prioritaet", "erlaubt sind 1, 2, 3 oder unbekannt"))?;
             f.args.push(v.into());
-            f.where_.push(format!("p.prioritaet_nrw = ${}", f.args.len()));
+            f.where_
+                .push(format!("p.prioritaet_nrw = ${}", f.args.len()));
         }
     }
     let quartal = |name: &str, v: &str| Quartal::parse(v).map_err(|e| bad(name, e.0));
-    let von = nonempty(&q.start_von).map(|v| quartal("start_von", v)).transpose()?;
-    let bis = nonempty(&q.start_bis).map(|v| quartal("start_bis", v)).transpose()?;
+    let von = nonempty(&q.start_von)
+        .map(|v| quartal("start_von", v))
+        .transpose()?;
+    let bis = nonempty(&q.start_bis)
+        .map(|v| quartal("start_bis", v))
+        .transpose()?;
     if let (Some(a), Some(b)) = (von, bis)
         && a > b
     {
@@ -677,17 +854,20 @@ pub async fn projekt_filter(db: &Db, q: &ListQuery, today: &str) -> Result<Proje
     }
     if let Some(a) = von {
         f.args.push(a.ordinal().into());
-        f.where_.push(format!("p.start_ordinal >= ${}", f.args.len()));
+        f.where_
+            .push(format!("p.start_ordinal >= ${}", f.args.len()));
     }
     if let Some(b) = bis {
         f.args.push(b.ordinal().into());
-        f.where_.push(format!("p.start_ordinal <= ${}", f.args.len()));
+        f.where_
+            .push(format!("p.start_ordinal <= ${}", f.args.len()));
     }
     if let Some(z) = nonempty(&q.zielportal) {
         if z == "unbekannt" {
             f.where_.push("p.zielportal IS NULL".into());
         } else {
-            let z = Zielportal::parse(z).map_err(|e| bad("zielportal", format!("{}, unbekannt", e.0)))?;
+            let z = Zielportal::parse(z)
+                .map_err(|e| bad("zielportal", format!("{}, unbekannt", e.0)))?;
             f.args.push(z.key().into());
             f.where_.push(format!("p.zielportal = ${}", f.args.len()));
         }
@@ -695,7 +875,8 @@ pub async fn projekt_filter(db: &Db, q: &ListQuery, today: &str) -> Result<Proje
     if let Some(s) = nonempty(&q.status) {
         let s = Status::parse(s).map_err(|e| bad("status", e.0))?;
         f.args.push(s.key().into());
-        f.where_.push(format!("{} = ${}", status_sql(today), f.args.len()));
+        f.where_
+            .push(format!("{} = ${}", status_sql(today), f.args.len()));
     }
     if let Some(s) = nonempty(&q.fachlichkeit) {
         require_slug(db, "fachlichkeit", "fachlichkeit", s).await?;
@@ -722,26 +903,45 @@ pub async fn projekt_filter(db: &Db, q: &ListQuery, today: &str) -> Result<Proje
     }
     if let Some(text) = nonempty(&q.q) {
         for term in text.split_whitespace().take(8) {
-            f.args.push(format!("%{}%", term.to_lowercase().replace(['%', '_'], "")).into());
-            f.where_.push(format!("LOWER(p.name) LIKE ${}", f.args.len()));
+            f.args
+                .push(format!("%{}%", term.to_lowercase().replace(['%', '_'], "")).into());
+            f.where_
+                .push(format!("LOWER(p.name) LIKE ${}", f.args.len()));
         }
     }
     f.order = match nonempty(&q.sortierung) {
         None | Some("dokument") => "p.position",
         Some("name") => "p.name, p.position",
-        Some("start") => "(CASE WHEN p.start_ordinal IS NULL THEN 1 ELSE 0 END), p.start_ordinal, p.position",
-        Some("prioritaet") => "(CASE WHEN p.prioritaet_nrw IS NULL THEN 1 ELSE 0 END), p.prioritaet_nrw, p.position",
+        Some("start") => {
+            "(CASE WHEN p.start_ordinal IS NULL THEN 1 ELSE 0 END), p.start_ordinal, p.position"
+        }
+        Some("prioritaet") => {
+            "(CASE WHEN p.prioritaet_nrw IS NULL THEN 1 ELSE 0 END), p.prioritaet_nrw, p.position"
+        }
         Some("themenfeld") => "p.themenfelder_text, p.position",
-        Some(_) => return Err(bad("sortierung", "erlaubt sind dokument, name, start, prioritaet, themenfeld").into()),
+        Some(_) => {
+            return Err(bad(
+                "sortierung",
+                "erlaubt sind dokument, name, start, prioritaet, themenfeld",
+            )
+            .into());
+        }
     };
     Ok(f)
 }
 
 /// Projects matching the filter.
-pub async fn projekte(db: &Db, f: &ProjektFilter, page: Page, today: &str) -> Result<Paged<ProjektItem>> {
+pub async fn projekte(
+    db: &Db,
+    f: &ProjektFilter,
+    page: Page,
+    today: &str,
+) -> Result<Paged<ProjektItem>> {
     let mut args = f.args.clone();
     let w = where_sql(&f.where_);
-    let total = db.scalar(&format!("SELECT COUNT(*) FROM projekt p{w}"), &args).await?;
+    let total = db
+        .scalar(&format!("SELECT COUNT(*) FROM projekt p{w}"), &args)
+        .await?;
     let sql = format!(
         "SELECT p.id, p.slug, p.name, p.themenfelder_text, p.fachlichkeit_text, p.projektstart_text, p.prioritaet_nrw, p.prioritaet_bund, \
          p.zielportal, {} AS status, p.partner_gesucht, p.arbeitsstruktur, p.unsicher FROM projekt p{w} ORDER BY {}{}",
@@ -827,7 +1027,10 @@ async fn attach_roles(db: &Db, items: &mut [ProjektItem]) -> Result<()> {
 /// Every entry of a list as a table (for `ozg export`).
 pub async fn full_table(db: &Db, kind: ListKind) -> Result<Table> {
     let q = ListQuery::default();
-    let all = Page { seite: 1, pro_seite: 1_000_000 };
+    let all = Page {
+        seite: 1,
+        pro_seite: 1_000_000,
+    };
     let unwrap = |r: Result<Table, ListError>| match r {
         Ok(t) => Ok(t),
         Err(ListError::Bad(b)) => Err(anyhow::anyhow!("{b}")),
@@ -843,44 +1046,126 @@ pub async fn table(db: &Db, kind: ListKind, q: &ListQuery, page: Page) -> Result
     Ok(match kind {
         ListKind::Themenfelder => {
             let p = themenfelder(db, q, page).await?;
-            Table::new("Themenfelder", &["ID", "Name", "Abschnitt", "Lagen", "OZG-Leistungen", "Projekte"], p.items.iter().map(|t| {
-                vec![t.id.to_string(), t.name.clone(), opt(&t.abschnitt), t.lagen.to_string(), t.ozg_leistungen.to_string(), t.projekte.to_string()]
-            }))
+            Table::new(
+                "Themenfelder",
+                &[
+                    "ID",
+                    "Name",
+                    "Abschnitt",
+                    "Lagen",
+                    "OZG-Leistungen",
+                    "Projekte",
+                ],
+                p.items.iter().map(|t| {
+                    vec![
+                        t.id.to_string(),
+                        t.name.clone(),
+                        opt(&t.abschnitt),
+                        t.lagen.to_string(),
+                        t.ozg_leistungen.to_string(),
+                        t.projekte.to_string(),
+                    ]
+                }),
+            )
         }
         ListKind::Lagen => {
             let p = lagen(db, q, page).await?;
-            Table::new("Lagen", &["ID", "Name", "Themenfeld", "OZG-Leistungen"], p.items.iter().map(|l| {
-                vec![l.id.to_string(), l.name.clone(), l.themenfeld.clone(), l.ozg_leistungen.to_string()]
-            }))
+            Table::new(
+                "Lagen",
+                &["ID", "Name", "Themenfeld", "OZG-Leistungen"],
+                p.items.iter().map(|l| {
+                    vec![
+                        l.id.to_string(),
+                        l.name.clone(),
+                        l.themenfeld.clone(),
+                        l.ozg_leistungen.to_string(),
+                    ]
+                }),
+            )
         }
         ListKind::OzgLeistungen => {
             let p = ozg_leistungen(db, q, page).await?;
-            Table::new("OZG-Leistungen", &["OZG-ID", "Name", "Lage", "Themenfeld", "LeiKa-Leistungen", "Projekte"], p.items.iter().map(|o| {
-                vec![o.ozg_id.to_string(), o.name.clone(), o.lage.clone(), o.themenfeld.clone(), o.leika_leistungen.to_string(), o.projekte.to_string()]
-            }))
+            Table::new(
+                "OZG-Leistungen",
+                &[
+                    "OZG-ID",
+                    "Name",
+                    "Lage",
+                    "Themenfeld",
+                    "LeiKa-Leistungen",
+                    "Projekte",
+                ],
+                p.items.iter().map(|o| {
+                    vec![
+                        o.ozg_id.to_string(),
+                        o.name.clone(),
+                        o.lage.clone(),
+                        o.themenfeld.clone(),
+                        o.leika_leistungen.to_string(),
+                        o.projekte.to_string(),
+                    ]
+                }),
+            )
         }
         ListKind::LeikaLeistungen => {
             let p = leika_leistungen(db, q, page).await?;
-            Table::new("LeiKa-Leistungen", &["Leistungsschlüssel", "Name", "OZG-ID", "OZG-Leistung", "Typisierung", "Rechtsgrundlagen"], p.items.iter().map(|k| {
-                vec![k.schluessel_roh.clone(), k.name.clone(), opt_i(k.ozg_id), opt(&k.ozg_leistung), k.typisierung_roh.clone(), k.rechtsgrundlagen.clone()]
-            }))
+            Table::new(
+                "LeiKa-Leistungen",
+                &[
+                    "Leistungsschlüssel",
+                    "Name",
+                    "OZG-ID",
+                    "OZG-Leistung",
+                    "Typisierung",
+                    "Rechtsgrundlagen",
+                ],
+                p.items.iter().map(|k| {
+                    vec![
+                        k.schluessel_roh.clone(),
+                        k.name.clone(),
+                        opt_i(k.ozg_id),
+                        opt(&k.ozg_leistung),
+                        k.typisierung_roh.clone(),
+                        k.rechtsgrundlagen.clone(),
+                    ]
+                }),
+            )
         }
         ListKind::Organisationen => {
             let p = organisationen(db, q, page).await?;
-            Table::new("Organisationen", &["Name", "Art", "AGS", "ARS", "Kreis", "Regierungsbezirk", "IT-Dienstleister", "Breite", "Länge", "Projekte"], p.items.iter().map(|o| {
-                vec![
-                    o.name.clone(),
-                    o.art_label().to_owned(),
-                    opt(&o.ags),
-                    opt(&o.ars),
-                    opt(&o.kreis),
-                    opt(&o.regierungsbezirk),
-                    if o.it_dienstleister { "ja".into() } else { "nein".into() },
-                    o.lat.map(|v| v.to_string()).unwrap_or_default(),
-                    o.lon.map(|v| v.to_string()).unwrap_or_default(),
-                    o.projekte.to_string(),
-                ]
-            }))
+            Table::new(
+                "Organisationen",
+                &[
+                    "Name",
+                    "Art",
+                    "AGS",
+                    "ARS",
+                    "Kreis",
+                    "Regierungsbezirk",
+                    "IT-Dienstleister",
+                    "Breite",
+                    "Länge",
+                    "Projekte",
+                ],
+                p.items.iter().map(|o| {
+                    vec![
+                        o.name.clone(),
+                        o.art_label().to_owned(),
+                        opt(&o.ags),
+                        opt(&o.ars),
+                        opt(&o.kreis),
+                        opt(&o.regierungsbezirk),
+                        if o.it_dienstleister {
+                            "ja".into()
+                        } else {
+                            "nein".into()
+                        },
+                        o.lat.map(|v| v.to_string()).unwrap_or_default(),
+                        o.lon.map(|v| v.to_string()).unwrap_or_default(),
+                        o.projekte.to_string(),
+                    ]
+                }),
+            )
         }
         ListKind::Umsetzungsprojekte => {
             let t = today();
@@ -888,7 +1173,20 @@ pub async fn table(db: &Db, kind: ListKind, q: &ListQuery, page: Page) -> Result
             let p = projekte(db, &f, page, &t).await?;
             Table::new(
                 "Umsetzungsprojekte",
-                &["Name", "Themenfelder", "Fachlichkeit", "Mitarbeit", "Interesse", "Projektstart", "Priorität NRW", "Priorität Bund", "Zielportal", "Status", "Partner gesucht", "ozg.kdn.de"],
+                &[
+                    "Name",
+                    "Themenfelder",
+                    "Fachlichkeit",
+                    "Mitarbeit",
+                    "Interesse",
+                    "Projektstart",
+                    "Priorität NRW",
+                    "Priorität Bund",
+                    "Zielportal",
+                    "Status",
+                    "Partner gesucht",
+                    "ozg.kdn.de",
+                ],
                 p.items.iter().map(|p| {
                     vec![
                         p.name.clone(),
@@ -901,8 +1199,16 @@ pub async fn table(db: &Db, kind: ListKind, q: &ListQuery, page: Page) -> Result
                         opt_i(p.prioritaet_bund),
                         p.zielportal_label().to_owned(),
                         p.status_label().to_owned(),
-                        if p.partner_gesucht { "ja".into() } else { "nein".into() },
-                        p.kdn_nr.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                        if p.partner_gesucht {
+                            "ja".into()
+                        } else {
+                            "nein".into()
+                        },
+                        p.kdn_nr
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", "),
                     ]
                 }),
             )
@@ -916,12 +1222,24 @@ mod tests {
 
     #[test]
     fn page_params_are_checked() {
-        let q = ListQuery { seite: Some("0".into()), ..Default::default() };
+        let q = ListQuery {
+            seite: Some("0".into()),
+            ..Default::default()
+        };
         assert_eq!(Page::parse(&q, 25).unwrap_err().param, "seite");
-        let q = ListQuery { pro_seite: Some("501".into()), ..Default::default() };
+        let q = ListQuery {
+            pro_seite: Some("501".into()),
+            ..Default::default()
+        };
         assert_eq!(Page::parse(&q, 25).unwrap_err().param, "pro_seite");
         let p = Page::parse(&ListQuery::default(), 25).unwrap();
-        assert_eq!(p, Page { seite: 1, pro_seite: 25 });
+        assert_eq!(
+            p,
+            Page {
+                seite: 1,
+                pro_seite: 25
+            }
+        );
         assert_eq!(p.pages(51), 3);
         assert_eq!(p.pages(0), 1);
     }
@@ -937,9 +1255,15 @@ mod tests {
 
     #[test]
     fn format_parsing() {
-        let q = ListQuery { format: Some("pdf".into()), ..Default::default() };
+        let q = ListQuery {
+            format: Some("pdf".into()),
+            ..Default::default()
+        };
         assert_eq!(Format::parse(&q, "json").unwrap_err().param, "format");
-        let q = ListQuery { format: Some("xlsx".into()), ..Default::default() };
+        let q = ListQuery {
+            format: Some("xlsx".into()),
+            ..Default::default()
+        };
         assert_eq!(Format::parse(&q, "json").unwrap(), Format::Xlsx);
     }
 }

@@ -63,9 +63,14 @@ pub struct Results {
 pub async fn search(db: &Db, q: &str, limit: usize) -> Result<Results> {
     let qterms: Vec<String> = terms(q).into_iter().take(8).collect();
     if qterms.is_empty() {
-        return Ok(Results { q: q.to_owned(), total: 0, groups: Vec::new() });
+        return Ok(Results {
+            q: q.to_owned(),
+            total: 0,
+            groups: Vec::new(),
+        });
     }
-    let mut sql = String::from("SELECT kind, title, subtitle, url, title_terms FROM search_doc WHERE ");
+    let mut sql =
+        String::from("SELECT kind, title, subtitle, url, title_terms FROM search_doc WHERE ");
     let mut args: Vec<Arg> = Vec::new();
     for (i, t) in qterms.iter().enumerate() {
         if i > 0 {
@@ -78,10 +83,21 @@ pub async fn search(db: &Db, q: &str, limit: usize) -> Result<Results> {
     let hits: Vec<Hit> = db.query(&sql, &args).await?;
     let q_key = ozg_domain::search::index_string(q);
     let score = |h: &Hit| {
-        let in_title = qterms.iter().filter(|t| h.title_terms.contains(&format!(" {t}"))).count();
+        let in_title = qterms
+            .iter()
+            .filter(|t| h.title_terms.contains(&format!(" {t}")))
+            .count();
         let exact = h.title_terms == q_key;
-        let whole = qterms.iter().filter(|t| h.title_terms.split(' ').any(|w| w == t.as_str())).count();
-        (std::cmp::Reverse(in_title), !exact, std::cmp::Reverse(whole), h.title.len())
+        let whole = qterms
+            .iter()
+            .filter(|t| h.title_terms.split(' ').any(|w| w == t.as_str()))
+            .count();
+        (
+            std::cmp::Reverse(in_title),
+            !exact,
+            std::cmp::Reverse(whole),
+            h.title.len(),
+        )
     };
     let mut groups = Vec::new();
     let mut total = 0;
@@ -94,7 +110,16 @@ pub async fn search(db: &Db, q: &str, limit: usize) -> Result<Results> {
         total += g.len();
         let n = g.len();
         g.truncate(limit);
-        groups.push(Group { kind: kind.to_owned(), label: label.to_owned(), total: n, items: g });
+        groups.push(Group {
+            kind: kind.to_owned(),
+            label: label.to_owned(),
+            total: n,
+            items: g,
+        });
     }
-    Ok(Results { q: q.to_owned(), total, groups })
+    Ok(Results {
+        q: q.to_owned(),
+        total,
+        groups,
+    })
 }

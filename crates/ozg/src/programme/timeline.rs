@@ -39,20 +39,38 @@ pub struct Timeline {
 impl Timeline {
     /// Groups the start rows.
     pub fn build(rows: &[StartRow]) -> Timeline {
-        let (Some(min), Some(max)) = (rows.iter().map(|r| r.start_ordinal).min(), rows.iter().map(|r| r.start_ordinal).max()) else {
-            return Timeline { quartale: Vec::new(), rows: Vec::new() };
+        let (Some(min), Some(max)) = (
+            rows.iter().map(|r| r.start_ordinal).min(),
+            rows.iter().map(|r| r.start_ordinal).max(),
+        ) else {
+            return Timeline {
+                quartale: Vec::new(),
+                rows: Vec::new(),
+            };
         };
         let quartale: Vec<Quartal> = (min..=max).filter_map(Quartal::from_ordinal).collect();
         let mut by_tf: BTreeMap<i64, Row> = BTreeMap::new();
         for r in rows {
-            let row = by_tf.entry(r.themenfeld_id).or_insert_with(|| Row { themenfeld: r.themenfeld.clone(), slug: r.themenfeld_slug.clone(), cells: Vec::new() });
-            let Some(q) = Quartal::from_ordinal(r.start_ordinal) else { continue };
+            let row = by_tf.entry(r.themenfeld_id).or_insert_with(|| Row {
+                themenfeld: r.themenfeld.clone(),
+                slug: r.themenfeld_slug.clone(),
+                cells: Vec::new(),
+            });
+            let Some(q) = Quartal::from_ordinal(r.start_ordinal) else {
+                continue;
+            };
             match row.cells.iter_mut().find(|c| c.quartal == q) {
                 Some(c) => c.projekte.push((r.name.clone(), r.slug.clone())),
-                None => row.cells.push(Cell { quartal: q, projekte: vec![(r.name.clone(), r.slug.clone())] }),
+                None => row.cells.push(Cell {
+                    quartal: q,
+                    projekte: vec![(r.name.clone(), r.slug.clone())],
+                }),
             }
         }
-        Timeline { quartale, rows: by_tf.into_values().collect() }
+        Timeline {
+            quartale,
+            rows: by_tf.into_values().collect(),
+        }
     }
 
     /// The SVG. Each cell is a link to the filtered project list and carries a text label, so the
@@ -75,19 +93,45 @@ impl Timeline {
         );
         for (i, q) in self.quartale.iter().enumerate() {
             let x = LEFT + i * COL + COL / 2;
-            let _ = write!(s, r#"<text x="{x}" y="24" text-anchor="middle" class="achse">Q{} {}</text>"#, q.quarter(), q.year());
-            let _ = write!(s, r#"<line x1="{x}" y1="32" x2="{x}" y2="{}" class="raster"/>"#, height - 10);
+            let _ = write!(
+                s,
+                r#"<text x="{x}" y="24" text-anchor="middle" class="achse">Q{} {}</text>"#,
+                q.quarter(),
+                q.year()
+            );
+            let _ = write!(
+                s,
+                r#"<line x1="{x}" y1="32" x2="{x}" y2="{}" class="raster"/>"#,
+                height - 10
+            );
         }
         for (j, row) in self.rows.iter().enumerate() {
             let y = TOP + j * ROW + ROW / 2;
-            let _ = write!(s, r#"<text x="8" y="{}" class="achse">{}</text>"#, y + 5, esc(&row.themenfeld));
+            let _ = write!(
+                s,
+                r#"<text x="8" y="{}" class="achse">{}</text>"#,
+                y + 5,
+                esc(&row.themenfeld)
+            );
             for c in &row.cells {
-                let Some(i) = self.quartale.iter().position(|q| *q == c.quartal) else { continue };
+                let Some(i) = self.quartale.iter().position(|q| *q == c.quartal) else {
+                    continue;
+                };
                 let x = LEFT + i * COL + COL / 2;
                 let n = c.projekte.len();
                 let r = 10 + (n.min(6) * 2);
-                let names = c.projekte.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ");
-                let href = format!("/projekte?themenfeld={}&amp;start_von={}&amp;start_bis={}", row.slug, c.quartal.key(), c.quartal.key());
+                let names = c
+                    .projekte
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let href = format!(
+                    "/projekte?themenfeld={}&amp;start_von={}&amp;start_bis={}",
+                    row.slug,
+                    c.quartal.key(),
+                    c.quartal.key()
+                );
                 let _ = write!(
                     s,
                     r#"<a href="{href}"><title>{}, {}: {n} Projekt{} – {}</title><circle cx="{x}" cy="{y}" r="{r}" class="punkt"/><text x="{x}" y="{}" text-anchor="middle" class="zahl">{n}</text></a>"#,
@@ -105,7 +149,10 @@ impl Timeline {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -113,7 +160,14 @@ mod tests {
     use super::*;
 
     fn row(o: i64, tf: i64, name: &str) -> StartRow {
-        StartRow { start_ordinal: o, themenfeld_id: tf, themenfeld: format!("TF{tf}"), themenfeld_slug: format!("tf{tf}"), name: name.into(), slug: name.to_lowercase() }
+        StartRow {
+            start_ordinal: o,
+            themenfeld_id: tf,
+            themenfeld: format!("TF{tf}"),
+            themenfeld_slug: format!("tf{tf}"),
+            name: name.into(),
+            slug: name.to_lowercase(),
+        }
     }
 
     #[test]

@@ -35,7 +35,10 @@ pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self
 /// All routes: portal pages, static assets, the JSON API and its OpenAPI document.
 pub fn router(state: AppState) -> Router {
     let h = |name: &'static str, v: &'static str| {
-        SetResponseHeaderLayer::if_not_present(header::HeaderName::from_static(name), HeaderValue::from_static(v))
+        SetResponseHeaderLayer::if_not_present(
+            header::HeaderName::from_static(name),
+            HeaderValue::from_static(v),
+        )
     };
     pages::routes()
         .merge(crate::api::routes())
@@ -48,13 +51,19 @@ pub fn router(state: AppState) -> Router {
         .layer(h("x-content-type-options", "nosniff"))
         .layer(h("x-frame-options", "DENY"))
         .layer(h("referrer-policy", "same-origin"))
-        .layer(h("permissions-policy", "geolocation=(), camera=(), microphone=()"))
+        .layer(h(
+            "permissions-policy",
+            "geolocation=(), camera=(), microphone=()",
+        ))
         .layer(h("cross-origin-opener-policy", "same-origin"))
 }
 
 async fn css() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../../assets/style.css"),
     )
         .into_response()
@@ -62,7 +71,10 @@ async fn css() -> Response {
 
 async fn favicon() -> Response {
     (
-        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
         include_str!("../../assets/favicon.svg"),
     )
         .into_response()
@@ -72,13 +84,24 @@ async fn favicon() -> Response {
 pub fn download(table: &Table, format: Format, basename: &str) -> Response {
     let (bytes, ctype, ext) = match format {
         Format::Csv => (table.to_csv(), "text/csv; charset=utf-8", "csv"),
-        Format::Xlsx => (table.to_xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-        Format::Default => (serde_json::to_vec(&table.to_json()).map_err(Into::into), "application/json", "json"),
+        Format::Xlsx => (
+            table.to_xlsx(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        Format::Default => (
+            serde_json::to_vec(&table.to_json()).map_err(Into::into),
+            "application/json",
+            "json",
+        ),
     };
     match bytes {
         Ok(b) => Response::builder()
             .header(header::CONTENT_TYPE, ctype)
-            .header(header::CONTENT_DISPOSITION, format!("attachment; filename=\"{basename}.{ext}\""))
+            .header(
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{basename}.{ext}\""),
+            )
             .body(Body::from(b))
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
         Err(e) => {
@@ -116,7 +139,11 @@ impl PageNav {
             q.seite = seite.filter(|s| *s > 1).map(|s| s.to_string());
             q.format = format.map(str::to_owned);
             let qs = serde_urlencoded::to_string(&q).unwrap_or_default();
-            if qs.is_empty() { String::new() } else { format!("?{qs}") }
+            if qs.is_empty() {
+                String::new()
+            } else {
+                format!("?{qs}")
+            }
         };
         let export_all = |format: &str| {
             let mut q = q.clone();
@@ -128,8 +155,10 @@ impl PageNav {
         PageNav {
             seite: page.seite,
             seiten,
-            zurueck: (page.seite > 1).then(|| format!("{path}{}", with(Some(page.seite - 1), None))),
-            weiter: (page.seite < seiten).then(|| format!("{path}{}", with(Some(page.seite + 1), None))),
+            zurueck: (page.seite > 1)
+                .then(|| format!("{path}{}", with(Some(page.seite - 1), None))),
+            weiter: (page.seite < seiten)
+                .then(|| format!("{path}{}", with(Some(page.seite + 1), None))),
             csv: format!("{path}?{}", export_all("csv")),
             xlsx: format!("{path}?{}", export_all("xlsx")),
             api: format!("{api_path}{}", with(Some(page.seite), None)),
@@ -170,18 +199,38 @@ impl From<ListError> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, title, message, art) = match self {
-            PageError::NotFound(what) => (StatusCode::NOT_FOUND, "Seite nicht gefunden".to_owned(), what, "warning"),
-            PageError::BadRequest(b) => (StatusCode::BAD_REQUEST, "Ungültige Angabe".to_owned(), b.to_string(), "warning"),
+            PageError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "Seite nicht gefunden".to_owned(),
+                what,
+                "warning",
+            ),
+            PageError::BadRequest(b) => (
+                StatusCode::BAD_REQUEST,
+                "Ungültige Angabe".to_owned(),
+                b.to_string(),
+                "warning",
+            ),
             PageError::Internal(e) => {
                 tracing::error!("interner Fehler: {e:#}");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Interner Fehler".to_owned(),
-                    "Die Seite konnte nicht erstellt werden. Bitte versuchen Sie es später erneut.".to_owned(),
+                    "Die Seite konnte nicht erstellt werden. Bitte versuchen Sie es später erneut."
+                        .to_owned(),
                     "danger",
                 )
             }
         };
-        (status, pages::ErrorPage { title, message, art, nav: "" }).into_response()
+        (
+            status,
+            pages::ErrorPage {
+                title,
+                message,
+                art,
+                nav: "",
+            },
+        )
+            .into_response()
     }
 }

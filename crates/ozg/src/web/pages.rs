@@ -4,8 +4,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::Uri;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ozg_domain::ids::OzgId;
 use ozg_domain::orgs::OrgArt;
@@ -14,9 +14,13 @@ use ozg_domain::project::{Rolle, Status, Zielportal};
 use serde::Deserialize;
 
 use super::{AppState, PageError, PageNav, download};
-use crate::programme::details::{self, Counts, LeistungProjekt, NamedRef, OrgProjekt, ProjektDetail, ThemenfeldAbschnitt, WorkshopView};
+use crate::programme::details::{
+    self, Counts, LeistungProjekt, NamedRef, OrgProjekt, ProjektDetail, ThemenfeldAbschnitt,
+    WorkshopView,
+};
 use crate::programme::lists::{
-    self, Format, LageItem, LeikaItem, ListKind, ListQuery, OrganisationItem, OzgLeistungItem, Page, ProjektItem, ThemenfeldItem,
+    self, Format, LageItem, LeikaItem, ListKind, ListQuery, OrganisationItem, OzgLeistungItem,
+    Page, ProjektItem, ThemenfeldItem,
 };
 use crate::programme::search::{self, Results};
 use crate::programme::timeline::{Row as TimelineRow, Timeline};
@@ -39,7 +43,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/projekte", get(projekte))
         .route("/projekte/{slug}", get(projekt))
         .route("/umsetzungsprojekte/{nr}/show", get(kdn_redirect))
-        .route("/admin/app/implementationproject/{nr}/show", get(kdn_admin_redirect))
+        .route(
+            "/admin/app/implementationproject/{nr}/show",
+            get(kdn_admin_redirect),
+        )
         .route("/zeitleiste", get(zeitleiste))
         .route("/suche", get(suche))
         .route("/programm", get(programm))
@@ -63,19 +70,39 @@ pub(super) async fn not_found(uri: Uri) -> Response {
 }
 
 fn opts(items: impl IntoIterator<Item = (String, String)>, selected: Option<&str>) -> Vec<Opt> {
-    items.into_iter().map(|(v, l)| {
-        let s = selected == Some(v.as_str());
-        (v, l, s)
-    }).collect()
+    items
+        .into_iter()
+        .map(|(v, l)| {
+            let s = selected == Some(v.as_str());
+            (v, l, s)
+        })
+        .collect()
 }
 
 async fn themenfeld_opts(st: &AppState, selected: Option<&str>) -> Result<Vec<Opt>, PageError> {
-    let all = lists::themenfelder(&st.db, &ListQuery::default(), Page { seite: 1, pro_seite: 100 }).await?;
-    Ok(opts(all.items.into_iter().map(|t| (t.slug, t.name)), selected))
+    let all = lists::themenfelder(
+        &st.db,
+        &ListQuery::default(),
+        Page {
+            seite: 1,
+            pro_seite: 100,
+        },
+    )
+    .await?;
+    Ok(opts(
+        all.items.into_iter().map(|t| (t.slug, t.name)),
+        selected,
+    ))
 }
 
 /// Handles `format=csv|xlsx` for list pages.
-async fn maybe_export(st: &AppState, kind: ListKind, q: &ListQuery, page: Page, basename: &str) -> Result<Option<Response>, PageError> {
+async fn maybe_export(
+    st: &AppState,
+    kind: ListKind,
+    q: &ListQuery,
+    page: Page,
+    basename: &str,
+) -> Result<Option<Response>, PageError> {
     let format = Format::parse(q, "html")?;
     if format == Format::Default {
         return Ok(None);
@@ -98,9 +125,31 @@ struct HomePage {
 
 async fn home(State(st): State<AppState>) -> PageResult {
     let counts = details::counts(&st.db).await?;
-    let themenfelder = lists::themenfelder(&st.db, &ListQuery::default(), Page { seite: 1, pro_seite: 100 }).await?.items;
-    let steckbriefe = st.db.query("SELECT name, slug FROM projekt WHERE steckbrief IS NOT NULL ORDER BY position", &[]).await?;
-    Ok(HomePage { title: "Startseite", nav: "", counts, themenfelder, steckbriefe }.into_response())
+    let themenfelder = lists::themenfelder(
+        &st.db,
+        &ListQuery::default(),
+        Page {
+            seite: 1,
+            pro_seite: 100,
+        },
+    )
+    .await?
+    .items;
+    let steckbriefe = st
+        .db
+        .query(
+            "SELECT name, slug FROM projekt WHERE steckbrief IS NOT NULL ORDER BY position",
+            &[],
+        )
+        .await?;
+    Ok(HomePage {
+        title: "Startseite",
+        nav: "",
+        counts,
+        themenfelder,
+        steckbriefe,
+    }
+    .into_response())
 }
 
 // --- Themenfelder and Lagen ------------------------------------------------------------------
@@ -121,7 +170,13 @@ async fn themenfelder(State(st): State<AppState>, Query(q): Query<ListQuery>) ->
     }
     let p = lists::themenfelder(&st.db, &q, page).await?;
     let nav_links = PageNav::new("/themenfelder", "/api/v1/themenfelder", &q, page, p.total);
-    Ok(ThemenfelderPage { title: "Themenfelder", nav: "themenfelder", items: p.items, nav_links }.into_response())
+    Ok(ThemenfelderPage {
+        title: "Themenfelder",
+        nav: "themenfelder",
+        items: p.items,
+        nav_links,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -137,15 +192,49 @@ struct ThemenfeldPage {
 
 async fn themenfeld(State(st): State<AppState>, Path(slug): Path<String>) -> PageResult {
     let Some(t) = lists::themenfeld(&st.db, &slug).await? else {
-        return Err(PageError::NotFound(format!("Ein Themenfeld „{slug}“ gibt es nicht.")));
+        return Err(PageError::NotFound(format!(
+            "Ein Themenfeld „{slug}“ gibt es nicht."
+        )));
     };
-    let abschnitt = details::themenfeld_abschnitt(&st.db, t.id).await?.ok_or_else(|| PageError::NotFound(slug.clone()))?;
-    let q = ListQuery { themenfeld: Some(t.slug.clone()), ..Default::default() };
+    let abschnitt = details::themenfeld_abschnitt(&st.db, t.id)
+        .await?
+        .ok_or_else(|| PageError::NotFound(slug.clone()))?;
+    let q = ListQuery {
+        themenfeld: Some(t.slug.clone()),
+        ..Default::default()
+    };
     let today = lists::today();
     let f = lists::projekt_filter(&st.db, &q, &today).await?;
-    let projekte = lists::projekte(&st.db, &f, Page { seite: 1, pro_seite: 500 }, &today).await?.items;
-    let lagen = lists::lagen(&st.db, &q, Page { seite: 1, pro_seite: 500 }).await?.items;
-    Ok(ThemenfeldPage { title: format!("Themenfeld {}", t.name), nav: "themenfelder", t, abschnitt, projekte, lagen }.into_response())
+    let projekte = lists::projekte(
+        &st.db,
+        &f,
+        Page {
+            seite: 1,
+            pro_seite: 500,
+        },
+        &today,
+    )
+    .await?
+    .items;
+    let lagen = lists::lagen(
+        &st.db,
+        &q,
+        Page {
+            seite: 1,
+            pro_seite: 500,
+        },
+    )
+    .await?
+    .items;
+    Ok(ThemenfeldPage {
+        title: format!("Themenfeld {}", t.name),
+        nav: "themenfelder",
+        t,
+        abschnitt,
+        projekte,
+        lagen,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -159,11 +248,31 @@ struct LagePage {
 
 async fn lage(State(st): State<AppState>, Path(slug): Path<String>) -> PageResult {
     let Some(l) = lists::lage(&st.db, &slug).await? else {
-        return Err(PageError::NotFound(format!("Eine Lage „{slug}“ gibt es nicht.")));
+        return Err(PageError::NotFound(format!(
+            "Eine Lage „{slug}“ gibt es nicht."
+        )));
     };
-    let q = ListQuery { lage: Some(l.slug.clone()), ..Default::default() };
-    let leistungen = lists::ozg_leistungen(&st.db, &q, Page { seite: 1, pro_seite: 500 }).await?.items;
-    Ok(LagePage { title: format!("Lage {}", l.name), nav: "themenfelder", l, leistungen }.into_response())
+    let q = ListQuery {
+        lage: Some(l.slug.clone()),
+        ..Default::default()
+    };
+    let leistungen = lists::ozg_leistungen(
+        &st.db,
+        &q,
+        Page {
+            seite: 1,
+            pro_seite: 500,
+        },
+    )
+    .await?
+    .items;
+    Ok(LagePage {
+        title: format!("Lage {}", l.name),
+        nav: "themenfelder",
+        l,
+        leistungen,
+    }
+    .into_response())
 }
 
 // --- OZG- and LeiKa-Leistungen ---------------------------------------------------------------
@@ -186,9 +295,24 @@ async fn ozg_list(State(st): State<AppState>, Query(q): Query<ListQuery>) -> Pag
         return Ok(r);
     }
     let p = lists::ozg_leistungen(&st.db, &q, page).await?;
-    let nav_links = PageNav::new("/ozg-leistungen", "/api/v1/ozg-leistungen", &q, page, p.total);
+    let nav_links = PageNav::new(
+        "/ozg-leistungen",
+        "/api/v1/ozg-leistungen",
+        &q,
+        page,
+        p.total,
+    );
     let opt_themenfeld = themenfeld_opts(&st, q.themenfeld.as_deref()).await?;
-    Ok(OzgListPage { title: "OZG-Leistungen", nav: "ozg", q, total: p.total, items: p.items, opt_themenfeld, nav_links }.into_response())
+    Ok(OzgListPage {
+        title: "OZG-Leistungen",
+        nav: "ozg",
+        q,
+        total: p.total,
+        items: p.items,
+        opt_themenfeld,
+        nav_links,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -203,14 +327,25 @@ struct OzgPage {
 
 async fn ozg_page(State(st): State<AppState>, Path(id): Path<String>) -> PageResult {
     let Ok(oid) = OzgId::parse(&id) else {
-        return Err(PageError::NotFound(format!("„{id}“ ist keine OZG-ID (5 Ziffern, 10000–10999).")));
+        return Err(PageError::NotFound(format!(
+            "„{id}“ ist keine OZG-ID (5 Ziffern, 10000–10999)."
+        )));
     };
     let Some(o) = lists::ozg_leistung(&st.db, oid).await? else {
-        return Err(PageError::NotFound(format!("Eine OZG-Leistung mit der OZG-ID {oid} gibt es nicht.")));
+        return Err(PageError::NotFound(format!(
+            "Eine OZG-Leistung mit der OZG-ID {oid} gibt es nicht."
+        )));
     };
     let leika = lists::leika_of(&st.db, oid).await?;
     let projekte = details::leistung_projekte(&st.db, o.ozg_id).await?;
-    Ok(OzgPage { title: o.name.clone(), nav: "ozg", o, leika, projekte }.into_response())
+    Ok(OzgPage {
+        title: o.name.clone(),
+        nav: "ozg",
+        o,
+        leika,
+        projekte,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -227,13 +362,33 @@ struct LeikaListPage {
 
 async fn leika_list(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 50)?;
-    if let Some(r) = maybe_export(&st, ListKind::LeikaLeistungen, &q, page, "leika-leistungen").await? {
+    if let Some(r) =
+        maybe_export(&st, ListKind::LeikaLeistungen, &q, page, "leika-leistungen").await?
+    {
         return Ok(r);
     }
     let p = lists::leika_leistungen(&st.db, &q, page).await?;
-    let nav_links = PageNav::new("/leika-leistungen", "/api/v1/leika-leistungen", &q, page, p.total);
-    let opt_typisierung = opts((1..=5).map(|i| (i.to_string(), format!("Typ {i}"))), q.typisierung.as_deref());
-    Ok(LeikaListPage { title: "LeiKa-Leistungen", nav: "leika", q, total: p.total, items: p.items, opt_typisierung, nav_links }.into_response())
+    let nav_links = PageNav::new(
+        "/leika-leistungen",
+        "/api/v1/leika-leistungen",
+        &q,
+        page,
+        p.total,
+    );
+    let opt_typisierung = opts(
+        (1..=5).map(|i| (i.to_string(), format!("Typ {i}"))),
+        q.typisierung.as_deref(),
+    );
+    Ok(LeikaListPage {
+        title: "LeiKa-Leistungen",
+        nav: "leika",
+        q,
+        total: p.total,
+        items: p.items,
+        opt_typisierung,
+        nav_links,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -250,9 +405,16 @@ async fn leika_page(State(st): State<AppState>, Path(id): Path<String>) -> PageR
         Err(_) => None,
     };
     let Some(k) = found else {
-        return Err(PageError::NotFound(format!("Eine LeiKa-Leistung „{id}“ gibt es nicht.")));
+        return Err(PageError::NotFound(format!(
+            "Eine LeiKa-Leistung „{id}“ gibt es nicht."
+        )));
     };
-    Ok(LeikaPage { title: k.name.clone(), nav: "leika", k }.into_response())
+    Ok(LeikaPage {
+        title: k.name.clone(),
+        nav: "leika",
+        k,
+    }
+    .into_response())
 }
 
 // --- Organisationen --------------------------------------------------------------------------
@@ -271,13 +433,34 @@ struct OrgListPage {
 
 async fn org_list(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 50)?;
-    if let Some(r) = maybe_export(&st, ListKind::Organisationen, &q, page, "organisationen").await? {
+    if let Some(r) = maybe_export(&st, ListKind::Organisationen, &q, page, "organisationen").await?
+    {
         return Ok(r);
     }
     let p = lists::organisationen(&st.db, &q, page).await?;
-    let nav_links = PageNav::new("/organisationen", "/api/v1/organisationen", &q, page, p.total);
-    let opt_art = opts(OrgArt::ALL.iter().map(|a| (a.key().to_owned(), a.label().to_owned())), q.art.as_deref());
-    Ok(OrgListPage { title: "Organisationen", nav: "organisationen", q, total: p.total, items: p.items, opt_art, nav_links }.into_response())
+    let nav_links = PageNav::new(
+        "/organisationen",
+        "/api/v1/organisationen",
+        &q,
+        page,
+        p.total,
+    );
+    let opt_art = opts(
+        OrgArt::ALL
+            .iter()
+            .map(|a| (a.key().to_owned(), a.label().to_owned())),
+        q.art.as_deref(),
+    );
+    Ok(OrgListPage {
+        title: "Organisationen",
+        nav: "organisationen",
+        q,
+        total: p.total,
+        items: p.items,
+        opt_art,
+        nav_links,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -293,16 +476,39 @@ struct OrgPage {
 
 async fn org_page(State(st): State<AppState>, Path(slug): Path<String>) -> PageResult {
     let Some(o) = lists::organisation(&st.db, &slug).await? else {
-        return Err(PageError::NotFound(format!("Eine Organisation „{slug}“ gibt es nicht.")));
+        return Err(PageError::NotFound(format!(
+            "Eine Organisation „{slug}“ gibt es nicht."
+        )));
     };
     let projekte = details::org_projekte(&st.db, o.id).await?;
     let gruppen = Rolle::ALL
         .iter()
-        .map(|r| (r.label(), projekte.iter().filter(|p| p.rolle == r.key()).cloned().collect::<Vec<_>>()))
+        .map(|r| {
+            (
+                r.label(),
+                projekte
+                    .iter()
+                    .filter(|p| p.rolle == r.key())
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        })
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    let mitglieder = if matches!(o.art.as_str(), "kreis" | "regierungsbezirk") { lists::members(&st.db, o.id).await? } else { Vec::new() };
-    Ok(OrgPage { title: o.name.clone(), nav: "organisationen", o, projekte, gruppen, mitglieder }.into_response())
+    let mitglieder = if matches!(o.art.as_str(), "kreis" | "regierungsbezirk") {
+        lists::members(&st.db, o.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(OrgPage {
+        title: o.name.clone(),
+        nav: "organisationen",
+        o,
+        projekte,
+        gruppen,
+        mitglieder,
+    }
+    .into_response())
 }
 
 // --- Projekte --------------------------------------------------------------------------------
@@ -334,7 +540,15 @@ struct SlugName {
 
 async fn projekte(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 50)?;
-    if let Some(r) = maybe_export(&st, ListKind::Umsetzungsprojekte, &q, page, "umsetzungsprojekte").await? {
+    if let Some(r) = maybe_export(
+        &st,
+        ListKind::Umsetzungsprojekte,
+        &q,
+        page,
+        "umsetzungsprojekte",
+    )
+    .await?
+    {
         return Ok(r);
     }
     let today = lists::today();
@@ -349,17 +563,30 @@ async fn projekte(State(st): State<AppState>, Query(q): Query<ListQuery>) -> Pag
         .db
         .query("SELECT DISTINCT o.slug, o.name FROM organisation o JOIN projekt_rolle r ON r.organisation_id = o.id ORDER BY o.name", &[])
         .await?;
-    let sel = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let sel = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     let page_out = ProjektePage {
         title: "Umsetzungsprojekte",
         nav: "projekte",
         total: p.total,
         items: p.items,
-        partner_gesucht: matches!(q.partner_gesucht.as_deref(), Some("1" | "true" | "ja" | "on")),
+        partner_gesucht: matches!(
+            q.partner_gesucht.as_deref(),
+            Some("1" | "true" | "ja" | "on")
+        ),
         opt_themenfeld: themenfeld_opts(&st, sel(&q.themenfeld).as_deref()).await?,
         opt_prioritaet: opts(
-            [("1", "1 – hoch (rot)"), ("2", "2 – mittel (gelb)"), ("3", "3 – niedrig (grün)"), ("unbekannt", "unbekannt")]
-                .map(|(a, b)| (a.to_owned(), b.to_owned())),
+            [
+                ("1", "1 – hoch (rot)"),
+                ("2", "2 – mittel (gelb)"),
+                ("3", "3 – niedrig (grün)"),
+                ("unbekannt", "unbekannt"),
+            ]
+            .map(|(a, b)| (a.to_owned(), b.to_owned())),
             sel(&q.prioritaet).as_deref(),
         ),
         opt_zielportal: opts(
@@ -369,12 +596,29 @@ async fn projekte(State(st): State<AppState>, Query(q): Query<ListQuery>) -> Pag
                 .chain([("unbekannt".to_owned(), "unbekannt".to_owned())]),
             sel(&q.zielportal).as_deref(),
         ),
-        opt_status: opts(Status::all().into_iter().map(|s| (s.key().to_owned(), s.label().to_owned())), sel(&q.status).as_deref()),
-        opt_fachlichkeit: opts(fach.into_iter().map(|f| (f.slug, f.name)), sel(&q.fachlichkeit).as_deref()),
-        opt_organisation: opts(orgs.into_iter().map(|o| (o.slug, o.name)), sel(&q.organisation).as_deref()),
+        opt_status: opts(
+            Status::all()
+                .into_iter()
+                .map(|s| (s.key().to_owned(), s.label().to_owned())),
+            sel(&q.status).as_deref(),
+        ),
+        opt_fachlichkeit: opts(
+            fach.into_iter().map(|f| (f.slug, f.name)),
+            sel(&q.fachlichkeit).as_deref(),
+        ),
+        opt_organisation: opts(
+            orgs.into_iter().map(|o| (o.slug, o.name)),
+            sel(&q.organisation).as_deref(),
+        ),
         opt_sortierung: opts(
-            [("dokument", "Reihenfolge im Plan"), ("name", "Name"), ("start", "Projektstart"), ("prioritaet", "Priorität"), ("themenfeld", "Themenfeld")]
-                .map(|(a, b)| (a.to_owned(), b.to_owned())),
+            [
+                ("dokument", "Reihenfolge im Plan"),
+                ("name", "Name"),
+                ("start", "Projektstart"),
+                ("prioritaet", "Priorität"),
+                ("themenfeld", "Themenfeld"),
+            ]
+            .map(|(a, b)| (a.to_owned(), b.to_owned())),
             Some(sel(&q.sortierung).as_deref().unwrap_or("dokument")),
         ),
         q,
@@ -393,9 +637,16 @@ struct ProjektPage {
 
 async fn projekt(State(st): State<AppState>, Path(slug): Path<String>) -> PageResult {
     let Some(p) = details::projekt(&st.db, &slug, &lists::today()).await? else {
-        return Err(PageError::NotFound(format!("Ein Umsetzungsprojekt „{slug}“ gibt es nicht.")));
+        return Err(PageError::NotFound(format!(
+            "Ein Umsetzungsprojekt „{slug}“ gibt es nicht."
+        )));
     };
-    Ok(ProjektPage { title: p.item.name.clone(), nav: "projekte", p }.into_response())
+    Ok(ProjektPage {
+        title: p.item.name.clone(),
+        nav: "projekte",
+        p,
+    }
+    .into_response())
 }
 
 async fn redirect_kdn(st: &AppState, nr: &str, admin: bool) -> PageResult {
@@ -404,7 +655,12 @@ async fn redirect_kdn(st: &AppState, nr: &str, admin: bool) -> PageResult {
         Err(_) => None,
     };
     match slug {
-        Some(s) => Ok(Redirect::permanent(&format!("/projekte/{s}")).into_response()),
+        // 301 rather than 308: the classic permanent redirect that every client and crawler knows.
+        Some(s) => Ok((
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, format!("/projekte/{s}"))],
+        )
+            .into_response()),
         None => Err(PageError::NotFound(format!(
             "Die ozg.kdn.de-Nummer {nr} gehört zu keinem Projekt des Umsetzungsplans."
         ))),
@@ -432,7 +688,13 @@ struct ZeitleistePage {
 
 async fn zeitleiste(State(st): State<AppState>) -> PageResult {
     let t = Timeline::build(&details::starts(&st.db).await?);
-    Ok(ZeitleistePage { title: "Zeitleiste", nav: "zeitleiste", svg: t.svg(), rows: t.rows }.into_response())
+    Ok(ZeitleistePage {
+        title: "Zeitleiste",
+        nav: "zeitleiste",
+        svg: t.svg(),
+        rows: t.rows,
+    }
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -452,10 +714,18 @@ async fn suche(State(st): State<AppState>, Query(sq): Query<SuchQuery>) -> PageR
     let q = sq.q.unwrap_or_default();
     let q = q.trim();
     if q.chars().count() > 200 {
-        return Err(PageError::BadRequest(lists::BadParam { param: "q".into(), message: "höchstens 200 Zeichen".into() }));
+        return Err(PageError::BadRequest(lists::BadParam {
+            param: "q".into(),
+            message: "höchstens 200 Zeichen".into(),
+        }));
     }
     let r = search::search(&st.db, q, 20).await?;
-    Ok(SuchePage { title: "Suche", nav: "", r }.into_response())
+    Ok(SuchePage {
+        title: "Suche",
+        nav: "",
+        r,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -471,9 +741,22 @@ async fn programm(State(st): State<AppState>) -> PageResult {
     let (programm, slugs) = details::programm(&st.db).await?;
     let uebersicht = programm
         .as_ref()
-        .map(|p| p.uebersicht.eintrag.iter().cloned().zip(slugs.into_iter().chain(std::iter::repeat(None))).collect())
+        .map(|p| {
+            p.uebersicht
+                .eintrag
+                .iter()
+                .cloned()
+                .zip(slugs.into_iter().chain(std::iter::repeat(None)))
+                .collect()
+        })
         .unwrap_or_default();
-    Ok(ProgrammPage { title: "Über das Programm", nav: "programm", programm, uebersicht }.into_response())
+    Ok(ProgrammPage {
+        title: "Über das Programm",
+        nav: "programm",
+        programm,
+        uebersicht,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -485,7 +768,12 @@ struct WorkshopsPage {
 }
 
 async fn workshops(State(st): State<AppState>) -> PageResult {
-    Ok(WorkshopsPage { title: "Workshops", nav: "workshops", items: details::workshops(&st.db).await? }.into_response())
+    Ok(WorkshopsPage {
+        title: "Workshops",
+        nav: "workshops",
+        items: details::workshops(&st.db).await?,
+    }
+    .into_response())
 }
 
 // --- Static text pages -----------------------------------------------------------------------
@@ -499,13 +787,28 @@ struct TextPage {
 }
 
 async fn barrierefreiheit() -> Response {
-    TextPage { title: "Erklärung zur Barrierefreiheit", nav: "", body: include_str!("../../assets/barrierefreiheit.html") }.into_response()
+    TextPage {
+        title: "Erklärung zur Barrierefreiheit",
+        nav: "",
+        body: include_str!("../../assets/barrierefreiheit.html"),
+    }
+    .into_response()
 }
 
 async fn impressum() -> Response {
-    TextPage { title: "Impressum", nav: "", body: include_str!("../../assets/impressum.html") }.into_response()
+    TextPage {
+        title: "Impressum",
+        nav: "",
+        body: include_str!("../../assets/impressum.html"),
+    }
+    .into_response()
 }
 
 async fn datenschutz() -> Response {
-    TextPage { title: "Datenschutz", nav: "", body: include_str!("../../assets/datenschutz.html") }.into_response()
+    TextPage {
+        title: "Datenschutz",
+        nav: "",
+        body: include_str!("../../assets/datenschutz.html"),
+    }
+    .into_response()
 }

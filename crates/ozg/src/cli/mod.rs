@@ -10,6 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ozg_domain::dataset::{Dataset, Severity};
 
 use crate::data_files;
+
+pub mod kita;
 use crate::db::{Db, import};
 use crate::programme::lists::{self, ListKind};
 
@@ -30,8 +32,12 @@ impl DbArgs {
         let url = match &self.database {
             Some(u) => u.clone(),
             None => {
-                std::fs::create_dir_all(&self.data_dir)
-                    .with_context(|| format!("Datenverzeichnis {} lässt sich nicht anlegen", self.data_dir.display()))?;
+                std::fs::create_dir_all(&self.data_dir).with_context(|| {
+                    format!(
+                        "Datenverzeichnis {} lässt sich nicht anlegen",
+                        self.data_dir.display()
+                    )
+                })?;
                 self.data_dir.join("ozg.db").to_string_lossy().into_owned()
             }
         };
@@ -45,12 +51,18 @@ impl DbArgs {
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn spinner(msg: &str) -> ProgressBar {
     let pb = ProgressBar::new_spinner();
-    pb.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     pb.set_message(msg.to_owned());
     pb.enable_steady_tick(Duration::from_millis(120));
     pb
@@ -65,7 +77,10 @@ fn build_dataset(from: Option<&Path>) -> Result<(Dataset, String)> {
     match Dataset::build(&files) {
         Ok(ds) => Ok((ds, version)),
         Err(problems) => {
-            let n = problems.iter().filter(|p| p.severity == Severity::Fehler).count();
+            let n = problems
+                .iter()
+                .filter(|p| p.severity == Severity::Fehler)
+                .count();
             for p in problems.iter().filter(|p| p.severity == Severity::Fehler) {
                 eprintln!("{p}");
             }
@@ -95,7 +110,10 @@ pub async fn serve(addr: &str, args: &DbArgs) -> Result<ExitCode> {
         .await
         .with_context(|| format!("Adresse {addr} nicht verfügbar (belegt oder ungültig)"))?;
     let local = listener.local_addr()?;
-    tracing::info!("OZG-Plattform bereit auf http://{local} (Start in {} ms)", started.elapsed().as_millis());
+    tracing::info!(
+        "OZG-Plattform bereit auf http://{local} (Start in {} ms)",
+        started.elapsed().as_millis()
+    );
     let app = crate::web::router(crate::web::AppState::new(db.clone()));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -156,15 +174,25 @@ pub fn check_data(from: Option<&Path>, show_notes: bool) -> Result<ExitCode> {
                 ds.leika.len(),
                 ds.organisationen.len(),
                 ds.projekte.len(),
-                ds.projekte.iter().filter(|p| p.steckbrief.is_some()).count(),
+                ds.projekte
+                    .iter()
+                    .filter(|p| p.steckbrief.is_some())
+                    .count(),
                 ds.workshops.len(),
                 ds.hinweise.len(),
-                if show_notes { "" } else { " (anzeigen mit --hinweise)" }
+                if show_notes {
+                    ""
+                } else {
+                    " (anzeigen mit --hinweise)"
+                }
             );
             Ok(ExitCode::SUCCESS)
         }
         Err(problems) => {
-            let n = problems.iter().filter(|p| p.severity == Severity::Fehler).count();
+            let n = problems
+                .iter()
+                .filter(|p| p.severity == Severity::Fehler)
+                .count();
             for p in &problems {
                 if p.severity == Severity::Fehler || show_notes {
                     println!("{p}");
@@ -177,11 +205,20 @@ pub fn check_data(from: Option<&Path>, show_notes: bool) -> Result<ExitCode> {
 }
 
 /// `ozg export`.
-pub async fn export(what: &str, format: &str, output: Option<&Path>, args: &DbArgs) -> Result<ExitCode> {
+pub async fn export(
+    what: &str,
+    format: &str,
+    output: Option<&Path>,
+    args: &DbArgs,
+) -> Result<ExitCode> {
     let Some(kind) = ListKind::parse(what) else {
         bail!(
             "unbekannte Liste „{what}“: erlaubt sind {}",
-            ListKind::ALL.iter().map(|k| k.key()).collect::<Vec<_>>().join(", ")
+            ListKind::ALL
+                .iter()
+                .map(|k| k.key())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     };
     if !matches!(format, "json" | "csv") {
@@ -190,9 +227,14 @@ pub async fn export(what: &str, format: &str, output: Option<&Path>, args: &DbAr
     let db = args.open().await?;
     ensure_seeded(&db).await?;
     let table = lists::full_table(&db, kind).await?;
-    let bytes = if format == "csv" { table.to_csv()? } else { serde_json::to_vec_pretty(&table.to_json())? };
+    let bytes = if format == "csv" {
+        table.to_csv()?
+    } else {
+        serde_json::to_vec_pretty(&table.to_json())?
+    };
     match output {
-        Some(p) => std::fs::write(p, &bytes).with_context(|| format!("{} nicht schreibbar", p.display()))?,
+        Some(p) => std::fs::write(p, &bytes)
+            .with_context(|| format!("{} nicht schreibbar", p.display()))?,
         None => std::io::stdout().write_all(&bytes)?,
     }
     db.0.close().await;

@@ -1,0 +1,167 @@
+//! `ozg kita …`: the shell front end of the Kita allocation engine (crate `kita-alloc`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use kita_alloc::{GenerateParams, Options};
+
+/// Kita subcommands.
+#[derive(Subcommand, Debug)]
+pub enum KitaCommand {
+    /// Vergibt Plätze: kindvorschlagendes Deferred Acceptance mit Losnummern aus dem Seed.
+    Match {
+        /// Markt als JSON oder CSV (Endung .csv).
+        #[arg(long)]
+        input: PathBuf,
+        /// Seed für die Losnummern (wird im Ergebnis festgehalten).
+        #[arg(long)]
+        seed: u64,
+        /// Ergebnisdatei (JSON).
+        #[arg(long)]
+        output: PathBuf,
+        /// Ohne Begründungen je Kind (schneller, weniger Speicher).
+        #[arg(long)]
+        ohne_begruendungen: bool,
+        /// Ohne Vergleich mit dem kitavorschlagenden Verfahren.
+        #[arg(long)]
+        ohne_vergleich: bool,
+    },
+    /// Folgerunde: verarbeitet Zusagen und Absagen und vergibt frei gewordene Plätze.
+    Folgerunde {
+        /// Markt (wie bei `match`).
+        #[arg(long)]
+        input: PathBuf,
+        /// Ergebnis der vorigen Runde (JSON).
+        #[arg(long)]
+        vorher: PathBuf,
+        /// Rückmeldungen der Eltern: {"K1": "angenommen" | "abgelehnt" | "abgelehnt_warten"}.
+        #[arg(long)]
+        rueckmeldungen: PathBuf,
+        /// Ergebnisdatei (JSON).
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Erzeugt einen zufälligen, realistischen Markt für Tests und Benchmarks.
+    Generate {
+        /// Zahl der Kinder.
+        #[arg(long, default_value_t = 1000)]
+        kinder: usize,
+        /// Zahl der Kitas.
+        #[arg(long, default_value_t = 50)]
+        kitas: usize,
+        /// Wünsche je Kind.
+        #[arg(long, default_value_t = 5)]
+        wuensche: usize,
+        /// Plätze je Kind (Knappheit).
+        #[arg(long, default_value_t = 0.75)]
+        kapazitaet: f64,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Kita-Jahr (Beginn 1. August).
+        #[arg(long, default_value_t = 2026)]
+        jahr: i32,
+        /// Zieldatei (.json oder .csv).
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+fn read(p: &Path) -> Result<String> {
+    std::fs::read_to_string(p).with_context(|| format!("{} nicht lesbar", p.display()))
+}
+
+fn write(p: &Path, s: &str) -> Result<()> {
+    std::fs::write(p, s).with_context(|| format!("{} nicht schreibbar", p.display()))
+}
+
+/// Runs a Kita subcommand.
+pub fn run(cmd: KitaCommand) -> Result<ExitCode> {
+    match cmd {
+        KitaCommand::Match {
+            input,
+            seed,
+            output,
+            ohne_begruendungen,
+            ohne_vergleich,
+        } => {
+            let text = read(&input)?;
+            let options = Options {
+                explanations: !ohne_begruendungen,
+                compare_kita_proposing: !ohne_vergleich,
+                ..Options::default()
+            };
+            match kita_alloc::cli_match(&text, &input.to_string_lossy(), seed, &options) {
+                Ok(out) => {
+                    write(&output, &out.json)?;
+                    println!("{}", out.summary);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errors) => {
+                    eprintln!("{}", kita_alloc::format_errors(&errors));
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        KitaCommand::Folgerunde {
+            input,
+            vorher,
+            rueckmeldungen,
+            output,
+        } => {
+            let text = read(&input)?;
+            match kita_alloc::cli_follow_up(
+                &text,
+                &input.to_string_lossy(),
+                &read(&vorher)?,
+                &read(&rueckmeldungen)?,
+                &Options::default(),
+            ) {
+                Ok(out) => {
+                    write(&output, &out.json)?;
+                    println!("{}", out.summary);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errors) => {
+                    eprintln!("{}", kita_alloc::format_errors(&errors));
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        KitaCommand::Generate {
+            kinder,
+            kitas,
+            wuensche,
+            kapazitaet,
+            seed,
+            jahr,
+            output,
+        } => {
+            if kinder == 0 || kitas == 0 || wuensche == 0 {
+                anyhow::bail!("--kinder, --kitas und --wuensche müssen mindestens 1 sein");
+            }
+            if !(kapazitaet > 0.0 && kapazitaet <= 10.0) {
+                anyhow::bail!("--kapazitaet muss größer als 0 und höchstens 10 sein");
+            }
+            let params = GenerateParams {
+                children: kinder,
+                kitas,
+                wishes: wuensche,
+                capacity_ratio: kapazitaet,
+                seed,
+                kita_year: jahr,
+            };
+            write(
+                &output,
+                &kita_alloc::cli_generate(&params, &output.to_string_lossy()),
+            )?;
+            println!(
+                "Markt mit {kinder} Kindern und {kitas} Kitas nach {} geschrieben.",
+                output.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
