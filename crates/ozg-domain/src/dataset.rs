@@ -12,11 +12,13 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{Ags, Ars, LeikaKey, OzgId, Typisierung};
 use crate::orgs::{OrgArt, OrgDirectory, Resolution, name_key};
 use crate::plan::{
-    LeistungRow, OrgEntry, ProgrammFile, ProjektRow, SteckbriefFile, ThemenfeldFile,
-    WorkshopFile, WorkshopRow,
+    LeistungRow, OrgEntry, ProgrammFile, ProjektRow, SteckbriefFile, ThemenfeldFile, WorkshopFile,
+    WorkshopRow,
+};
+use crate::project::{
+    Projektstart, Rolle, Zielportal, parse_prioritaet_bund, parse_prioritaet_nrw, slugify,
 };
 use crate::search::index_string;
-use crate::project::{Projektstart, Rolle, Zielportal, parse_prioritaet_bund, parse_prioritaet_nrw, slugify};
 
 /// One input file: its path relative to the data folder, and its text.
 #[derive(Debug, Clone)]
@@ -272,7 +274,11 @@ pub struct Dataset {
 
 /// Line number (1-based) of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1
 }
 
 struct Ctx {
@@ -441,7 +447,9 @@ pub const THEMENFELDER: [&str; 14] = [
 impl Dataset {
     /// Builds and validates everything. Returns the dataset with its notes, or every error found.
     pub fn build(files: &[SourceFile]) -> Result<Dataset, Vec<Problem>> {
-        let mut cx = Ctx { problems: Vec::new() };
+        let mut cx = Ctx {
+            problems: Vec::new(),
+        };
         let mut ds = Dataset::default();
         let get = |p: &str| files.iter().find(|f| f.path == p);
         let with_prefix = |p: &str| {
@@ -462,7 +470,11 @@ impl Dataset {
                 leistungstabelle: Vec::new(),
             });
         }
-        let tf_index = |name: &str| THEMENFELDER.iter().position(|t| name_key(t) == name_key(name));
+        let tf_index = |name: &str| {
+            THEMENFELDER
+                .iter()
+                .position(|t| name_key(t) == name_key(name))
+        };
         const OZG_CSV: &str = "kdn/ozg_leistungen_kdn2019.csv";
         match get(OZG_CSV) {
             None => cx.err(OZG_CSV, None, "Datei fehlt"),
@@ -478,11 +490,19 @@ impl Dataset {
                         }
                     };
                     if let Some(prev) = seen.insert(id, line) {
-                        cx.err(&f.path, Some(line), format!("OZG-ID {id} doppelt (schon in Zeile {prev})"));
+                        cx.err(
+                            &f.path,
+                            Some(line),
+                            format!("OZG-ID {id} doppelt (schon in Zeile {prev})"),
+                        );
                         continue;
                     }
                     let Some(tf) = tf_index(&r.themenfeld) else {
-                        cx.err(&f.path, Some(line), format!("unbekanntes Themenfeld „{}“", r.themenfeld));
+                        cx.err(
+                            &f.path,
+                            Some(line),
+                            format!("unbekanntes Themenfeld „{}“", r.themenfeld),
+                        );
                         continue;
                     };
                     let next = ds.lagen.len();
@@ -491,7 +511,11 @@ impl Dataset {
                         if ds.lagen.iter().any(|l| l.slug == slug) {
                             slug = format!("{slug}-{}", ds.themenfelder[tf].slug);
                         }
-                        ds.lagen.push(Lage { themenfeld: tf, name: r.lage.clone(), slug });
+                        ds.lagen.push(Lage {
+                            themenfeld: tf,
+                            name: r.lage.clone(),
+                            slug,
+                        });
                         next
                     });
                     ds.ozg_leistungen.push(OzgLeistung {
@@ -529,7 +553,11 @@ impl Dataset {
                     let ozg_id = match OzgId::parse(&r.ozg_id) {
                         Ok(id) if ozg_known.contains_key(&id) => Some(id),
                         Ok(id) => {
-                            cx.err(&f.path, Some(line), format!("OZG-ID {id} gibt es im Katalog nicht"));
+                            cx.err(
+                                &f.path,
+                                Some(line),
+                                format!("OZG-ID {id} gibt es im Katalog nicht"),
+                            );
                             None
                         }
                         Err(_) if r.ozg_id.trim().is_empty() => None,
@@ -563,16 +591,30 @@ impl Dataset {
         let mut dir = OrgDirectory::default();
         Self::load_gebiete(&mut ds, &mut cx, &get);
         for f in with_prefix("organisationen/") {
-            let Some(of) = toml_file::<OrgFile>(f, &mut cx) else { continue };
+            let Some(of) = toml_file::<OrgFile>(f, &mut cx) else {
+                continue;
+            };
             for o in of.organisation {
                 let line = line_of(&f.text, o.span().start);
                 let o = o.into_inner();
                 let Some(art) = OrgArt::parse(&o.art) else {
-                    cx.err(&f.path, Some(line), format!("unbekannte Art „{}“: erlaubt sind {}", o.art, OrgArt::ALL.map(OrgArt::key).join(", ")));
+                    cx.err(
+                        &f.path,
+                        Some(line),
+                        format!(
+                            "unbekannte Art „{}“: erlaubt sind {}",
+                            o.art,
+                            OrgArt::ALL.map(OrgArt::key).join(", ")
+                        ),
+                    );
                     continue;
                 };
                 if ds.organisationen.iter().any(|x| x.slug == o.id) {
-                    cx.err(&f.path, Some(line), format!("Organisation „{}“ doppelt", o.id));
+                    cx.err(
+                        &f.path,
+                        Some(line),
+                        format!("Organisation „{}“ doppelt", o.id),
+                    );
                     continue;
                 }
                 ds.organisationen.push(Organisation {
@@ -597,8 +639,14 @@ impl Dataset {
             for e in of.ergaenzung {
                 let line = line_of(&f.text, e.span().start);
                 let e = e.into_inner();
-                let Some(org) = ds.organisationen.iter_mut().find(|o| o.slug == e.ziel || o.ags.as_ref().is_some_and(|a| a.as_str() == e.ziel)) else {
-                    cx.err(&f.path, Some(line), format!("Ergänzung für unbekannte Organisation „{}“", e.ziel));
+                let Some(org) = ds.organisationen.iter_mut().find(|o| {
+                    o.slug == e.ziel || o.ags.as_ref().is_some_and(|a| a.as_str() == e.ziel)
+                }) else {
+                    cx.err(
+                        &f.path,
+                        Some(line),
+                        format!("Ergänzung für unbekannte Organisation „{}“", e.ziel),
+                    );
                     continue;
                 };
                 org.aliases.extend(e.aliases);
@@ -647,7 +695,11 @@ impl Dataset {
         }
     }
 
-    fn load_gebiete<'a>(ds: &mut Dataset, cx: &mut Ctx, get: &impl Fn(&str) -> Option<&'a SourceFile>) {
+    fn load_gebiete<'a>(
+        ds: &mut Dataset,
+        cx: &mut Ctx,
+        get: &impl Fn(&str) -> Option<&'a SourceFile>,
+    ) {
         const RB: &str = "gemeindeverzeichnis/regierungsbezirke.ndjson";
         const KR: &str = "gemeindeverzeichnis/kreise.ndjson";
         const GE: &str = "nrw-gemeinden.csv";
@@ -659,7 +711,11 @@ impl Dataset {
                 .filter_map(|(i, l)| match serde_json::from_str::<NdRow>(l) {
                     Ok(r) => Some((i + 1, r)),
                     Err(e) => {
-                        cx.err(&f.path, Some(i + 1), format!("JSON-Zeile nicht lesbar: {e}"));
+                        cx.err(
+                            &f.path,
+                            Some(i + 1),
+                            format!("JSON-Zeile nicht lesbar: {e}"),
+                        );
                         None
                     }
                 })
@@ -763,7 +819,11 @@ impl Dataset {
                     let ars = match Ars::parse(&r.ars) {
                         Ok(a) if a.matches(&ags) => a,
                         Ok(a) => {
-                            cx.err(&f.path, Some(line), format!("ARS {a} passt nicht zum AGS {ags}"));
+                            cx.err(
+                                &f.path,
+                                Some(line),
+                                format!("ARS {a} passt nicht zum AGS {ags}"),
+                            );
                             continue;
                         }
                         Err(e) => {
@@ -775,17 +835,32 @@ impl Dataset {
                         "kreisfreie-stadt" => OrgArt::KreisfreieStadt,
                         "kreis" => OrgArt::Gemeinde,
                         other => {
-                            cx.err(&f.path, Some(line), format!("unbekannter Kreistyp „{other}“"));
+                            cx.err(
+                                &f.path,
+                                Some(line),
+                                format!("unbekannter Kreistyp „{other}“"),
+                            );
                             continue;
                         }
                     };
                     let kreis = kreis_idx.get(ags.kreis_key()).copied();
                     if art == OrgArt::Gemeinde && kreis.is_none() {
-                        cx.err(&f.path, Some(line), format!("Kreis {} zu AGS {ags} unbekannt", ags.kreis_key()));
+                        cx.err(
+                            &f.path,
+                            Some(line),
+                            format!("Kreis {} zu AGS {ags} unbekannt", ags.kreis_key()),
+                        );
                         continue;
                     }
                     if art == OrgArt::KreisfreieStadt && !kreisfreie.contains_key(ags.kreis_key()) {
-                        cx.err(&f.path, Some(line), format!("kreisfreie Stadt {} fehlt im Kreisverzeichnis", ags.kreis_key()));
+                        cx.err(
+                            &f.path,
+                            Some(line),
+                            format!(
+                                "kreisfreie Stadt {} fehlt im Kreisverzeichnis",
+                                ags.kreis_key()
+                            ),
+                        );
                     }
                     let name = base_name(&r.name).to_owned();
                     let mut slug = slugify(&name);
@@ -824,8 +899,17 @@ impl Dataset {
         get: &impl Fn(&str) -> Option<&'a SourceFile>,
         with_prefix: &impl Fn(&str) -> Vec<&'a SourceFile>,
     ) {
-        let tf_index = |name: &str| THEMENFELDER.iter().position(|t| name_key(t) == name_key(name));
-        let resolve_roles = |cx: &mut Ctx, file: &str, line: usize, rolle: Rolle, entries: &[OrgEntry], out: &mut Vec<RoleEntry>| {
+        let tf_index = |name: &str| {
+            THEMENFELDER
+                .iter()
+                .position(|t| name_key(t) == name_key(name))
+        };
+        let resolve_roles = |cx: &mut Ctx,
+                             file: &str,
+                             line: usize,
+                             rolle: Rolle,
+                             entries: &[OrgEntry],
+                             out: &mut Vec<RoleEntry>| {
             for e in entries {
                 let offen = e.is_offen();
                 let organisation = if offen {
@@ -848,7 +932,9 @@ impl Dataset {
                     }
                 };
                 if let Some(o) = organisation
-                    && out.iter().any(|r| r.rolle == rolle && r.organisation == Some(o))
+                    && out
+                        .iter()
+                        .any(|r| r.rolle == rolle && r.organisation == Some(o))
                 {
                     continue;
                 }
@@ -871,15 +957,25 @@ impl Dataset {
             if !f.path.ends_with(".toml") {
                 continue;
             }
-            let Some(tfile) = toml_file::<ThemenfeldFile>(f, cx) else { continue };
+            let Some(tfile) = toml_file::<ThemenfeldFile>(f, cx) else {
+                continue;
+            };
             let Some(tf) = tf_index(&tfile.themenfeld) else {
-                cx.err(&f.path, Some(1), format!("unbekanntes Themenfeld „{}“", tfile.themenfeld));
+                cx.err(
+                    &f.path,
+                    Some(1),
+                    format!("unbekanntes Themenfeld „{}“", tfile.themenfeld),
+                );
                 continue;
             };
             {
                 let t = &mut ds.themenfelder[tf];
                 if t.abschnitt.is_some() {
-                    cx.err(&f.path, Some(1), format!("Themenfeld „{}“ hat schon eine Datei", t.name));
+                    cx.err(
+                        &f.path,
+                        Some(1),
+                        format!("Themenfeld „{}“ hat schon eine Datei", t.name),
+                    );
                     continue;
                 }
                 t.abschnitt = Some(tfile.abschnitt.clone());
@@ -889,9 +985,15 @@ impl Dataset {
             }
             for l in &tfile.leistung {
                 if let Some(id) = l.get_ref().ozg_id {
-                    let ok = OzgId::try_from(id).ok().filter(|i| ozg_known.contains_key(i));
+                    let ok = OzgId::try_from(id)
+                        .ok()
+                        .filter(|i| ozg_known.contains_key(i));
                     if ok.is_none() {
-                        cx.err(&f.path, Some(line_of(&f.text, l.span().start)), format!("OZG-ID {id} gibt es im Katalog nicht"));
+                        cx.err(
+                            &f.path,
+                            Some(line_of(&f.text, l.span().start)),
+                            format!("OZG-ID {id} gibt es im Katalog nicht"),
+                        );
                     }
                 }
             }
@@ -904,7 +1006,11 @@ impl Dataset {
                     continue;
                 }
                 let Some(name) = row.name.clone().filter(|n| !n.trim().is_empty()) else {
-                    cx.err(&f.path, Some(line), "Projekt ohne Namen (Feld „name“ fehlt)");
+                    cx.err(
+                        &f.path,
+                        Some(line),
+                        "Projekt ohne Namen (Feld „name“ fehlt)",
+                    );
                     continue;
                 };
                 let slug = row.id.clone().unwrap_or_else(|| slugify(&name));
@@ -922,7 +1028,12 @@ impl Dataset {
                     name: name.trim().to_owned(),
                     position,
                     themenfelder: vec![(tf, row.teilabschnitt.clone())],
-                    fachlichkeiten: row.fachlichkeit.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+                    fachlichkeiten: row
+                        .fachlichkeit
+                        .iter()
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
                     rollen: Vec::new(),
                     projektstart: None,
                     projektstart_text: row.projektstart.clone(),
@@ -966,17 +1077,54 @@ impl Dataset {
                 }
                 for id in &row.ozg_ids {
                     match OzgId::try_from(*id) {
-                        Ok(i) if ozg_known.contains_key(&i) => p.ozg.push(OzgLink { ozg_id: i, quelle: "dokument", hinweis: None }),
-                        _ => cx.err(&f.path, Some(line), format!("OZG-ID {id} gibt es im Katalog nicht")),
+                        Ok(i) if ozg_known.contains_key(&i) => p.ozg.push(OzgLink {
+                            ozg_id: i,
+                            quelle: "dokument",
+                            hinweis: None,
+                        }),
+                        _ => cx.err(
+                            &f.path,
+                            Some(line),
+                            format!("OZG-ID {id} gibt es im Katalog nicht"),
+                        ),
                     }
                 }
-                resolve_roles(cx, &f.path, line, Rolle::Projektleitung, &tfile.projektleitung, &mut p.rollen);
+                resolve_roles(
+                    cx,
+                    &f.path,
+                    line,
+                    Rolle::Projektleitung,
+                    &tfile.projektleitung,
+                    &mut p.rollen,
+                );
                 for r in p.rollen.iter_mut() {
-                    r.hinweis.get_or_insert_with(|| "für das ganze Themenfeld".into());
+                    r.hinweis
+                        .get_or_insert_with(|| "für das ganze Themenfeld".into());
                 }
-                resolve_roles(cx, &f.path, line, Rolle::Projektleitung, &row.projektleitung, &mut p.rollen);
-                resolve_roles(cx, &f.path, line, Rolle::Mitarbeit, &row.mitarbeit, &mut p.rollen);
-                resolve_roles(cx, &f.path, line, Rolle::Interesse, &row.interesse, &mut p.rollen);
+                resolve_roles(
+                    cx,
+                    &f.path,
+                    line,
+                    Rolle::Projektleitung,
+                    &row.projektleitung,
+                    &mut p.rollen,
+                );
+                resolve_roles(
+                    cx,
+                    &f.path,
+                    line,
+                    Rolle::Mitarbeit,
+                    &row.mitarbeit,
+                    &mut p.rollen,
+                );
+                resolve_roles(
+                    cx,
+                    &f.path,
+                    line,
+                    Rolle::Interesse,
+                    &row.interesse,
+                    &mut p.rollen,
+                );
                 let idx = ds.projekte.len();
                 for n in &row.kdn_nr {
                     if let Some(prev) = kdn_owner.insert(*n, idx) {
@@ -996,12 +1144,20 @@ impl Dataset {
         for (file, line, tf, row, _) in refs.drain(..) {
             let target = row.verweis.clone().unwrap_or_default();
             let Some(&idx) = by_slug.get(&target) else {
-                cx.err(&file, Some(line), format!("verweis auf unbekanntes Projekt „{target}“"));
+                cx.err(
+                    &file,
+                    Some(line),
+                    format!("verweis auf unbekanntes Projekt „{target}“"),
+                );
                 continue;
             };
             let p = &mut ds.projekte[idx];
             if p.themenfelder.iter().any(|(t, _)| *t == tf) {
-                cx.err(&file, Some(line), format!("Projekt „{}“ steht schon in diesem Themenfeld", p.name));
+                cx.err(
+                    &file,
+                    Some(line),
+                    format!("Projekt „{}“ steht schon in diesem Themenfeld", p.name),
+                );
                 continue;
             }
             p.themenfelder.push((tf, row.teilabschnitt.clone()));
@@ -1012,20 +1168,49 @@ impl Dataset {
                 }
             }
             let mut extra = Vec::new();
-            resolve_roles(cx, &file, line, Rolle::Projektleitung, &row.projektleitung, &mut extra);
-            resolve_roles(cx, &file, line, Rolle::Mitarbeit, &row.mitarbeit, &mut extra);
-            resolve_roles(cx, &file, line, Rolle::Interesse, &row.interesse, &mut extra);
+            resolve_roles(
+                cx,
+                &file,
+                line,
+                Rolle::Projektleitung,
+                &row.projektleitung,
+                &mut extra,
+            );
+            resolve_roles(
+                cx,
+                &file,
+                line,
+                Rolle::Mitarbeit,
+                &row.mitarbeit,
+                &mut extra,
+            );
+            resolve_roles(
+                cx,
+                &file,
+                line,
+                Rolle::Interesse,
+                &row.interesse,
+                &mut extra,
+            );
             for r in extra {
-                if !p.rollen.iter().any(|x| x.rolle == r.rolle && x.organisation == r.organisation && x.text == r.text) {
+                if !p.rollen.iter().any(|x| {
+                    x.rolle == r.rolle && x.organisation == r.organisation && x.text == r.text
+                }) {
                     p.rollen.push(r);
                 }
             }
             let tf_name = THEMENFELDER[tf];
             for (k, v) in &row.unsicher {
-                p.unsicher.entry(k.clone()).and_modify(|e| e.push_str(&format!(" | {tf_name}: {v}"))).or_insert_with(|| format!("{tf_name}: {v}"));
+                p.unsicher
+                    .entry(k.clone())
+                    .and_modify(|e| e.push_str(&format!(" | {tf_name}: {v}")))
+                    .or_insert_with(|| format!("{tf_name}: {v}"));
             }
             for (k, v) in &row.hinweise {
-                p.hinweise.entry(k.clone()).and_modify(|e| e.push_str(&format!(" | {tf_name}: {v}"))).or_insert_with(|| format!("{tf_name}: {v}"));
+                p.hinweise
+                    .entry(k.clone())
+                    .and_modify(|e| e.push_str(&format!(" | {tf_name}: {v}")))
+                    .or_insert_with(|| format!("{tf_name}: {v}"));
             }
             if let Some(a) = &row.anmerkung {
                 p.anmerkung = Some(match p.anmerkung.take() {
@@ -1036,12 +1221,21 @@ impl Dataset {
             if let Some(ps) = &row.projektstart
                 && p.projektstart_text.as_deref() != Some(ps.as_str())
             {
-                p.hinweise.entry("projektstart".into()).or_insert_with(|| format!("{tf_name}: {ps}"));
+                p.hinweise
+                    .entry("projektstart".into())
+                    .or_insert_with(|| format!("{tf_name}: {ps}"));
             }
             for n in &row.kdn_nr {
                 match kdn_owner.get(n) {
                     Some(o) if *o == idx => {}
-                    Some(o) => cx.err(&file, Some(line), format!("ozg.kdn.de-Nummer {n} gehört zu einem anderen Projekt („{}“)", ds.projekte[*o].name)),
+                    Some(o) => cx.err(
+                        &file,
+                        Some(line),
+                        format!(
+                            "ozg.kdn.de-Nummer {n} gehört zu einem anderen Projekt („{}“)",
+                            ds.projekte[*o].name
+                        ),
+                    ),
                     None => {
                         kdn_owner.insert(*n, idx);
                         ds.projekte[idx].kdn_nr.push(*n);
@@ -1055,15 +1249,42 @@ impl Dataset {
             if !f.path.ends_with(".toml") {
                 continue;
             }
-            let Some(sb) = toml_file::<SteckbriefFile>(f, cx) else { continue };
+            let Some(sb) = toml_file::<SteckbriefFile>(f, cx) else {
+                continue;
+            };
             let Some(&idx) = by_slug.get(&sb.projekt) else {
-                cx.err(&f.path, Some(1), format!("Steckbrief für unbekanntes Projekt „{}“", sb.projekt));
+                cx.err(
+                    &f.path,
+                    Some(1),
+                    format!("Steckbrief für unbekanntes Projekt „{}“", sb.projekt),
+                );
                 continue;
             };
             let mut rollen = Vec::new();
-            resolve_roles(cx, &f.path, 1, Rolle::Auftraggeber, &sb.auftraggeber, &mut rollen);
-            resolve_roles(cx, &f.path, 1, Rolle::Kommunalpartner, &sb.kommunalpartner, &mut rollen);
-            resolve_roles(cx, &f.path, 1, Rolle::ItPartner, &sb.it_partner, &mut rollen);
+            resolve_roles(
+                cx,
+                &f.path,
+                1,
+                Rolle::Auftraggeber,
+                &sb.auftraggeber,
+                &mut rollen,
+            );
+            resolve_roles(
+                cx,
+                &f.path,
+                1,
+                Rolle::Kommunalpartner,
+                &sb.kommunalpartner,
+                &mut rollen,
+            );
+            resolve_roles(
+                cx,
+                &f.path,
+                1,
+                Rolle::ItPartner,
+                &sb.it_partner,
+                &mut rollen,
+            );
             for t in &sb.themenfelder {
                 match tf_index(t) {
                     Some(tf) if !ds.projekte[idx].themenfelder.iter().any(|(x, _)| *x == tf) => cx.note(&f.path, Some(1), format!(
@@ -1074,7 +1295,11 @@ impl Dataset {
             }
             let p = &mut ds.projekte[idx];
             if p.steckbrief.is_some() {
-                cx.err(&f.path, Some(1), format!("Projekt „{}“ hat schon einen Steckbrief", p.name));
+                cx.err(
+                    &f.path,
+                    Some(1),
+                    format!("Projekt „{}“ hat schon einen Steckbrief", p.name),
+                );
                 continue;
             }
             for l in &sb.ozg_leistungen {
@@ -1082,17 +1307,33 @@ impl Dataset {
                     Ok(i) if ozg_known.contains_key(&i) => {
                         p.ozg.retain(|x| x.ozg_id != i);
                         let hinweis = l.dokument_ozg_id.filter(|d| *d != l.ozg_id).map(|d| {
-                            l.hinweis.clone().unwrap_or_else(|| format!("Das Dokument nennt die OZG-ID {d}."))
+                            l.hinweis
+                                .clone()
+                                .unwrap_or_else(|| format!("Das Dokument nennt die OZG-ID {d}."))
                         });
-                        p.ozg.push(OzgLink { ozg_id: i, quelle: "steckbrief", hinweis });
+                        p.ozg.push(OzgLink {
+                            ozg_id: i,
+                            quelle: "steckbrief",
+                            hinweis,
+                        });
                     }
-                    _ => cx.err(&f.path, Some(1), format!("OZG-ID {} gibt es im Katalog nicht", l.ozg_id)),
+                    _ => cx.err(
+                        &f.path,
+                        Some(1),
+                        format!("OZG-ID {} gibt es im Katalog nicht", l.ozg_id),
+                    ),
                 }
             }
             if let Some(v) = sb.prioritaet_nrw {
                 match parse_prioritaet_nrw(v) {
-                    Ok(v) if p.prioritaet_nrw.is_some_and(|x| x != v) => cx.err(&f.path, Some(1), format!(
-                        "Priorität {v} widerspricht der Tabelle ({})", p.prioritaet_nrw.unwrap_or_default())),
+                    Ok(v) if p.prioritaet_nrw.is_some_and(|x| x != v) => cx.err(
+                        &f.path,
+                        Some(1),
+                        format!(
+                            "Priorität {v} widerspricht der Tabelle ({})",
+                            p.prioritaet_nrw.unwrap_or_default()
+                        ),
+                    ),
                     Ok(v) => p.prioritaet_nrw = Some(v),
                     Err(e) => cx.err(&f.path, Some(1), e.0),
                 }
@@ -1106,7 +1347,9 @@ impl Dataset {
                         p.projektstart_text = Some(ps.clone());
                     }
                     Err(_) => {
-                        p.hinweise.entry("projektstart".into()).or_insert_with(|| ps.clone());
+                        p.hinweise
+                            .entry("projektstart".into())
+                            .or_insert_with(|| ps.clone());
                     }
                 }
             }
@@ -1115,10 +1358,11 @@ impl Dataset {
         }
 
         // Name matches to the catalogue for projects without explicit links.
-        let by_name: HashMap<String, Vec<OzgId>> = ds.ozg_leistungen.iter().fold(HashMap::new(), |mut m, l| {
-            m.entry(index_string(&l.name)).or_default().push(l.ozg_id);
-            m
-        });
+        let by_name: HashMap<String, Vec<OzgId>> =
+            ds.ozg_leistungen.iter().fold(HashMap::new(), |mut m, l| {
+                m.entry(index_string(&l.name)).or_default().push(l.ozg_id);
+                m
+            });
         for p in ds.projekte.iter_mut() {
             if !p.ozg.is_empty() {
                 continue;
@@ -1159,17 +1403,26 @@ impl Dataset {
                 let line = line_of(&f.text, w.span().start);
                 let w = w.into_inner();
                 if !is_iso_date(&w.datum) {
-                    cx.err(&f.path, Some(line), format!("Datum „{}“ ist kein Datum im Format JJJJ-MM-TT", w.datum));
+                    cx.err(
+                        &f.path,
+                        Some(line),
+                        format!("Datum „{}“ ist kein Datum im Format JJJJ-MM-TT", w.datum),
+                    );
                     continue;
                 }
                 let mut tfs = Vec::new();
                 for t in &w.themenfelder {
                     match tf_index(t) {
                         Some(i) => tfs.push(i),
-                        None => cx.err(&f.path, Some(line), format!("unbekanntes Themenfeld „{t}“")),
+                        None => {
+                            cx.err(&f.path, Some(line), format!("unbekanntes Themenfeld „{t}“"))
+                        }
                     }
                 }
-                ds.workshops.push(Workshop { row: w, themenfelder: tfs });
+                ds.workshops.push(Workshop {
+                    row: w,
+                    themenfelder: tfs,
+                });
             }
         }
 
@@ -1180,7 +1433,9 @@ impl Dataset {
         {
             let find_project = |projekte: &[Projekt], name: &str| -> Option<usize> {
                 let k = name_key(name);
-                projekte.iter().position(|p| name_key(&p.name) == k || p.slug == slugify(name))
+                projekte
+                    .iter()
+                    .position(|p| name_key(&p.name) == k || p.slug == slugify(name))
             };
             for d in &pf.divergenz {
                 match find_project(&ds.projekte, &d.projekt) {
@@ -1201,14 +1456,22 @@ impl Dataset {
                             }
                         }
                     }
-                    None => cx.note(&f.path, None, format!("Divergenz: Projekt „{}“ nicht gefunden", d.projekt)),
+                    None => cx.note(
+                        &f.path,
+                        None,
+                        format!("Divergenz: Projekt „{}“ nicht gefunden", d.projekt),
+                    ),
                 }
             }
             for e in &pf.uebersicht.eintrag {
                 let target = e.projekt.as_deref().unwrap_or(&e.name);
                 let found = find_project(&ds.projekte, target);
                 if found.is_none() {
-                    cx.note(&f.path, None, format!("Abschnitt 1: „{}“ keinem Projekt zugeordnet", e.name));
+                    cx.note(
+                        &f.path,
+                        None,
+                        format!("Abschnitt 1: „{}“ keinem Projekt zugeordnet", e.name),
+                    );
                 }
                 if let Some(i) = found {
                     let p = &mut ds.projekte[i];
@@ -1216,6 +1479,13 @@ impl Dataset {
                         match Zielportal::parse(z) {
                             Ok(z) => p.zielportal = p.zielportal.or(Some(z)),
                             Err(err) => cx.err(&f.path, None, err.0),
+                        }
+                    }
+                    for (k, v) in &e.unsicher {
+                        if k != "projekt" {
+                            p.unsicher
+                                .entry(k.clone())
+                                .or_insert_with(|| format!("Abschnitt 1: {v}"));
                         }
                     }
                     if e.arbeitsstruktur.is_some() && p.arbeitsstruktur.is_none() {
@@ -1244,14 +1514,35 @@ mod tests {
     use super::*;
 
     fn base_files() -> Vec<SourceFile> {
-        let f = |p: &str, t: &str| SourceFile { path: p.into(), text: t.into() };
+        let f = |p: &str, t: &str| SourceFile {
+            path: p.into(),
+            text: t.into(),
+        };
         vec![
-            f("kdn/ozg_leistungen_kdn2019.csv", "ozg_id,ozg_leistung,lage,themenfeld,kdn_row_id\n10019,Kindertagesbetreuung,Kinderbetreuung,Familie & Kind,1\n10000,Elterngeld,Geburt,Familie & Kind,2\n"),
-            f("kdn/leika_leistungen_kdn2019.csv", "leika_key,name,ozg_id,typisierung,law_shortcuts\n99001001000000,Kita,10019,4,\n123,Test,10019,44,\nnicht im LeiKa,X,10000,2a,\n"),
-            f("gemeindeverzeichnis/regierungsbezirke.ndjson", r#"{"name":"Reg.-Bez. Detmold","schlüssel":{"nummer":"057"},"sitz":"Detmold"}"#),
-            f("gemeindeverzeichnis/kreise.ndjson", r#"{"name":"Gütersloh","schlüssel":{"nummer":"05754"},"sitz":"Gütersloh","typ":{"name":"kreis"}}"#),
-            f("nrw-gemeinden.csv", "ags,ars,name,kreis,kreis_typ,regierungsbezirk,lat,lon\n05754008,057540008008,\"Gütersloh, Stadt\",Gütersloh,kreis,Reg.-Bez. Detmold,51.9,8.38\n"),
-            f("organisationen/test.toml", "[[organisation]]\nid = \"kdn\"\nname = \"KDN\"\nart = \"einrichtung\"\n"),
+            f(
+                "kdn/ozg_leistungen_kdn2019.csv",
+                "ozg_id,ozg_leistung,lage,themenfeld,kdn_row_id\n10019,Kindertagesbetreuung,Kinderbetreuung,Familie & Kind,1\n10000,Elterngeld,Geburt,Familie & Kind,2\n",
+            ),
+            f(
+                "kdn/leika_leistungen_kdn2019.csv",
+                "leika_key,name,ozg_id,typisierung,law_shortcuts\n99001001000000,Kita,10019,4,\n123,Test,10019,44,\nnicht im LeiKa,X,10000,2a,\n",
+            ),
+            f(
+                "gemeindeverzeichnis/regierungsbezirke.ndjson",
+                r#"{"name":"Reg.-Bez. Detmold","schlüssel":{"nummer":"057"},"sitz":"Detmold"}"#,
+            ),
+            f(
+                "gemeindeverzeichnis/kreise.ndjson",
+                r#"{"name":"Gütersloh","schlüssel":{"nummer":"05754"},"sitz":"Gütersloh","typ":{"name":"kreis"}}"#,
+            ),
+            f(
+                "nrw-gemeinden.csv",
+                "ags,ars,name,kreis,kreis_typ,regierungsbezirk,lat,lon\n05754008,057540008008,\"Gütersloh, Stadt\",Gütersloh,kreis,Reg.-Bez. Detmold,51.9,8.38\n",
+            ),
+            f(
+                "organisationen/test.toml",
+                "[[organisation]]\nid = \"kdn\"\nname = \"KDN\"\nart = \"einrichtung\"\n",
+            ),
         ]
     }
 
@@ -1265,7 +1556,11 @@ mod tests {
         let ds = Dataset::build(&files).unwrap();
         assert_eq!(ds.leika.len(), 3);
         assert!(ds.leika[1].schluessel.is_none());
-        assert!(ds.hinweise.iter().any(|p| p.line == Some(3)), "{:?}", ds.hinweise);
+        assert!(
+            ds.hinweise.iter().any(|p| p.line == Some(3)),
+            "{:?}",
+            ds.hinweise
+        );
         let p = &ds.projekte[0];
         assert_eq!(p.rollen.len(), 2);
         assert_ne!(p.rollen[0].organisation, p.rollen[1].organisation);
@@ -1281,7 +1576,10 @@ mod tests {
             text: "abschnitt = \"2.6\"\nthemenfeld = \"Familie & Kind\"\n\n[[projekt]]\nid = \"a\"\nname = \"A\"\nmitarbeit = [\"Atlantis\"]\n\n[[projekt]]\nid = \"b\"\nname = \"B\"\nprojektstart = \"irgendwann\"\n".into(),
         });
         let errs = Dataset::build(&files).unwrap_err();
-        let errs: Vec<_> = errs.iter().filter(|p| p.severity == Severity::Fehler).collect();
+        let errs: Vec<_> = errs
+            .iter()
+            .filter(|p| p.severity == Severity::Fehler)
+            .collect();
         assert_eq!(errs.len(), 2, "{errs:?}");
         assert_eq!(errs[0].line, Some(4));
         assert!(errs[0].message.contains("Atlantis"));
@@ -1292,7 +1590,10 @@ mod tests {
     #[test]
     fn toml_syntax_error_has_line() {
         let mut files = base_files();
-        files.push(SourceFile { path: "plan/workshops.toml".into(), text: "[[workshop]]\ndatum = \n".into() });
+        files.push(SourceFile {
+            path: "plan/workshops.toml".into(),
+            text: "[[workshop]]\ndatum = \n".into(),
+        });
         let errs = Dataset::build(&files).unwrap_err();
         assert_eq!(errs[0].file, "plan/workshops.toml");
         assert_eq!(errs[0].line, Some(2));

@@ -119,10 +119,13 @@ impl Typisierung {
     /// or "1, 2/3". A combined value counts as its lowest (most federal) level.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let t = s.trim();
-        let mut levels = t.split(['/', ',']).map(str::trim).map(|p| match p.as_bytes() {
-            [d @ b'1'..=b'5'] | [d @ b'1'..=b'5', b'a'..=b'c'] => Some(d - b'0'),
-            _ => None,
-        });
+        let mut levels = t
+            .split(['/', ','])
+            .map(str::trim)
+            .map(|p| match p.as_bytes() {
+                [d @ b'1'..=b'5'] | [d @ b'1'..=b'5', b'a'..=b'c'] => Some(d - b'0'),
+                _ => None,
+            });
         let first = levels.next().flatten();
         let rest: Option<Vec<u8>> = levels.collect();
         match (first, rest) {
@@ -338,8 +341,14 @@ mod tests {
 
     #[test]
     fn quartal_spellings() {
-        for s in ["Q1 2020", "Q1/2020", "Q12020", "2020-Q1", "1/2020", "q1 2020", "2020 Q1"] {
-            assert_eq!(Quartal::parse(s).unwrap(), Quartal::new(2020, 1).unwrap(), "{s}");
+        for s in [
+            "Q1 2020", "Q1/2020", "Q12020", "2020-Q1", "1/2020", "q1 2020", "2020 Q1",
+        ] {
+            assert_eq!(
+                Quartal::parse(s).unwrap(),
+                Quartal::new(2020, 1).unwrap(),
+                "{s}"
+            );
         }
         for s in ["Q5 2020", "Q1 20", "2020", "läuft", "", "Q 2020"] {
             assert!(Quartal::parse(s).is_err(), "{s}");

@@ -166,7 +166,12 @@ mod tests {
 
     fn dir() -> OrgDirectory {
         let mut d = OrgDirectory::default();
-        d.add(0, OrgArt::Gemeinde, &["Gütersloh", "Gütersloh, Stadt"], Some("Gütersloh"));
+        d.add(
+            0,
+            OrgArt::Gemeinde,
+            &["Gütersloh", "Gütersloh, Stadt"],
+            Some("Gütersloh"),
+        );
         d.add(1, OrgArt::Kreis, &["Kreis Gütersloh"], Some("Gütersloh"));
         d.add(
             2,
@@ -174,8 +179,18 @@ mod tests {
             &["Mülheim an der Ruhr", "Mühlheim a. d. Ruhr"],
             Some("Mülheim an der Ruhr"),
         );
-        d.add(3, OrgArt::ItDienstleister, &["Südwestfalen-IT", "SIT"], None);
-        d.add(4, OrgArt::Kreis, &["Rhein-Kreis Neuss", "Kreis Neuss"], Some("Neuss"));
+        d.add(
+            3,
+            OrgArt::ItDienstleister,
+            &["Südwestfalen-IT", "SIT"],
+            None,
+        );
+        d.add(
+            4,
+            OrgArt::Kreis,
+            &["Rhein-Kreis Neuss", "Kreis Neuss"],
+            Some("Neuss"),
+        );
         d.add(5, OrgArt::Gemeinde, &["Neuss"], Some("Neuss"));
         d
     }

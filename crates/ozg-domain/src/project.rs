@@ -157,8 +157,12 @@ impl Zielportal {
     pub fn label(self) -> &'static str {
         match self {
             Zielportal::KommunalesLandesportal => "Kommunales Landesportal (orange)",
-            Zielportal::LandKdnMitglied => "Portal des Landes mit Entwicklung durch KDN-Mitglied (grün)",
-            Zielportal::LandBund => "Portal des Landes, länderübergreifend oder des Bundes (schwarz)",
+            Zielportal::LandKdnMitglied => {
+                "Portal des Landes mit Entwicklung durch KDN-Mitglied (grün)"
+            }
+            Zielportal::LandBund => {
+                "Portal des Landes, länderübergreifend oder des Bundes (schwarz)"
+            }
             Zielportal::Unklar => "noch unklar (grau)",
         }
     }
@@ -336,16 +340,19 @@ impl Status {
     }
     /// Parses a key.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        Status::all().into_iter().find(|x| x.key() == s).ok_or_else(|| {
-            ParseError(format!(
-                "„{s}“ ist kein Status: erlaubt sind {}",
-                Status::all()
-                    .into_iter()
-                    .map(Status::key)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })
+        Status::all()
+            .into_iter()
+            .find(|x| x.key() == s)
+            .ok_or_else(|| {
+                ParseError(format!(
+                    "„{s}“ ist kein Status: erlaubt sind {}",
+                    Status::all()
+                        .into_iter()
+                        .map(Status::key)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })
     }
 }
 
@@ -394,7 +401,10 @@ mod tests {
             Projektstart::parse("In Klärung").unwrap(),
             Projektstart::InKlaerung
         );
-        assert_eq!(Projektstart::parse("ab 2021*").unwrap(), Projektstart::Ab(2021));
+        assert_eq!(
+            Projektstart::parse("ab 2021*").unwrap(),
+            Projektstart::Ab(2021)
+        );
         assert_eq!(
             Projektstart::parse("Q3 2020").unwrap(),
             Projektstart::Quartal(Quartal::new(2020, 3).unwrap())
@@ -410,7 +420,10 @@ mod tests {
     #[test]
     fn status_follows_latest_reached_date() {
         let mut d: [Option<String>; 6] = Default::default();
-        assert_eq!(Status::derive(&d, "2026-01-01", None), Status::NichtBegonnen);
+        assert_eq!(
+            Status::derive(&d, "2026-01-01", None),
+            Status::NichtBegonnen
+        );
         assert_eq!(
             Status::derive(&d, "2026-01-01", Some(Projektstart::InUmsetzung)),
             Status::InPhase(Phase::Umsetzung)
@@ -450,7 +463,10 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(slugify("Hilfe zum Lebensunterhalt, Grundsicherung (HzL/GruSi)"), "hilfe-zum-lebensunterhalt-grundsicherung-hzl-grusi");
+        assert_eq!(
+            slugify("Hilfe zum Lebensunterhalt, Grundsicherung (HzL/GruSi)"),
+            "hilfe-zum-lebensunterhalt-grundsicherung-hzl-grusi"
+        );
         assert_eq!(slugify("Schülerbeförderung"), "schuelerbefoerderung");
         assert_eq!(slugify("  Straße & Weg "), "strasse-weg");
     }

@@ -63,9 +63,7 @@ mod tests {
 
     fn matches(query: &str, doc: &str) -> bool {
         let idx = index_string(doc);
-        terms(query)
-            .iter()
-            .all(|q| idx.contains(&format!(" {q}")))
+        terms(query).iter().all(|q| idx.contains(&format!(" {q}")))
     }
 
     #[test]

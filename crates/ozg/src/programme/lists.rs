@@ -990,7 +990,7 @@ async fn attach_roles(db: &Db, items: &mut [ProjektItem]) -> Result<()> {
     let rows: Vec<R> = db
         .query(
             &format!(
-                "SELECT r.projekt_id, r.rolle, COALESCE(o.name, r.text) AS name FROM projekt_rolle r LEFT JOIN organisation o ON o.id = r.organisation_id \
+                "SELECT r.projekt_id, r.rolle, COALESCE(o.kurzname, o.name, r.text) AS name FROM projekt_rolle r LEFT JOIN organisation o ON o.id = r.organisation_id \
                  WHERE r.projekt_id IN ({ph}) AND r.rolle IN ('mitarbeit', 'interesse') ORDER BY r.projekt_id, r.position"
             ),
             &ids,
