@@ -32,7 +32,7 @@ impl Table {
         for r in &self.rows {
             w.write_record(r)?;
         }
-        Ok(w.into_inner().map_err(|e| anyhow::anyhow!("CSV: {e}"))?)
+        w.into_inner().map_err(|e| anyhow::anyhow!("CSV: {e}"))
     }
 
     /// XLSX with a bold, frozen header row and an autofilter.
