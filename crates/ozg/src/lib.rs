@@ -9,5 +9,7 @@ pub mod api;
 pub mod cli;
 pub mod data_files;
 pub mod db;
+#[cfg(test)]
+mod plan_checks;
 pub mod programme;
 pub mod web;

@@ -77,6 +77,24 @@ fn write(p: &Path, s: &str) -> Result<()> {
     std::fs::write(p, s).with_context(|| format!("{} nicht schreibbar", p.display()))
 }
 
+/// Writes the result and prints the summary, or prints every input error (nothing is written).
+fn finish(
+    result: Result<kita_alloc::CliOutput, Vec<kita_alloc::MarketError>>,
+    output: &Path,
+) -> Result<ExitCode> {
+    match result {
+        Ok(out) => {
+            write(output, &out.json)?;
+            println!("{}", out.summary);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => {
+            eprintln!("{}", kita_alloc::format_errors(&errors));
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
 /// Runs a Kita subcommand.
 pub fn run(cmd: KitaCommand) -> Result<ExitCode> {
     match cmd {
@@ -93,17 +111,10 @@ pub fn run(cmd: KitaCommand) -> Result<ExitCode> {
                 compare_kita_proposing: !ohne_vergleich,
                 ..Options::default()
             };
-            match kita_alloc::cli_match(&text, &input.to_string_lossy(), seed, &options) {
-                Ok(out) => {
-                    write(&output, &out.json)?;
-                    println!("{}", out.summary);
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(errors) => {
-                    eprintln!("{}", kita_alloc::format_errors(&errors));
-                    Ok(ExitCode::FAILURE)
-                }
-            }
+            finish(
+                kita_alloc::cli_match(&text, &input.to_string_lossy(), seed, &options),
+                &output,
+            )
         }
         KitaCommand::Folgerunde {
             input,
@@ -112,23 +123,16 @@ pub fn run(cmd: KitaCommand) -> Result<ExitCode> {
             output,
         } => {
             let text = read(&input)?;
-            match kita_alloc::cli_follow_up(
-                &text,
-                &input.to_string_lossy(),
-                &read(&vorher)?,
-                &read(&rueckmeldungen)?,
-                &Options::default(),
-            ) {
-                Ok(out) => {
-                    write(&output, &out.json)?;
-                    println!("{}", out.summary);
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(errors) => {
-                    eprintln!("{}", kita_alloc::format_errors(&errors));
-                    Ok(ExitCode::FAILURE)
-                }
-            }
+            finish(
+                kita_alloc::cli_follow_up(
+                    &text,
+                    &input.to_string_lossy(),
+                    &read(&vorher)?,
+                    &read(&rueckmeldungen)?,
+                    &Options::default(),
+                ),
+                &output,
+            )
         }
         KitaCommand::Generate {
             kinder,

@@ -6,6 +6,79 @@
 //! both backends run literally the same query code; only connecting, migrating and value decoding
 //! differ per backend.
 
+/// Implements [`Store`] for an sqlx backend. Everything but decoding a row (`$to_json`) is the
+/// same for SQLite and PostgreSQL; `$lock` is SQL run first in every write transaction.
+macro_rules! sqlx_store {
+    ($store:ty, $args:ty, $to_json:path, $backend:expr, $label:literal, $lock:expr) => {
+        fn bind(args: &[$crate::db::Arg]) -> anyhow::Result<$args> {
+            use sqlx::Arguments;
+            let mut a = <$args>::default();
+            for arg in args {
+                match arg {
+                    $crate::db::Arg::Int(v) => a.add(*v),
+                    $crate::db::Arg::Float(v) => a.add(*v),
+                    $crate::db::Arg::Text(v) => a.add(v.clone()),
+                }
+                .map_err(|e| anyhow::anyhow!("Parameter nicht bindbar: {e}"))?;
+            }
+            Ok(a)
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::db::Store for $store {
+            fn backend(&self) -> $crate::db::Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> anyhow::Result<()> {
+                use anyhow::Context;
+                sqlx::migrate!("./migrations")
+                    .run(&self.pool)
+                    .await
+                    .context(concat!(
+                        "Migration der ",
+                        $label,
+                        "-Datenbank fehlgeschlagen"
+                    ))
+            }
+
+            async fn rows(
+                &self,
+                sql: &str,
+                args: &[$crate::db::Arg],
+            ) -> anyhow::Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+                use anyhow::Context;
+                let rows = sqlx::query_with(sqlx::AssertSqlSafe(sql.to_owned()), bind(args)?)
+                    .fetch_all(&self.pool)
+                    .await
+                    .with_context(|| format!("Abfrage fehlgeschlagen: {sql}"))?;
+                rows.iter().map($to_json).collect()
+            }
+
+            async fn execute_all(&self, stmts: &[$crate::db::Stmt]) -> anyhow::Result<()> {
+                use anyhow::Context;
+                let mut tx = self.pool.begin().await?;
+                let lock: Option<&'static str> = $lock;
+                if let Some(lock) = lock {
+                    sqlx::query(lock).execute(&mut *tx).await?;
+                }
+                for s in stmts {
+                    sqlx::query_with(sqlx::AssertSqlSafe(s.sql.clone()), bind(&s.args)?)
+                        .execute(&mut *tx)
+                        .await
+                        .with_context(|| format!("Anweisung fehlgeschlagen: {}", s.sql))?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+        }
+    };
+}
+
 pub mod import;
 mod postgres;
 mod sqlite;

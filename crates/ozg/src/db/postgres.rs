@@ -1,12 +1,11 @@
 //! The PostgreSQL store, for deployments with several app instances.
 
 use anyhow::{Context, Result};
-use async_trait::async_trait;
 use serde_json::{Map, Value};
 use sqlx::postgres::{PgArguments, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Arguments, Column, Row, TypeInfo, ValueRef};
+use sqlx::{Column, Row, TypeInfo, ValueRef};
 
-use super::{Arg, Backend, Stmt, Store};
+use super::Backend;
 
 /// PostgreSQL implementation of [`Store`].
 pub struct PgStore {
@@ -25,19 +24,6 @@ impl PgStore {
             )?;
         Ok(PgStore { pool })
     }
-}
-
-fn bind(args: &[Arg]) -> Result<PgArguments> {
-    let mut a = PgArguments::default();
-    for arg in args {
-        match arg {
-            Arg::Int(v) => a.add(*v),
-            Arg::Float(v) => a.add(*v),
-            Arg::Text(v) => a.add(v.clone()),
-        }
-        .map_err(|e| anyhow::anyhow!("Parameter nicht bindbar: {e}"))?;
-    }
-    Ok(a)
 }
 
 fn to_json(row: &PgRow) -> Result<Map<String, Value>> {
@@ -63,44 +49,12 @@ fn to_json(row: &PgRow) -> Result<Map<String, Value>> {
     Ok(m)
 }
 
-#[async_trait]
-impl Store for PgStore {
-    fn backend(&self) -> Backend {
-        Backend::Postgres
-    }
-
-    async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/postgres")
-            .run(&self.pool)
-            .await
-            .context("Migration der PostgreSQL-Datenbank fehlgeschlagen")
-    }
-
-    async fn rows(&self, sql: &str, args: &[Arg]) -> Result<Vec<Map<String, Value>>> {
-        let rows = sqlx::query_with(sqlx::AssertSqlSafe(sql.to_owned()), bind(args)?)
-            .fetch_all(&self.pool)
-            .await
-            .with_context(|| format!("Abfrage fehlgeschlagen: {sql}"))?;
-        rows.iter().map(to_json).collect()
-    }
-
-    async fn execute_all(&self, stmts: &[Stmt]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        // Several instances may start at once: serialise imports and migrations' data phase.
-        sqlx::query("SELECT pg_advisory_xact_lock(4711)")
-            .execute(&mut *tx)
-            .await?;
-        for s in stmts {
-            sqlx::query_with(sqlx::AssertSqlSafe(s.sql.clone()), bind(&s.args)?)
-                .execute(&mut *tx)
-                .await
-                .with_context(|| format!("Anweisung fehlgeschlagen: {}", s.sql))?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
-    }
-}
+// Several instances may start at once against PostgreSQL: imports are serialised by a lock.
+sqlx_store!(
+    PgStore,
+    PgArguments,
+    to_json,
+    Backend::Postgres,
+    "PostgreSQL",
+    Some("SELECT pg_advisory_xact_lock(4711)")
+);

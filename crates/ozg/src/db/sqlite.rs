@@ -4,15 +4,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use async_trait::async_trait;
 use serde_json::{Map, Value};
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Arguments, Column, Row, TypeInfo, ValueRef};
+use sqlx::{Column, Row, TypeInfo, ValueRef};
 
-use super::{Arg, Backend, Stmt, Store};
+use super::Backend;
 
 /// SQLite implementation of [`Store`].
 pub struct SqliteStore {
@@ -44,19 +43,6 @@ impl SqliteStore {
     }
 }
 
-fn bind(args: &[Arg]) -> Result<SqliteArguments> {
-    let mut a = SqliteArguments::default();
-    for arg in args {
-        match arg {
-            Arg::Int(v) => a.add(*v),
-            Arg::Float(v) => a.add(*v),
-            Arg::Text(v) => a.add(v.clone()),
-        }
-        .map_err(|e| anyhow::anyhow!("Parameter nicht bindbar: {e}"))?;
-    }
-    Ok(a)
-}
-
 fn to_json(row: &SqliteRow) -> Result<Map<String, Value>> {
     let mut m = Map::with_capacity(row.columns().len());
     for (i, col) in row.columns().iter().enumerate() {
@@ -76,40 +62,11 @@ fn to_json(row: &SqliteRow) -> Result<Map<String, Value>> {
     Ok(m)
 }
 
-#[async_trait]
-impl Store for SqliteStore {
-    fn backend(&self) -> Backend {
-        Backend::Sqlite
-    }
-
-    async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.pool)
-            .await
-            .context("Migration der SQLite-Datenbank fehlgeschlagen")
-    }
-
-    async fn rows(&self, sql: &str, args: &[Arg]) -> Result<Vec<Map<String, Value>>> {
-        let rows = sqlx::query_with(sqlx::AssertSqlSafe(sql.to_owned()), bind(args)?)
-            .fetch_all(&self.pool)
-            .await
-            .with_context(|| format!("Abfrage fehlgeschlagen: {sql}"))?;
-        rows.iter().map(to_json).collect()
-    }
-
-    async fn execute_all(&self, stmts: &[Stmt]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        for s in stmts {
-            sqlx::query_with(sqlx::AssertSqlSafe(s.sql.clone()), bind(&s.args)?)
-                .execute(&mut *tx)
-                .await
-                .with_context(|| format!("Anweisung fehlgeschlagen: {}", s.sql))?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
-    }
-}
+sqlx_store!(
+    SqliteStore,
+    SqliteArguments,
+    to_json,
+    Backend::Sqlite,
+    "SQLite",
+    None
+);

@@ -51,9 +51,25 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/suche", get(suche))
         .route("/programm", get(programm))
         .route("/workshops", get(workshops))
-        .route("/barrierefreiheit", get(barrierefreiheit))
-        .route("/impressum", get(impressum))
-        .route("/datenschutz", get(datenschutz))
+        .merge(text_routes())
+}
+
+fn text_routes() -> Router<AppState> {
+    TEXT_PAGES
+        .into_iter()
+        .fold(Router::new(), |r, (path, title, body)| {
+            r.route(
+                path,
+                get(move || async move {
+                    TextPage {
+                        title,
+                        nav: "",
+                        body,
+                    }
+                    .into_response()
+                }),
+            )
+        })
 }
 
 #[derive(Template, WebTemplate)]
@@ -786,29 +802,21 @@ struct TextPage {
     body: &'static str,
 }
 
-async fn barrierefreiheit() -> Response {
-    TextPage {
-        title: "Erklärung zur Barrierefreiheit",
-        nav: "",
-        body: include_str!("../../assets/barrierefreiheit.html"),
-    }
-    .into_response()
-}
-
-async fn impressum() -> Response {
-    TextPage {
-        title: "Impressum",
-        nav: "",
-        body: include_str!("../../assets/impressum.html"),
-    }
-    .into_response()
-}
-
-async fn datenschutz() -> Response {
-    TextPage {
-        title: "Datenschutz",
-        nav: "",
-        body: include_str!("../../assets/datenschutz.html"),
-    }
-    .into_response()
-}
+/// The static text pages: path, title, body.
+const TEXT_PAGES: [(&str, &str, &str); 3] = [
+    (
+        "/barrierefreiheit",
+        "Erklärung zur Barrierefreiheit",
+        include_str!("../../assets/barrierefreiheit.html"),
+    ),
+    (
+        "/impressum",
+        "Impressum",
+        include_str!("../../assets/impressum.html"),
+    ),
+    (
+        "/datenschutz",
+        "Datenschutz",
+        include_str!("../../assets/datenschutz.html"),
+    ),
+];
