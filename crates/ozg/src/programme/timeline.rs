@@ -85,7 +85,7 @@ impl Timeline {
         let mut s = String::new();
         let _ = write!(
             s,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-labelledby="zeitleiste-titel zeitleiste-beschreibung" class="zeitleiste">"#
+            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="group" aria-labelledby="zeitleiste-titel" aria-describedby="zeitleiste-beschreibung" class="zeitleiste">"#
         );
         let _ = write!(
             s,
@@ -180,7 +180,7 @@ mod tests {
         let svg = t.svg();
         assert!(svg.contains("C &amp; D"));
         assert!(svg.contains("start_von=2020-Q3"));
-        assert!(svg.contains("role=\"img\""));
+        assert!(svg.contains("role=\"group\""));
     }
 
     #[test]

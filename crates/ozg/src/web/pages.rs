@@ -96,19 +96,11 @@ fn opts(items: impl IntoIterator<Item = (String, String)>, selected: Option<&str
 }
 
 async fn themenfeld_opts(st: &AppState, selected: Option<&str>) -> Result<Vec<Opt>, PageError> {
-    let all = lists::themenfelder(
-        &st.db,
-        &ListQuery::default(),
-        Page {
-            seite: 1,
-            pro_seite: 100,
-        },
-    )
-    .await?;
-    Ok(opts(
-        all.items.into_iter().map(|t| (t.slug, t.name)),
-        selected,
-    ))
+    let all: Vec<SlugName> = st
+        .db
+        .query("SELECT slug, name FROM themenfeld ORDER BY id", &[])
+        .await?;
+    Ok(opts(all.into_iter().map(|t| (t.slug, t.name)), selected))
 }
 
 /// Handles `format=csv|xlsx` for list pages.

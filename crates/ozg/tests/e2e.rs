@@ -1,0 +1,436 @@
+//! End-to-end tests: the real `ozg` binary, used through headless Chromium the way a person
+//! would (links, forms, the search field), and every page type checked with axe-core against
+//! WCAG 2.1 A/AA.
+//!
+//! They run only with `OZG_E2E=1`, which `scripts/test.sh` sets after installing Chromium,
+//! ChromeDriver and axe-core (`AXE_CORE_JS`); without it each test prints a note and passes.
+//! Run just these: `scripts/test.sh --run cargo nextest run -p ozg --test e2e`.
+
+#[path = "support/browser.rs"]
+mod browser;
+
+use browser::Browser;
+use fantoccini::Locator;
+use fantoccini::key::Key;
+
+/// Starts server and browser for one test, or returns from it when `OZG_E2E` is not set.
+macro_rules! browser {
+    ($name:literal) => {
+        match browser::start($name).await {
+            Some(b) => b,
+            None => return,
+        }
+    };
+}
+
+#[tokio::test]
+async fn axe_every_page_type() {
+    let b = browser!("axe_every_page_type");
+
+    // Pages found by following links, as a visitor would reach them.
+    b.goto("/themenfelder/familie-kind").await;
+    let lage = link_path(&b, "^/lagen/").await;
+    b.goto("/leika-leistungen").await;
+    let leika = link_path(&b, "^/leika-leistungen/[0-9]+$").await;
+
+    let pages = [
+        "/",
+        "/themenfelder",
+        "/themenfelder/familie-kind",
+        lage.as_str(),
+        "/ozg-leistungen",
+        "/ozg-leistungen/10019",
+        "/leika-leistungen",
+        leika.as_str(),
+        "/organisationen",
+        "/organisationen/guetersloh",
+        "/organisationen/kreis-guetersloh",
+        "/projekte",
+        "/projekte/kinderbetreuung",
+        "/zeitleiste",
+        "/suche?q=Hund",
+        "/programm",
+        "/workshops",
+        "/barrierefreiheit",
+        "/impressum",
+    ];
+    let mut problems = Vec::new();
+    for page in pages {
+        let status = b.http_get(page).status;
+        if status != 200 {
+            problems.push(format!("{page}: HTTP status {status}, expected 200"));
+        }
+        b.goto(page).await;
+        problems.extend(
+            b.axe_violations()
+                .await
+                .into_iter()
+                .map(|v| format!("{page}: {v}")),
+        );
+    }
+
+    let missing = "/projekte/gibt-es-nicht";
+    let status = b.http_get(missing).status;
+    if status != 404 {
+        problems.push(format!("{missing}: HTTP status {status}, expected 404"));
+    }
+    b.goto(missing).await;
+    if !b
+        .page_text()
+        .await
+        .to_lowercase()
+        .contains("nicht gefunden")
+    {
+        problems.push(format!(
+            "{missing}: the error page does not say \"nicht gefunden\""
+        ));
+    }
+    problems.extend(
+        b.axe_violations()
+            .await
+            .into_iter()
+            .map(|v| format!("{missing}: {v}")),
+    );
+
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
+}
+
+#[tokio::test]
+async fn browse_catalogue() {
+    let b = browser!("browse_catalogue");
+    b.goto("/").await;
+
+    click(&b, "//nav//a[normalize-space(.)='Themenfelder']").await;
+    b.wait_for_path("/themenfelder", |p| p == "/themenfelder")
+        .await;
+
+    click(
+        &b,
+        "//main//a[contains(normalize-space(.), 'Familie & Kind')]",
+    )
+    .await;
+    b.wait_for_path("/themenfelder/familie-kind", |p| {
+        p == "/themenfelder/familie-kind"
+    })
+    .await;
+
+    b.link_to("^/lagen/")
+        .await
+        .click()
+        .await
+        .expect("click the Lage link");
+    b.wait_for_path("a Lage page", |p| p.starts_with("/lagen/"))
+        .await;
+
+    let leistung = b.link_to("^/ozg-leistungen/[0-9]+$").await;
+    let name = normalize(&leistung.text().await.expect("link text"));
+    leistung.click().await.expect("click the OZG-Leistung link");
+    b.wait_for_path("an OZG-Leistung page", |p| {
+        p.starts_with("/ozg-leistungen/")
+    })
+    .await;
+
+    let h1 = normalize(&b.text("h1").await);
+    assert!(
+        !name.is_empty() && (h1.contains(&name) || name.contains(&h1)),
+        "the h1 {h1:?} does not name the Leistung whose link was clicked ({name:?})"
+    );
+    let table = b
+        .find(Locator::XPath("//table[caption[contains(., 'LeiKa')]]"))
+        .await;
+    let rows = table
+        .find_all(Locator::Css("tbody tr"))
+        .await
+        .expect("table rows");
+    assert!(!rows.is_empty(), "the LeiKa-Leistungen table has no rows");
+    let headers = table
+        .find_all(Locator::Css("th"))
+        .await
+        .expect("table headers");
+    assert!(
+        !headers.is_empty(),
+        "the LeiKa-Leistungen table has no header cells"
+    );
+}
+
+#[tokio::test]
+async fn filter_projects() {
+    let b = browser!("filter_projects");
+    b.goto("/projekte").await;
+
+    let select = b.find(Locator::Css("select[name=themenfeld]")).await;
+    let option = select
+        .find(Locator::XPath(
+            ".//option[contains(normalize-space(.), 'Familie & Kind')]",
+        ))
+        .await
+        .expect("option Familie & Kind");
+    option.click().await.expect("choose Familie & Kind");
+    submit_filter(&b).await;
+    b.wait_for_path("the filtered list", |p| {
+        p.contains("themenfeld=familie-kind")
+    })
+    .await;
+
+    let results = b.text("table#projekte").await;
+    assert!(
+        results.contains("Kinderbetreuung"),
+        "Kinderbetreuung missing from the results:\n{results}"
+    );
+    assert!(
+        !results.contains("Wohngeld"),
+        "Wohngeld is not Familie & Kind, but listed:\n{results}"
+    );
+    let before = b.text("#treffer").await;
+    assert!(
+        before.contains("Projekt"),
+        "#treffer should read like \"N Projekte\", not {before:?}"
+    );
+
+    let checkbox = b.find(Locator::Css("input[name=partner_gesucht]")).await;
+    if checkbox.click().await.is_err() {
+        // A styled checkbox may hide the input itself behind its label.
+        let id = checkbox
+            .attr("id")
+            .await
+            .expect("checkbox id")
+            .expect("the checkbox has an id");
+        b.find(Locator::Css(&format!("label[for='{id}']")))
+            .await
+            .click()
+            .await
+            .expect("click label");
+    }
+    assert!(
+        checkbox.is_selected().await.expect("checkbox state"),
+        "Partner gesucht is not ticked"
+    );
+    submit_filter(&b).await;
+    let path = b
+        .wait_for_path("the list with Partner gesucht", |p| {
+            p.contains("partner_gesucht")
+        })
+        .await;
+    assert!(
+        path.contains("themenfeld=familie-kind"),
+        "the Themenfeld filter was lost: {path}"
+    );
+
+    let after = b.text("#treffer").await;
+    assert_ne!(
+        before, after,
+        "ticking Partner gesucht did not change the number of hits"
+    );
+}
+
+#[tokio::test]
+async fn export_links() {
+    let b = browser!("export_links");
+    b.goto("/projekte?themenfeld=familie-kind").await;
+
+    let csv = download(&b, "csv", "CSV").await;
+    assert!(
+        csv.header("content-type")
+            .unwrap_or("")
+            .starts_with("text/csv"),
+        "CSV content type"
+    );
+    let text = String::from_utf8(csv.body).expect("CSV is UTF-8");
+    let text = text.trim_start_matches('\u{feff}');
+    let header = text.lines().next().unwrap_or("");
+    assert!(
+        header.contains("Name"),
+        "the CSV header row has no Name column: {header:?}"
+    );
+    assert!(
+        text.contains("Kinderbetreuung"),
+        "Kinderbetreuung missing from the CSV:\n{text}"
+    );
+    assert!(
+        !text.contains("Wohngeld"),
+        "the CSV ignores the Themenfeld filter:\n{text}"
+    );
+
+    let xlsx = download(&b, "xlsx", "XLSX").await;
+    assert!(
+        xlsx.body.starts_with(b"PK"),
+        "the XLSX download is not a zip file"
+    );
+    assert!(
+        xlsx.header("content-type")
+            .unwrap_or("")
+            .contains("spreadsheetml"),
+        "XLSX content type: {:?}",
+        xlsx.header("content-type")
+    );
+}
+
+#[tokio::test]
+async fn search_as_a_person() {
+    let b = browser!("search_as_a_person");
+    b.goto("/").await;
+
+    search(&b, "Fuehrerschein").await;
+    b.wait_for_path("the search results", |p| {
+        p.starts_with("/suche") && p.contains("Fuehrerschein")
+    })
+    .await;
+    b.find(Locator::XPath(
+        "//*[self::h2 or self::h3][contains(normalize-space(.), 'OZG-Leistungen')]",
+    ))
+    .await;
+    let text = b.page_text().await;
+    assert!(
+        text.contains("Führerschein"),
+        "searching Fuehrerschein found no Führerschein:\n{text}"
+    );
+
+    search(&b, "Hund").await;
+    b.wait_for_path("the search results for Hund", |p| {
+        p.starts_with("/suche") && p.contains("q=Hund")
+    })
+    .await;
+    let text = b.page_text().await;
+    for expected in ["Hundehaltung", "Hundesteuer"] {
+        assert!(
+            text.contains(expected),
+            "searching Hund did not find {expected}:\n{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn old_kdn_link_redirects() {
+    let b = browser!("old_kdn_link_redirects");
+    let old = "/umsetzungsprojekte/18/show";
+
+    let response = b.http_get(old);
+    assert!(
+        (300..400).contains(&response.status),
+        "{old} answers {}, not a redirect",
+        response.status
+    );
+    let location = response.header("location").unwrap_or("");
+    assert!(
+        location.ends_with("/projekte/kinderbetreuung"),
+        "{old} redirects to {location:?}"
+    );
+
+    b.goto(old).await;
+    assert_eq!(b.path().await, "/projekte/kinderbetreuung");
+}
+
+#[tokio::test]
+async fn steckbrief_page() {
+    let b = browser!("steckbrief_page");
+    b.goto("/projekte/kinderbetreuung").await;
+
+    b.find(Locator::XPath(
+        "//*[self::h2 or self::h3][contains(normalize-space(.), 'Steckbrief')]",
+    ))
+    .await;
+    let text = b.page_text().await;
+    for expected in ["Variante A", "Variante B"] {
+        assert!(
+            text.contains(expected),
+            "the Steckbrief lacks {expected}:\n{text}"
+        );
+    }
+    let it_partner_open = text.match_indices("IT-Partner").any(|(i, label)| {
+        text[i + label.len()..]
+            .chars()
+            .take(60)
+            .collect::<String>()
+            .contains("noch offen")
+    });
+    assert!(
+        it_partner_open,
+        "the IT-Partner should read \"noch offen\":\n{text}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Path of the first link on the current page whose path matches `path_re`.
+async fn link_path(b: &Browser, path_re: &str) -> String {
+    let href = b
+        .link_to(path_re)
+        .await
+        .prop("pathname")
+        .await
+        .expect("link path");
+    href.unwrap_or_else(|| panic!("link to {path_re} has no path"))
+}
+
+async fn click(b: &Browser, xpath: &str) {
+    b.find(Locator::XPath(xpath))
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {xpath}: {e}"));
+}
+
+/// Clicks "Filtern" in the form that holds the Themenfeld filter.
+async fn submit_filter(b: &Browser) {
+    click(
+        b,
+        "//form[.//select[@name='themenfeld']]\
+         //*[(self::button and normalize-space(.)='Filtern') or (self::input and @type='submit' and @value='Filtern')]",
+    )
+    .await;
+}
+
+/// Types `query` into the search field of the page header and presses Enter.
+async fn search(b: &Browser, query: &str) {
+    let fields = b
+        .find_all(Locator::Css(
+            "header [role=search] input[name=q], header search input[name=q]",
+        ))
+        .await;
+    let field = match fields.into_iter().next() {
+        Some(f) => f,
+        None => b.find(Locator::Css("[role=search] input[name=q]")).await,
+    };
+    field.clear().await.expect("clear the search field");
+    field
+        .send_keys(&format!("{query}{}", Key::Enter))
+        .await
+        .expect("type into the search field");
+}
+
+/// Follows the export link (`format=<format>` in its href, `label` in its text) of the current
+/// page with a plain HTTP GET, checks that it keeps the page's filter, and returns the response.
+async fn download(b: &Browser, format: &str, label: &str) -> browser::Response {
+    let link = b
+        .find(Locator::Css(&format!("a[href*='format={format}']")))
+        .await;
+    let text = link.text().await.expect("link text");
+    assert!(
+        text.contains(label),
+        "the {format} export link reads {text:?}, expected {label:?}"
+    );
+    let href = link
+        .prop("href")
+        .await
+        .expect("href")
+        .expect("export link has an href");
+    assert!(
+        href.contains("themenfeld=familie-kind"),
+        "the export link drops the filter: {href}"
+    );
+    let path = href
+        .strip_prefix(&b.base)
+        .unwrap_or_else(|| panic!("export link leaves the site: {href}"));
+    let response = b.http_get(path);
+    assert_eq!(response.status, 200, "GET {path}");
+    response
+}
+
+fn normalize(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

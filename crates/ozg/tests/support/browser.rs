@@ -1,0 +1,512 @@
+//! Harness for the end-to-end tests: the real `ozg` binary on a free port with a fresh data
+//! directory, ChromeDriver with headless Chromium (fantoccini), axe-core, and a tiny blocking
+//! HTTP client for the checks a browser cannot make (status codes, downloads).
+//!
+//! Every test starts its own server and browser (nextest runs each test in its own process);
+//! both are killed when the [`Browser`] is dropped, also when the test panics.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::{Element, ElementRef};
+use fantoccini::wd::TimeoutConfiguration;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+/// Starts server and browser, or returns `None` (after a note) unless `OZG_E2E` is set.
+/// `scripts/test.sh` sets it, so CI always runs these tests; with `OZG_E2E` set, a missing
+/// Chromium, ChromeDriver or axe-core fails the test.
+pub async fn start(test: &str) -> Option<Browser> {
+    if std::env::var_os("OZG_E2E").is_none() {
+        eprintln!(
+            "note: {test} skipped; set OZG_E2E=1 to run the browser tests (scripts/test.sh does)"
+        );
+        return None;
+    }
+    let chromedriver = tool("CHROMEDRIVER", "/usr/bin/chromedriver");
+    let chromium = tool("CHROMIUM", "/usr/bin/chromium");
+    let server = Server::start();
+    let driver = Driver::start(&chromedriver, &chromium).await;
+    let client = driver.client.clone();
+    Some(Browser {
+        client,
+        base: server.base.clone(),
+        _driver: driver,
+        server,
+    })
+}
+
+/// A browser session against a running `ozg` server.
+pub struct Browser {
+    pub client: Client,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    // Dropped in this order: browser first, then the server.
+    _driver: Driver,
+    server: Server,
+}
+
+impl Browser {
+    /// Opens `path` (e.g. `/projekte?themenfeld=x`) on the server.
+    pub async fn goto(&self, path: &str) {
+        let url = format!("{}{path}", self.base);
+        self.client
+            .goto(&url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+    }
+
+    /// Path and query of the current page, e.g. `/suche?q=Hund`.
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("current URL");
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
+    /// Waits (up to 15 s) until the current path and query satisfy `ok`; returns them.
+    pub async fn wait_for_path(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let path = self.path().await;
+            if ok(&path) {
+                return path;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "expected to arrive at {what}, but the browser is at {path}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The first element matching `locator`; panics naming the page if there is none.
+    pub async fn find(&self, locator: Locator<'_>) -> Element {
+        match self.client.find(locator).await {
+            Ok(e) => e,
+            Err(e) => panic!("{locator:?} not found on {}: {e}", self.path().await),
+        }
+    }
+
+    /// All elements matching `locator` (possibly none).
+    pub async fn find_all(&self, locator: Locator<'_>) -> Vec<Element> {
+        self.client.find_all(locator).await.expect("find_all")
+    }
+
+    /// Rendered text of the first element matching the CSS selector.
+    pub async fn text(&self, css: &str) -> String {
+        self.find(Locator::Css(css))
+            .await
+            .text()
+            .await
+            .expect("element text")
+    }
+
+    /// The visible text of the whole page.
+    pub async fn page_text(&self) -> String {
+        self.text("body").await
+    }
+
+    /// The first link whose resolved path matches the JavaScript regular expression `path_re`
+    /// (e.g. `^/lagen/`), wherever it points from (relative or absolute `href`).
+    pub async fn link_to(&self, path_re: &str) -> Element {
+        let script = "const re = new RegExp(arguments[0]);
+            return Array.from(document.querySelectorAll('a[href]'))
+                .find(a => a.origin === location.origin && re.test(a.pathname)) || null;";
+        let found = self
+            .client
+            .execute(script, vec![json!(path_re)])
+            .await
+            .expect("link search");
+        let id = found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str);
+        let Some(id) = id else {
+            panic!(
+                "no link to a path matching {path_re} on {}",
+                self.path().await
+            );
+        };
+        Element::from_element_id(self.client.clone(), ElementRef::from(id.to_string()))
+    }
+
+    /// Fetches `path` from the server with a plain HTTP GET (no redirects followed).
+    pub fn http_get(&self, path: &str) -> Response {
+        http_request(&self.server.addr, "GET", path, Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the current page; returns the violations,
+    /// one readable line each, empty if the page passes.
+    pub async fn axe_violations(&self) -> Vec<String> {
+        let source = axe_source();
+        self.client
+            .execute(&source, vec![])
+            .await
+            .expect("inject axe-core");
+        let script = "const done = arguments[arguments.length - 1];
+            axe.run(document, {
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                resultTypes: ['violations'],
+            }).then(r => done(r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
+                count: v.nodes.length,
+            }))), e => done({error: String(e)}));";
+        let result = self
+            .client
+            .execute_async(script, vec![])
+            .await
+            .expect("run axe-core");
+        if let Some(err) = result.get("error") {
+            panic!("axe-core failed on {}: {err}", self.path().await);
+        }
+        let list = result.as_array().expect("axe result is a list");
+        list.iter()
+            .map(|v| {
+                let nodes: Vec<&str> = v["nodes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                format!(
+                    "{} ({}): {} — {} element(s), e.g. {}",
+                    v["id"].as_str().unwrap_or("?"),
+                    v["impact"].as_str().unwrap_or("?"),
+                    v["help"].as_str().unwrap_or("?"),
+                    v["count"],
+                    nodes.join(" | ")
+                )
+            })
+            .collect()
+    }
+}
+
+fn axe_source() -> String {
+    let path = std::env::var("AXE_CORE_JS")
+        .expect("AXE_CORE_JS must name axe.min.js (scripts/test.sh installs axe-core and sets it)");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read AXE_CORE_JS={path}: {e}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// The `ozg serve` child process with its own data directory.
+struct Server {
+    child: Child,
+    addr: String,
+    base: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).expect("data dir");
+        let log = dir.path().join("server.log");
+        let out = File::create(&log).expect("server log");
+        let addr = format!("127.0.0.1:{}", free_port());
+        let child = Command::new(env!("CARGO_BIN_EXE_ozg"))
+            .arg("serve")
+            .args(["--addr", &addr])
+            .arg("--data-dir")
+            .arg(&data)
+            .env_remove("OZG_DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("log handle"))
+            .stderr(out)
+            .spawn()
+            .expect("start the ozg binary");
+        let mut server = Server {
+            child,
+            base: format!("http://{addr}"),
+            addr,
+            log,
+            _dir: dir,
+        };
+        server.wait_healthy();
+        server
+    }
+
+    fn wait_healthy(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("server status") {
+                panic!(
+                    "ozg serve exited with {status} before it was healthy:\n{}",
+                    self.log_text()
+                );
+            }
+            match http_request(&self.addr, "GET", "/health", Duration::from_secs(5)) {
+                Ok(r) if r.status == 200 => return,
+                _ if Instant::now() > deadline => {
+                    panic!(
+                        "ozg serve did not answer GET /health with 200 in 60 s:\n{}",
+                        self.log_text()
+                    )
+                }
+                _ => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    }
+
+    fn log_text(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let start = text.char_indices().rev().nth(8_000).map_or(0, |(i, _)| i);
+        text[start..].to_string()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- ozg serve log (last part) ---\n{}", self.log_text());
+        }
+    }
+}
+
+/// ChromeDriver with one headless Chromium session.
+struct Driver {
+    child: Child,
+    addr: String,
+    client: Client,
+    session: Option<String>,
+    _profile: tempfile::TempDir,
+}
+
+impl Driver {
+    async fn start(chromedriver: &str, chromium: &str) -> Driver {
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {chromedriver}: {e}"));
+        let profile = tempfile::tempdir().expect("browser profile dir");
+        // Kill ChromeDriver even if it never answers.
+        let mut guard = KillOnDrop(Some(child));
+
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !matches!(http_request(&addr, "GET", "/status", Duration::from_secs(5)), Ok(r) if r.status == 200)
+        {
+            assert!(
+                Instant::now() < deadline,
+                "{chromedriver} did not answer on {addr} within 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-sync",
+            "--lang=de-DE",
+            "--window-size=1280,900",
+        ]
+        .map(String::from)
+        .into_iter()
+        .chain([format!("--user-data-dir={}", profile.path().display())]);
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": chromium, "args": args.collect::<Vec<_>>()},
+        });
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://{addr}"))
+            .await
+            .unwrap_or_else(|e| {
+                panic!("cannot start headless Chromium ({chromium}) via {chromedriver}: {e}")
+            });
+        let timeouts = TimeoutConfiguration::new(
+            Some(Duration::from_secs(120)),
+            Some(Duration::from_secs(60)),
+            Some(Duration::ZERO),
+        );
+        client
+            .update_timeouts(timeouts)
+            .await
+            .expect("set WebDriver timeouts");
+        let session = client.session_id().await.expect("session id");
+        let child = guard.0.take().expect("chromedriver child");
+        Driver {
+            child,
+            addr,
+            client,
+            session,
+            _profile: profile,
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // Ending the session makes ChromeDriver close Chromium; killing ChromeDriver alone would
+        // leave Chromium running. Blocking is fine here: this also runs while a test panics.
+        if let Some(id) = self.session.take() {
+            let _ = http_request(
+                &self.addr,
+                "DELETE",
+                &format!("/session/{id}"),
+                Duration::from_secs(20),
+            );
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct KillOnDrop(Option<Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Path of a required external program: `$var`, else `default`; panics if it does not exist.
+fn tool(var: &str, default: &str) -> String {
+    let path = std::env::var(var).unwrap_or_else(|_| default.to_string());
+    assert!(
+        std::path::Path::new(&path).exists(),
+        "OZG_E2E is set but {path} does not exist (set {var} or install it; scripts/test.sh does)"
+    );
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// A response of [`http_request`].
+pub struct Response {
+    pub status: u16,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTP/1.1 request on a fresh connection; the response ends by its `Content-Length`,
+/// its last chunk, or the connection closing.
+fn http_request(addr: &str, method: &str, path: &str, timeout: Duration) -> io::Result<Response> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    let request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes())?;
+    let (mut raw, mut buf) = (Vec::new(), [0; 16 * 1024]);
+    loop {
+        let n = stream.read(&mut buf)?;
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(response) = parse_response(&raw, n == 0)? {
+            return Ok(response);
+        }
+    }
+}
+
+/// The response in `raw` if it is complete; an error if it cannot become complete.
+fn parse_response(raw: &[u8], eof: bool) -> io::Result<Option<Response>> {
+    let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_string());
+    let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return if eof {
+            Err(bad("connection closed before the headers ended"))
+        } else {
+            Ok(None)
+        };
+    };
+    let head = String::from_utf8_lossy(&raw[..split]);
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("bad status line"))?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let mut response = Response {
+        status,
+        headers,
+        body: Vec::new(),
+    };
+    let body = &raw[split + 4..];
+    let complete = if status == 204 || status == 304 || (100..200).contains(&status) {
+        Some(Vec::new())
+    } else if response
+        .header("transfer-encoding")
+        .is_some_and(|v| v.contains("chunked"))
+    {
+        dechunk(body)
+    } else if let Some(len) = response.header("content-length") {
+        let len: usize = len.parse().map_err(|_| bad("bad Content-Length"))?;
+        (body.len() >= len).then(|| body[..len].to_vec())
+    } else {
+        eof.then(|| body.to_vec())
+    };
+    match complete {
+        Some(body) => {
+            response.body = body;
+            Ok(Some(response))
+        }
+        None if eof => Err(bad("connection closed before the body ended")),
+        None => Ok(None),
+    }
+}
+
+/// Decodes a chunked body; `None` while it is incomplete.
+fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n")?;
+        let size = std::str::from_utf8(&data[..line_end])
+            .ok()?
+            .split(';')
+            .next()?
+            .trim();
+        let size = usize::from_str_radix(size, 16).ok()?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(data.get(..size)?);
+        data = data.get(size + 2..)?;
+    }
+}
