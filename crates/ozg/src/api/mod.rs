@@ -120,7 +120,7 @@ async fn list_or_download<T: Serialize>(
     match Format::parse(q, "json")? {
         Format::Default => Ok(Json(data).into_response()),
         f => Ok(download(
-            &lists::table(&st.db, kind, q, page).await?,
+            &lists::table(&st.db, &*st.model().await?, kind, q, page).await?,
             f,
             kind.key(),
         )),
@@ -254,15 +254,16 @@ async fn organisation(State(st): State<AppState>, Path(id): Path<String>) -> Api
 async fn umsetzungsprojekte(State(st): State<AppState>, Query(q): Query<ListQuery>) -> ApiResult {
     let page = Page::parse(&q, 25)?;
     let today = lists::today();
-    let f = lists::projekt_filter(&st.db, &q, &today).await?;
-    let data = lists::projekte(&st.db, &f, page, &today).await?;
+    let model = st.model().await?;
+    let f = lists::projekt_filter(&model, &q)?;
+    let data = lists::projekte(&model, &f, page, &today);
     list_or_download(&st, ListKind::Umsetzungsprojekte, &q, page, data).await
 }
 
 /// One Umsetzungsprojekt.
 #[utoipa::path(get, path = "/api/v1/umsetzungsprojekte/{id}", params(("id" = String, Path, description = "Slug")), responses((status = 200, body = ProjektDetail), (status = 404, body = ApiError)))]
 async fn umsetzungsprojekt(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    let p = details::projekt(&st.db, &id, &lists::today())
+    let p = details::projekt(&st.db, &*st.model().await?, &id, &lists::today())
         .await?
         .ok_or_else(|| Error::NotFound(format!("Umsetzungsprojekt „{id}“ gibt es nicht")))?;
     Ok(Json(p).into_response())
@@ -285,7 +286,7 @@ async fn suche(State(st): State<AppState>, Query(sq): Query<SuchQuery>) -> ApiRe
             message: "ein Suchbegriff mit 1 bis 200 Zeichen ist nötig".into(),
         }));
     }
-    Ok(Json(search::search(&st.db, q.trim(), 25).await?).into_response())
+    Ok(Json(search::search(&*st.model().await?, q.trim(), 25)).into_response())
 }
 
 /// The OpenAPI document.

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::db::{Db, int_bool};
 use crate::programme::lists::ProjektItem;
+use crate::programme::model::ReadModel;
 
 /// An organisation (or "noch offen") in a role.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -158,7 +159,12 @@ struct DetailRow {
 }
 
 /// One project by slug.
-pub async fn projekt(db: &Db, slug: &str, today: &str) -> Result<Option<ProjektDetail>> {
+pub async fn projekt(
+    db: &Db,
+    model: &ReadModel,
+    slug: &str,
+    today: &str,
+) -> Result<Option<ProjektDetail>> {
     let Some(row): Option<DetailRow> = db
         .query_opt(
             "SELECT id, anmerkung, prioritaet_veranstaltungen, efa, hinweise, unsicher, steckbrief, quelle, phase_vorbereitung, \
@@ -169,8 +175,9 @@ pub async fn projekt(db: &Db, slug: &str, today: &str) -> Result<Option<ProjektD
     else {
         return Ok(None);
     };
-    let item = projekt_item(db, row.id, today).await?;
-    let Some(item) = item else { return Ok(None) };
+    let Some(item) = model.projekt(row.id).map(|p| p.item_at(today)) else {
+        return Ok(None);
+    };
     let id = row.id;
     let themenfeld_refs = db
         .query(
@@ -238,19 +245,6 @@ pub async fn projekt(db: &Db, slug: &str, today: &str) -> Result<Option<ProjektD
         steckbrief: row.steckbrief.and_then(|s| serde_json::from_str(&s).ok()),
         quelle: row.quelle,
     }))
-}
-
-async fn projekt_item(db: &Db, id: i64, today: &str) -> Result<Option<ProjektItem>> {
-    let f = crate::programme::lists::ProjektFilter::by_id(id);
-    let page = crate::programme::lists::Page {
-        seite: 1,
-        pro_seite: 1,
-    };
-    Ok(crate::programme::lists::projekte(db, &f, page, today)
-        .await?
-        .items
-        .into_iter()
-        .next())
 }
 
 /// The project slug for an ozg.kdn.de number.

@@ -4,5 +4,6 @@
 pub mod details;
 pub mod export;
 pub mod lists;
+pub mod model;
 pub mod search;
 pub mod timeline;

@@ -1,15 +1,14 @@
 //! Full-text search in German over projects, OZG-Leistungen, LeiKa-Leistungen and organisations.
 //!
-//! Terms are normalised by `ozg_domain::search` at import and query time; the database only does
-//! prefix matching on the stored term strings, so SQLite and PostgreSQL return the same results.
-//! Ranking happens here: more query terms in the title first, then exact title, then shorter titles.
+//! Terms are normalised by `ozg_domain::search` at import and query time and stored in the
+//! database (`search_doc`); the read model holds them as an in-memory prefix index, so SQLite and
+//! PostgreSQL return the same results. Ranking: more query terms in the title first, then the
+//! exact title, then whole-word matches, then shorter titles.
 
-use anyhow::Result;
-use ozg_domain::search::terms;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::{Arg, Db};
+use crate::programme::model::ReadModel;
 
 /// The kinds of results, in display order, with their German group headings.
 pub const KINDS: [(&str, &str); 4] = [
@@ -59,28 +58,41 @@ pub struct Results {
     pub groups: Vec<Group>,
 }
 
-/// Searches; `limit` caps the hits shown per kind.
-pub async fn search(db: &Db, q: &str, limit: usize) -> Result<Results> {
-    let qterms: Vec<String> = terms(q).into_iter().take(8).collect();
+impl Hit {
+    /// A document of the index.
+    pub fn new(
+        kind: String,
+        title: String,
+        subtitle: String,
+        url: String,
+        title_terms: String,
+    ) -> Hit {
+        Hit {
+            kind,
+            title,
+            subtitle,
+            url,
+            title_terms,
+        }
+    }
+}
+
+/// Searches the in-memory index; `limit` caps the hits shown per kind.
+pub fn search(model: &ReadModel, q: &str, limit: usize) -> Results {
+    let qterms = ReadModel::query_terms(q);
     if qterms.is_empty() {
-        return Ok(Results {
+        return Results {
             q: q.to_owned(),
             total: 0,
             groups: Vec::new(),
-        });
+        };
     }
-    let mut sql =
-        String::from("SELECT kind, title, subtitle, url, title_terms FROM search_doc WHERE ");
-    let mut args: Vec<Arg> = Vec::new();
-    for (i, t) in qterms.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(" AND ");
-        }
-        args.push(format!("% {t}%").into());
-        sql.push_str(&format!("terms LIKE ${}", args.len()));
-    }
-    sql.push_str(" ORDER BY rank, id");
-    let hits: Vec<Hit> = db.query(&sql, &args).await?;
+    let hits: Vec<&Hit> = model
+        .search
+        .matching(&qterms)
+        .into_iter()
+        .map(|i| &model.search.docs[i as usize])
+        .collect();
     let q_key = ozg_domain::search::index_string(q);
     let score = |h: &Hit| {
         let in_title = qterms
@@ -102,11 +114,11 @@ pub async fn search(db: &Db, q: &str, limit: usize) -> Result<Results> {
     let mut groups = Vec::new();
     let mut total = 0;
     for (kind, label) in KINDS {
-        let mut g: Vec<Hit> = hits.iter().filter(|h| h.kind == kind).cloned().collect();
+        let mut g: Vec<&Hit> = hits.iter().copied().filter(|h| h.kind == kind).collect();
         if g.is_empty() {
             continue;
         }
-        g.sort_by_key(|h| score(h));
+        g.sort_by_cached_key(|h| score(h));
         total += g.len();
         let n = g.len();
         g.truncate(limit);
@@ -114,12 +126,12 @@ pub async fn search(db: &Db, q: &str, limit: usize) -> Result<Results> {
             kind: kind.to_owned(),
             label: label.to_owned(),
             total: n,
-            items: g,
+            items: g.into_iter().cloned().collect(),
         });
     }
-    Ok(Results {
+    Results {
         q: q.to_owned(),
         total,
         groups,
-    })
+    }
 }

@@ -9,9 +9,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use std::sync::Arc;
+
 use crate::db::Db;
 use crate::programme::export::Table;
 use crate::programme::lists::{BadParam, Format, ListError, ListQuery, Page};
+use crate::programme::model::{ModelCache, ReadModel};
 
 /// Shared state of all handlers. Holds nothing but the database handle, so any number of
 /// instances can serve the same PostgreSQL database.
@@ -19,12 +22,22 @@ use crate::programme::lists::{BadParam, Format, ListError, ListQuery, Page};
 pub struct AppState {
     /// Database.
     pub db: Db,
+    /// Read model cache (derived from the database, see `programme::model`).
+    pub models: ModelCache,
 }
 
 impl AppState {
     /// New state.
     pub fn new(db: Db) -> Self {
-        AppState { db }
+        AppState {
+            db,
+            models: ModelCache::default(),
+        }
+    }
+
+    /// The read model for the database's current revision.
+    pub async fn model(&self) -> anyhow::Result<Arc<ReadModel>> {
+        self.models.get(&self.db).await
     }
 }
 

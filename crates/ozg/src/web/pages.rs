@@ -22,6 +22,7 @@ use crate::programme::lists::{
     self, Format, LageItem, LeikaItem, ListKind, ListQuery, OrganisationItem, OzgLeistungItem,
     Page, ProjektItem, ThemenfeldItem,
 };
+use crate::programme::model::SlugName;
 use crate::programme::search::{self, Results};
 use crate::programme::timeline::{Row as TimelineRow, Timeline};
 
@@ -96,11 +97,14 @@ fn opts(items: impl IntoIterator<Item = (String, String)>, selected: Option<&str
 }
 
 async fn themenfeld_opts(st: &AppState, selected: Option<&str>) -> Result<Vec<Opt>, PageError> {
-    let all: Vec<SlugName> = st
-        .db
-        .query("SELECT slug, name FROM themenfeld ORDER BY id", &[])
-        .await?;
-    Ok(opts(all.into_iter().map(|t| (t.slug, t.name)), selected))
+    let model = st.model().await?;
+    Ok(opts(
+        model
+            .themenfelder
+            .iter()
+            .map(|t| (t.slug.clone(), t.name.clone())),
+        selected,
+    ))
 }
 
 /// Handles `format=csv|xlsx` for list pages.
@@ -115,7 +119,8 @@ async fn maybe_export(
     if format == Format::Default {
         return Ok(None);
     }
-    let table = lists::table(&st.db, kind, q, page).await?;
+    let model = st.model().await?;
+    let table = lists::table(&st.db, &model, kind, q, page).await?;
     Ok(Some(download(&table, format, basename)))
 }
 
@@ -211,18 +216,17 @@ async fn themenfeld(State(st): State<AppState>, Path(slug): Path<String>) -> Pag
         themenfeld: Some(t.slug.clone()),
         ..Default::default()
     };
-    let today = lists::today();
-    let f = lists::projekt_filter(&st.db, &q, &today).await?;
+    let model = st.model().await?;
+    let f = lists::projekt_filter(&model, &q)?;
     let projekte = lists::projekte(
-        &st.db,
+        &model,
         &f,
         Page {
             seite: 1,
             pro_seite: 500,
         },
-        &today,
+        &lists::today(),
     )
-    .await?
     .items;
     let lagen = lists::lagen(
         &st.db,
@@ -540,12 +544,6 @@ struct ProjektePage {
     nav_links: PageNav,
 }
 
-#[derive(Deserialize)]
-struct SlugName {
-    slug: String,
-    name: String,
-}
-
 async fn projekte(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 50)?;
     if let Some(r) = maybe_export(
@@ -559,18 +557,15 @@ async fn projekte(State(st): State<AppState>, Query(q): Query<ListQuery>) -> Pag
     {
         return Ok(r);
     }
-    let today = lists::today();
-    let f = lists::projekt_filter(&st.db, &q, &today).await?;
-    let p = lists::projekte(&st.db, &f, page, &today).await?;
+    let model = st.model().await?;
+    let f = lists::projekt_filter(&model, &q)?;
+    let p = lists::projekte(&model, &f, page, &lists::today());
     let nav_links = PageNav::new("/projekte", "/api/v1/umsetzungsprojekte", &q, page, p.total);
-    let fach: Vec<SlugName> = st
-        .db
-        .query("SELECT DISTINCT f.slug, f.name FROM fachlichkeit f JOIN projekt_fachlichkeit pf ON pf.fachlichkeit_id = f.id ORDER BY f.name", &[])
-        .await?;
-    let orgs: Vec<SlugName> = st
-        .db
-        .query("SELECT DISTINCT o.slug, o.name FROM organisation o JOIN projekt_rolle r ON r.organisation_id = o.id ORDER BY o.name", &[])
-        .await?;
+    let slug_names = |v: &[SlugName]| {
+        v.iter()
+            .map(|x| (x.slug.clone(), x.name.clone()))
+            .collect::<Vec<_>>()
+    };
     let sel = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -586,7 +581,10 @@ async fn projekte(State(st): State<AppState>, Query(q): Query<ListQuery>) -> Pag
             q.partner_gesucht.as_deref(),
             Some("1" | "true" | "ja" | "on")
         ),
-        opt_themenfeld: themenfeld_opts(&st, sel(&q.themenfeld).as_deref()).await?,
+        opt_themenfeld: opts(
+            slug_names(&model.themenfelder),
+            sel(&q.themenfeld).as_deref(),
+        ),
         opt_prioritaet: opts(
             [
                 ("1", "1 – hoch (rot)"),
@@ -611,11 +609,11 @@ async fn projekte(State(st): State<AppState>, Query(q): Query<ListQuery>) -> Pag
             sel(&q.status).as_deref(),
         ),
         opt_fachlichkeit: opts(
-            fach.into_iter().map(|f| (f.slug, f.name)),
+            slug_names(&model.fachlichkeiten),
             sel(&q.fachlichkeit).as_deref(),
         ),
         opt_organisation: opts(
-            orgs.into_iter().map(|o| (o.slug, o.name)),
+            slug_names(&model.organisationen),
             sel(&q.organisation).as_deref(),
         ),
         opt_sortierung: opts(
@@ -644,7 +642,8 @@ struct ProjektPage {
 }
 
 async fn projekt(State(st): State<AppState>, Path(slug): Path<String>) -> PageResult {
-    let Some(p) = details::projekt(&st.db, &slug, &lists::today()).await? else {
+    let model = st.model().await?;
+    let Some(p) = details::projekt(&st.db, &model, &slug, &lists::today()).await? else {
         return Err(PageError::NotFound(format!(
             "Ein Umsetzungsprojekt „{slug}“ gibt es nicht."
         )));
@@ -727,7 +726,7 @@ async fn suche(State(st): State<AppState>, Query(sq): Query<SuchQuery>) -> PageR
             message: "höchstens 200 Zeichen".into(),
         }));
     }
-    let r = search::search(&st.db, q, 20).await?;
+    let r = search::search(&*st.model().await?, q, 20);
     Ok(SuchePage {
         title: "Suche",
         nav: "",
