@@ -527,7 +527,7 @@ OUT="$OUT_DIR/http-$STAMP.md"
     fi
     echo
     echo "Server CPU = CPU time of the ozg process during the run / wall time (200 % = both cores)." \
-        "Load = 1-minute load average at the end of the run (includes wrk and the server themselves, ≈ 2–3 when the machine is otherwise idle)."
+        "Load = 1-minute load average at the end of the run; it includes the benchmark's own threads (wrk, server, database), so it rises during the run even on an otherwise idle machine."
     echo
     echo "## Cold start (empty data directory or empty database → first \`GET /health\` = 200)"
     echo
