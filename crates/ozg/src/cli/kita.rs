@@ -169,3 +169,55 @@ pub fn run(cmd: KitaCommand) -> Result<ExitCode> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generate_match_and_reject_broken_market() {
+        let dir = tempfile::tempdir().unwrap();
+        let market = dir.path().join("markt.csv");
+        let result = dir.path().join("ergebnis.json");
+        let generate = KitaCommand::Generate {
+            kinder: 60,
+            kitas: 6,
+            wuensche: 3,
+            kapazitaet: 0.75,
+            seed: 3,
+            jahr: 2026,
+            output: market.clone(),
+        };
+        assert_eq!(run(generate).unwrap(), ExitCode::SUCCESS);
+        let m = |output: &Path| KitaCommand::Match {
+            input: market.clone(),
+            seed: 9,
+            output: output.to_owned(),
+            ohne_begruendungen: false,
+            ohne_vergleich: false,
+        };
+        assert_eq!(run(m(&result)).unwrap(), ExitCode::SUCCESS);
+        let first = std::fs::read_to_string(&result).unwrap();
+        assert!(first.contains("\"seed\""));
+        // Same seed, same result, bit for bit.
+        let again = dir.path().join("nochmal.json");
+        run(m(&again)).unwrap();
+        assert_eq!(first, std::fs::read_to_string(&again).unwrap());
+        // A wish for an unknown Kita: reported, nothing computed or written.
+        let mut text = std::fs::read_to_string(&market).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("kind,"))
+            .unwrap()
+            .to_owned();
+        let broken: Vec<&str> = line.split(',').collect();
+        text.push_str(&format!(
+            "kind,NEU-1,{},{},{},GIBT-ES-NICHT\n",
+            broken[2], broken[3], broken[4]
+        ));
+        std::fs::write(&market, text).unwrap();
+        let out = dir.path().join("kaputt.json");
+        assert_eq!(run(m(&out)).unwrap(), ExitCode::FAILURE);
+        assert!(!out.exists());
+    }
+}
