@@ -106,6 +106,9 @@ pub async fn serve(addr: &str, args: &DbArgs) -> Result<ExitCode> {
     if ensure_seeded(&db).await? {
         tracing::info!("Referenzdaten und Umsetzungsplan importiert");
     }
+    let state = crate::web::AppState::new(db.clone());
+    // Build the read model before the first request, so no request waits for it.
+    state.model().await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("Adresse {addr} nicht verfügbar (belegt oder ungültig)"))?;
@@ -114,7 +117,7 @@ pub async fn serve(addr: &str, args: &DbArgs) -> Result<ExitCode> {
         "OZG-Plattform bereit auf http://{local} (Start in {} ms)",
         started.elapsed().as_millis()
     );
-    let app = crate::web::router(crate::web::AppState::new(db.clone()));
+    let app = crate::web::router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
