@@ -136,6 +136,12 @@ pub struct Page {
 }
 
 impl Page {
+    /// One page with everything (up to the 500 a list page may show).
+    pub const WHOLE: Page = Page {
+        seite: 1,
+        pro_seite: 500,
+    };
+
     /// Parses `seite`/`pro_seite`.
     pub fn parse(q: &ListQuery, default_size: i64) -> Result<Page, BadParam> {
         let seite = match nonempty(&q.seite) {

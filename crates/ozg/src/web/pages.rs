@@ -218,26 +218,8 @@ async fn themenfeld(State(st): State<AppState>, Path(slug): Path<String>) -> Pag
     };
     let model = st.model().await?;
     let f = lists::projekt_filter(&model, &q)?;
-    let projekte = lists::projekte(
-        &model,
-        &f,
-        Page {
-            seite: 1,
-            pro_seite: 500,
-        },
-        &lists::today(),
-    )
-    .items;
-    let lagen = lists::lagen(
-        &st.db,
-        &q,
-        Page {
-            seite: 1,
-            pro_seite: 500,
-        },
-    )
-    .await?
-    .items;
+    let projekte = lists::projekte(&model, &f, Page::WHOLE, &lists::today()).items;
+    let lagen = lists::lagen(&st.db, &q, Page::WHOLE).await?.items;
     Ok(ThemenfeldPage {
         title: format!("Themenfeld {}", t.name),
         nav: "themenfelder",
@@ -268,16 +250,7 @@ async fn lage(State(st): State<AppState>, Path(slug): Path<String>) -> PageResul
         lage: Some(l.slug.clone()),
         ..Default::default()
     };
-    let leistungen = lists::ozg_leistungen(
-        &st.db,
-        &q,
-        Page {
-            seite: 1,
-            pro_seite: 500,
-        },
-    )
-    .await?
-    .items;
+    let leistungen = lists::ozg_leistungen(&st.db, &q, Page::WHOLE).await?.items;
     Ok(LagePage {
         title: format!("Lage {}", l.name),
         nav: "themenfelder",
