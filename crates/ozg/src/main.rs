@@ -46,6 +46,17 @@ enum Command {
         #[command(flatten)]
         db: cli::DbArgs,
     },
+    /// Erzeugt den Umsetzungsplan aus den aktuellen Daten (HTML oder XLSX).
+    Report {
+        /// Format: html oder xlsx.
+        #[arg(long, default_value = "html")]
+        format: String,
+        /// Zieldatei.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        db: cli::DbArgs,
+    },
     /// Kita-Platzvergabe (Zuteilung per Matching-Algorithmus).
     Kita {
         #[command(subcommand)]
@@ -87,6 +98,7 @@ fn main() -> ExitCode {
             } => cli::export(&what, &format, output.as_deref(), &db).await,
             Command::CheckData { from, hinweise } => cli::check_data(from.as_deref(), hinweise),
             Command::Kita { command } => cli::kita::run(command),
+            Command::Report { format, output, db } => cli::report(&format, &output, &db).await,
         }
     });
     match result {

@@ -51,6 +51,7 @@ async fn axe_every_page_type() {
         "/suche?q=Hund",
         "/programm",
         "/workshops",
+        "/umsetzungsplan",
         "/barrierefreiheit",
         "/impressum",
     ];

@@ -738,3 +738,70 @@ async fn plan_content_is_served(t: &TestApp) {
     let ff = t.ok("/themenfelder/forschung-foerderung").await.text();
     assert!(ff.contains("keine Umsetzungsprojekte") || ff.contains("Umsetzungsprojekte (0)"));
 }
+
+story!(plan_document_html_and_xlsx);
+async fn plan_document_html_and_xlsx(t: &TestApp) {
+    let html = t.ok("/umsetzungsplan").await.text();
+    let themen = t.ok("/api/v1/themenfelder?pro_seite=100").await.json();
+    for tf in themen["items"].as_array().unwrap() {
+        let name = tf["name"].as_str().unwrap().replace('&', "&#38;");
+        assert!(
+            html.contains(&format!("Themenfeld {name}")),
+            "heading for {name}"
+        );
+    }
+    let all = t
+        .ok("/api/v1/umsetzungsprojekte?pro_seite=500")
+        .await
+        .json();
+    for p in all["items"].as_array().unwrap() {
+        assert!(
+            html.contains(&format!(
+                "href=\"/projekte/{}\"",
+                p["slug"].as_str().unwrap()
+            )),
+            "{}",
+            p["slug"]
+        );
+    }
+    for s in [
+        "Steckbrief Kinderbetreuung",
+        "Variante A",
+        "26.11.2019",
+        "Technisches Rathaus Bielefeld",
+        "4. Nächste Schritte",
+    ] {
+        assert!(html.contains(s), "{s}");
+    }
+    // XLSX: one sheet per Themenfeld with one row per project plus the header.
+    let x = t.ok("/umsetzungsplan.xlsx").await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(x.body)).unwrap();
+    let mut counts = Vec::new();
+    for i in 1..=14 {
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name(&format!("xl/worksheets/sheet{i}.xml")).unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        assert!(
+            xml.contains("<autoFilter") && xml.contains("<pane"),
+            "sheet {i}: filter and frozen header"
+        );
+        counts.push(xml.matches("<row ").count() - 1);
+    }
+    assert!(zip.by_name("xl/worksheets/sheet15.xml").is_err());
+    for (i, tf) in themen["items"].as_array().unwrap().iter().enumerate() {
+        let n = t
+            .ok(&format!(
+                "/api/v1/umsetzungsprojekte?themenfeld={}&pro_seite=1",
+                tf["slug"].as_str().unwrap()
+            ))
+            .await
+            .json()["total"]
+            .as_u64()
+            .unwrap() as usize;
+        assert_eq!(counts[i], n, "sheet {} ({})", i + 1, tf["slug"]);
+    }
+    assert_eq!(counts.iter().sum::<usize>(), 105);
+}

@@ -243,3 +243,38 @@ pub async fn export(
     db.0.close().await;
     Ok(ExitCode::SUCCESS)
 }
+
+/// `ozg report`: the Umsetzungsplan from the live data, as HTML or XLSX.
+pub async fn report(format: &str, output: &Path, args: &DbArgs) -> Result<ExitCode> {
+    if !matches!(format, "html" | "xlsx") {
+        bail!("unbekanntes Format „{format}“: erlaubt sind html und xlsx (PDF folgt)");
+    }
+    let db = args.open().await?;
+    ensure_seeded(&db).await?;
+    let state = crate::web::AppState::new(db.clone());
+    let bytes = if format == "xlsx" {
+        let model = state.model().await?;
+        crate::programme::plan_document::PlanDocument::load(&db, &model)
+            .await?
+            .to_xlsx()?
+    } else {
+        let app = crate::web::router(state);
+        let res = tower::ServiceExt::oneshot(
+            app,
+            axum::http::Request::get("/umsetzungsplan").body(axum::body::Body::empty())?,
+        )
+        .await?;
+        axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await?
+            .to_vec()
+    };
+    std::fs::write(output, &bytes)
+        .with_context(|| format!("{} nicht schreibbar", output.display()))?;
+    println!(
+        "Umsetzungsplan ({format}, {} Bytes) nach {} geschrieben.",
+        bytes.len(),
+        output.display()
+    );
+    db.0.close().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -5,5 +5,6 @@ pub mod details;
 pub mod export;
 pub mod lists;
 pub mod model;
+pub mod plan_document;
 pub mod search;
 pub mod timeline;

@@ -1,0 +1,240 @@
+//! The Umsetzungsplan as a document, generated from the live data: the structure of the 2020
+//! plan (introduction, section 1, one table per Themenfeld, Steckbriefe, next steps, workshop
+//! annex), rendered as an accessible, printable HTML page and as XLSX with one sheet per
+//! Themenfeld.
+
+use anyhow::Result;
+use ozg_domain::plan::{ProgrammFile, SteckbriefFile, UebersichtEintrag};
+use rust_xlsxwriter::{Format, Workbook};
+use serde::Deserialize;
+
+use crate::db::Db;
+use crate::programme::details::{self, NamedRef, ThemenfeldAbschnitt, WorkshopView};
+use crate::programme::lists::{self, ListQuery, Page, ProjektItem};
+use crate::programme::model::ReadModel;
+
+/// One Themenfeld section of the document.
+#[derive(Debug, Clone)]
+pub struct Abschnitt {
+    /// Themenfeld name.
+    pub name: String,
+    /// Themenfeld slug.
+    pub slug: String,
+    /// Section data (number, note, Projektleitung, Leistungen table).
+    pub daten: ThemenfeldAbschnitt,
+    /// Projects in plan order.
+    pub projekte: Vec<ProjektItem>,
+}
+
+/// A Steckbrief with its project.
+#[derive(Debug, Clone)]
+pub struct SteckbriefEintrag {
+    /// Project slug.
+    pub slug: String,
+    /// Steckbrief.
+    pub steckbrief: SteckbriefFile,
+}
+
+/// The whole document.
+#[derive(Debug, Clone)]
+pub struct PlanDocument {
+    /// "Stand" date (ISO) of the generated document.
+    pub stand: String,
+    /// Programme text.
+    pub programm: Option<ProgrammFile>,
+    /// Section 1 entries with their project slugs.
+    pub uebersicht: Vec<(UebersichtEintrag, Option<String>)>,
+    /// Sections 2.1–2.14.
+    pub abschnitte: Vec<Abschnitt>,
+    /// Section 3.
+    pub steckbriefe: Vec<SteckbriefEintrag>,
+    /// Annex.
+    pub workshops: Vec<(WorkshopView, Vec<NamedRef>)>,
+}
+
+#[derive(Deserialize)]
+struct TfRow {
+    id: i64,
+    name: String,
+    slug: String,
+}
+
+#[derive(Deserialize)]
+struct SbRow {
+    slug: String,
+    steckbrief: String,
+}
+
+impl PlanDocument {
+    /// Collects the document from the database and the read model.
+    pub async fn load(db: &Db, model: &ReadModel) -> Result<PlanDocument> {
+        let stand = lists::today();
+        let (programm, slugs) = details::programm(db).await?;
+        let uebersicht = programm
+            .as_ref()
+            .map(|p| {
+                p.uebersicht
+                    .eintrag
+                    .iter()
+                    .cloned()
+                    .zip(slugs.into_iter().chain(std::iter::repeat(None)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let tfs: Vec<TfRow> = db
+            .query("SELECT id, name, slug FROM themenfeld ORDER BY id", &[])
+            .await?;
+        let mut abschnitte = Vec::new();
+        for t in tfs {
+            let Some(daten) = details::themenfeld_abschnitt(db, t.id).await? else {
+                continue;
+            };
+            let q = ListQuery {
+                themenfeld: Some(t.slug.clone()),
+                ..Default::default()
+            };
+            let f = lists::projekt_filter(model, &q).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let projekte = lists::projekte(model, &f, Page::WHOLE, &stand).items;
+            abschnitte.push(Abschnitt {
+                name: t.name,
+                slug: t.slug,
+                daten,
+                projekte,
+            });
+        }
+        abschnitte.sort_by_key(|a| {
+            a.daten
+                .abschnitt
+                .as_deref()
+                .map(section_key)
+                .unwrap_or(u32::MAX)
+        });
+        let rows: Vec<SbRow> = db.query("SELECT slug, steckbrief FROM projekt WHERE steckbrief IS NOT NULL ORDER BY position", &[]).await?;
+        let steckbriefe = rows
+            .into_iter()
+            .filter_map(|r| {
+                serde_json::from_str(&r.steckbrief)
+                    .ok()
+                    .map(|steckbrief| SteckbriefEintrag {
+                        slug: r.slug,
+                        steckbrief,
+                    })
+            })
+            .collect();
+        let workshops = details::workshops(db).await?;
+        Ok(PlanDocument {
+            stand,
+            programm,
+            uebersicht,
+            abschnitte,
+            steckbriefe,
+            workshops,
+        })
+    }
+
+    /// "1. Dezember 2026".
+    pub fn stand_de(&self) -> String {
+        const MONATE: [&str; 12] = [
+            "Januar",
+            "Februar",
+            "März",
+            "April",
+            "Mai",
+            "Juni",
+            "Juli",
+            "August",
+            "September",
+            "Oktober",
+            "November",
+            "Dezember",
+        ];
+        let p: Vec<u32> = self
+            .stand
+            .split('-')
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        match p.as_slice() {
+            [y, m, d] if (1..=12).contains(m) => format!("{d}. {} {y}", MONATE[*m as usize - 1]),
+            _ => self.stand.clone(),
+        }
+    }
+
+    /// Projects in all sections (a project in two Themenfelder counts twice, as in the plan).
+    pub fn zeilen(&self) -> usize {
+        self.abschnitte.iter().map(|a| a.projekte.len()).sum()
+    }
+
+    /// The project tables as XLSX: one sheet per Themenfeld, bold frozen header, autofilter.
+    pub fn to_xlsx(&self) -> Result<Vec<u8>> {
+        let mut wb = Workbook::new();
+        let bold = Format::new().set_bold();
+        let cols = [
+            "Umsetzungsprojekt",
+            "Fachlichkeit",
+            "Mitarbeit",
+            "Interesse",
+            "Projektstart",
+            "Priorität NRW",
+            "Priorität Bund",
+            "Status",
+            "ozg.kdn.de",
+        ];
+        for a in &self.abschnitte {
+            let ws = wb.add_worksheet();
+            let name = format!("{} {}", a.daten.abschnitt.as_deref().unwrap_or(""), a.name);
+            let name: String = name
+                .trim()
+                .chars()
+                .filter(|c| !"[]:*?/\\".contains(*c))
+                .take(31)
+                .collect();
+            ws.set_name(&name)?;
+            for (c, h) in cols.iter().enumerate() {
+                ws.write_string_with_format(0, c as u16, *h, &bold)?;
+            }
+            for (r, p) in a.projekte.iter().enumerate() {
+                let row = r as u32 + 1;
+                let cells = [
+                    p.name.clone(),
+                    p.fachlichkeiten.clone(),
+                    p.mitarbeit.join(", "),
+                    p.interesse.join(", "),
+                    p.projektstart.clone().unwrap_or_else(|| "unbekannt".into()),
+                    p.prioritaet_label().to_owned(),
+                    p.prioritaet_bund.map(|b| b.to_string()).unwrap_or_default(),
+                    p.status_label().to_owned(),
+                    p.kdn_nr
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ];
+                for (c, v) in cells.iter().enumerate() {
+                    ws.write_string(row, c as u16, v)?;
+                }
+            }
+            ws.set_freeze_panes(1, 0)?;
+            ws.autofilter(0, 0, a.projekte.len() as u32, cols.len() as u16 - 1)?;
+            ws.autofit();
+        }
+        Ok(wb.save_to_buffer()?)
+    }
+}
+
+/// "2.10" → 2010, for ordering sections numerically.
+fn section_key(s: &str) -> u32 {
+    let mut parts = s.split('.').map(|p| p.trim().parse::<u32>().unwrap_or(0));
+    parts.next().unwrap_or(0) * 1000 + parts.next().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_sort_numerically() {
+        let mut v = vec!["2.10", "2.2", "2.1"];
+        v.sort_by_key(|s| section_key(s));
+        assert_eq!(v, ["2.1", "2.2", "2.10"]);
+    }
+}
