@@ -1,11 +1,14 @@
 //! Allocation results: assignment, cutoffs, German explanations, statistics, rounds.
 
-use crate::engine::{CompiledMarket, Matching, NONE, fnv1a, kita_value_starts, mix64, value_of};
+use crate::engine::{
+    CompiledMarket, Keys, Matching, NONE, fnv1a, kita_value_starts, mix64, value_of,
+};
 use crate::input::{Location, MarketError};
 use crate::model::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write;
+use std::fmt::{self, Write};
+use std::sync::Arc;
 
 /// Description of the procedure recorded in every result.
 pub const PROCEDURE: &str = "Kindvorschlagendes Deferred Acceptance (Gale-Shapley) mit Kapazitäten je Kita, Altersgruppe und Betreuungsumfang; Gleichstände per Einzellos (single tie-breaking)";
@@ -87,13 +90,244 @@ pub enum Reason {
     Envy,
 }
 
+/// An immutable string shared by many records (e.g. a Kita id repeated in every explanation
+/// that concerns this Kita): one pointer wide, cheap to clone, serialized as a plain string.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SharedStr(Arc<String>);
+
+impl SharedStr {
+    pub fn new(s: impl Into<String>) -> SharedStr {
+        SharedStr(Arc::new(s.into()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for SharedStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(s: String) -> SharedStr {
+        SharedStr::new(s)
+    }
+}
+
+impl From<&str> for SharedStr {
+    fn from(s: &str) -> SharedStr {
+        SharedStr::new(s)
+    }
+}
+
+impl fmt::Display for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq<str> for SharedStr {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for SharedStr {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for SharedStr {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl Serialize for SharedStr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedStr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SharedStr, D::Error> {
+        String::deserialize(d).map(SharedStr::new)
+    }
+}
+
+/// A German text (explanation or cutoff), stored compactly and rendered on demand (`Display`,
+/// [`Text::render`]; serialized as the plain string).
+///
+/// Text = `a`, `b`, `c`, an optional number and an optional closing `)`. The parts are shared:
+/// `a` is e.g. the Kita name, `b` a phrase common to many buckets, `c` a child's criteria
+/// ("Geschwisterkind, Wartezeit 2").
+/// This keeps ~450,000 explanations of a 200,000-child market at a few dozen bytes each.
+#[derive(Clone)]
+pub struct Text {
+    a: SharedStr,
+    b: Option<SharedStr>,
+    c: Option<SharedStr>,
+    /// Appended number (`u32::MAX` = none).
+    num: u32,
+    /// `)` after the number.
+    close: bool,
+}
+
+impl Text {
+    /// A text consisting of one string.
+    pub fn new(s: impl Into<SharedStr>) -> Text {
+        Text::parts(s.into(), None, None, None, false)
+    }
+
+    fn parts(
+        a: SharedStr,
+        b: Option<SharedStr>,
+        c: Option<SharedStr>,
+        num: Option<u32>,
+        close: bool,
+    ) -> Text {
+        debug_assert!(num != Some(u32::MAX));
+        Text {
+            a,
+            b,
+            c,
+            num: num.unwrap_or(u32::MAX),
+            close,
+        }
+    }
+
+    /// The full text.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        self.render_into(&mut s);
+        s
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut digits = [0u8; 10];
+        for part in self.pieces(&mut digits).into_iter().flatten() {
+            f.write_str(part)?;
+        }
+        Ok(())
+    }
+}
+
+impl Text {
+    /// The parts in order (the number rendered into `digits`).
+    fn pieces<'a>(&'a self, digits: &'a mut [u8; 10]) -> [Option<&'a str>; 5] {
+        let num = (self.num != u32::MAX).then(|| {
+            let (mut n, mut i) = (self.num, digits.len());
+            loop {
+                i -= 1;
+                digits[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            std::str::from_utf8(&digits[i..]).expect("ASCII digits")
+        });
+        [
+            Some(self.a.as_str()),
+            self.b.as_deref(),
+            self.c.as_deref(),
+            num,
+            self.close.then_some(")"),
+        ]
+    }
+
+    /// Appends the full text to `out`.
+    pub fn render_into(&self, out: &mut String) {
+        let mut digits = [0u8; 10];
+        for part in self.pieces(&mut digits).into_iter().flatten() {
+            out.push_str(part);
+        }
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.render(), f)
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        let ptr = |p: &Option<SharedStr>| p.as_ref().map(|t| Arc::as_ptr(&t.0));
+        (Arc::ptr_eq(&self.a.0, &other.a.0)
+            && ptr(&self.b) == ptr(&other.b)
+            && ptr(&self.c) == ptr(&other.c)
+            && self.num == other.num
+            && self.close == other.close)
+            || self.render() == other.render()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.render() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.render() == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        self.render() == *other
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.b.is_none() && self.c.is_none() && self.num == u32::MAX && !self.close {
+            return s.serialize_str(&self.a);
+        }
+        // render into a reused buffer: one escaped string write instead of one per part
+        thread_local!(static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) });
+        BUF.with(|buf| match buf.try_borrow_mut() {
+            Ok(mut buf) => {
+                buf.clear();
+                self.render_into(&mut buf);
+                s.serialize_str(&buf)
+            }
+            Err(_) => s.serialize_str(&self.render()),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        String::deserialize(d).map(Text::new)
+    }
+}
+
+/// Why one higher wish was not granted (40 bytes; the texts are shared, see [`Text`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Explanation {
     /// 1-based rank of the wish.
     pub wish: u32,
-    pub kita: String,
+    pub kita: SharedStr,
     pub reason: Reason,
-    pub text: String,
+    pub text: Text,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,7 +350,7 @@ pub struct Assignment {
 /// Cutoff of one capacity bucket (Kita × age group × hours).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cutoff {
-    pub kita: String,
+    pub kita: SharedStr,
     pub age_group: AgeGroup,
     pub hours: Hours,
     pub capacity: u32,
@@ -128,7 +362,7 @@ pub struct Cutoff {
     /// Its criterion values in the Kita's rule order.
     pub last_values: Vec<i64>,
     pub last_lottery: Option<u32>,
-    pub text: String,
+    pub text: Text,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,7 +474,7 @@ pub fn allocate(market: &Market, seed: u64, options: &Options) -> Outcome {
     let cm = CompiledMarket::new(market, seed);
     let excluded = vec![false; market.children.len()];
     let guaranteed = vec![NONE; market.children.len()];
-    build_outcome(market, &cm, 1, &excluded, &guaranteed, options)
+    build_outcome(market, cm, 1, &excluded, &guaranteed, options)
 }
 
 /// Follow-up round over the remaining places.
@@ -348,7 +582,7 @@ pub fn follow_up_round(
     }
     Ok(build_outcome(
         market,
-        &cm,
+        cm,
         previous.round + 1,
         &excluded,
         &guaranteed,
@@ -378,6 +612,12 @@ impl Ctx<'_> {
 
     fn describe(&self, c: usize, kita: u32) -> String {
         let mut s = String::new();
+        self.describe_into(&mut s, c, kita);
+        s
+    }
+
+    /// Appends the description of child `c`'s criteria at `kita` to `s` (which must be empty).
+    fn describe_into(&self, s: &mut String, c: usize, kita: u32) {
         for r in &self.market.kitas[kita as usize].rules {
             let v = value_of(self.market, &self.kv_start, c, kita, r.criterion);
             let crit = &self.market.criteria[r.criterion as usize];
@@ -398,7 +638,6 @@ impl Ctx<'_> {
         if s.is_empty() {
             s.push_str("kein Vorrangkriterium");
         }
-        s
     }
 }
 
@@ -410,20 +649,221 @@ fn places_phrase(cap: u32) -> String {
     }
 }
 
-fn bucket_label(market: &Market, b: usize) -> (String, AgeGroup, Hours) {
-    let (k, a, h) = bucket_parts(b);
-    (market.kitas[k].name.clone(), a, h)
+/// Interns strings: equal text parts are stored once and shared.
+#[derive(Default)]
+struct Interner {
+    map: HashMap<String, SharedStr>,
+    buf: String,
 }
 
+impl Interner {
+    fn get(&mut self, s: &str) -> SharedStr {
+        if let Some(t) = self.map.get(s) {
+            return t.clone();
+        }
+        let t = SharedStr::new(s);
+        self.map.insert(s.to_string(), t.clone());
+        t
+    }
+
+    /// Interns the formatted text.
+    fn args(&mut self, args: fmt::Arguments<'_>) -> SharedStr {
+        self.format(|s| {
+            let _ = s.write_fmt(args);
+        })
+    }
+
+    /// Interns what `f` writes into the (cleared) buffer.
+    fn format(&mut self, f: impl FnOnce(&mut String)) -> SharedStr {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        f(&mut buf);
+        let t = self.get(&buf);
+        self.buf = buf;
+        t
+    }
+}
+
+/// Builds the German texts from shared parts: Kita names, interned phrases (e.g. ": alle 5 Plätze
+/// der Altersgruppe Ü3 (35 Std.) an Kinder mit höherer Priorität vergeben; letzter Platz:
+/// Geschwisterkind; Ihr Kind: ") and interned criteria descriptions.
+struct Texts {
+    kita_ids: Vec<Option<SharedStr>>,
+    kita_names: Vec<Option<SharedStr>>,
+    /// Per bucket and reason: the interned middle part of explanations (see [`Text`]).
+    mids: Vec<[Option<SharedStr>; 5]>,
+    strings: Interner,
+}
+
+impl Texts {
+    fn new(kitas: usize, buckets: usize) -> Texts {
+        Texts {
+            kita_ids: vec![None; kitas],
+            kita_names: vec![None; kitas],
+            mids: vec![Default::default(); buckets],
+            strings: Interner::default(),
+        }
+    }
+
+    fn kita_id(&mut self, market: &Market, kita: usize) -> SharedStr {
+        self.kita_ids[kita]
+            .get_or_insert_with(|| SharedStr::new(market.kitas[kita].id.as_str()))
+            .clone()
+    }
+
+    fn kita_name(&mut self, market: &Market, kita: usize) -> SharedStr {
+        self.kita_names[kita]
+            .get_or_insert_with(|| SharedStr::new(market.kitas[kita].name.as_str()))
+            .clone()
+    }
+
+    fn describe(&mut self, ctx: &Ctx<'_>, c: usize, kita: u32) -> SharedStr {
+        self.strings.format(|s| ctx.describe_into(s, c, kita))
+    }
+
+    /// Explanation for child `c`'s wish for bucket `b` (Kita `kita`), not granted for `reason`;
+    /// `last` = the bucket's last admitted entry.
+    fn explain(
+        &mut self,
+        ctx: &Ctx<'_>,
+        c: usize,
+        b: usize,
+        kita: u32,
+        reason: Reason,
+        last: u32,
+    ) -> Text {
+        let (market, cm) = (ctx.market, ctx.cm);
+        let name = self.kita_name(market, kita as usize);
+        let mid = match &self.mids[b][reason as usize] {
+            Some(m) => m.clone(),
+            None => {
+                let cap = cm.capacity[b];
+                let (_, ag, h) = bucket_parts(b);
+                let mid = self.strings.format(|s| match reason {
+                    Reason::NoPlaces => {
+                        let _ = write!(
+                            s,
+                            ": keine Plätze für die Altersgruppe {ag} mit {h} Wochenstunden"
+                        );
+                    }
+                    Reason::Envy => s.push_str(
+                        ": Fehler – Ihr Kind hätte hier einen Platz erhalten müssen (bitte melden)",
+                    ),
+                    Reason::Guaranteed => {
+                        let _ = write!(
+                            s,
+                            ": {} der Altersgruppe {ag} ({h} Std.) in einer früheren Runde zugesagt",
+                            places_phrase(cap)
+                        );
+                    }
+                    Reason::Lottery => {
+                        // equal criteria part of the key ⇔ equal values at this Kita, so the
+                        // child's description equals that of the last admitted child
+                        let lc = ctx.child_of_entry(last);
+                        let _ = write!(
+                            s,
+                            ": {} der Altersgruppe {ag} ({h} Std.) vergeben; letzter Platz mit gleicher Priorität wie Ihr Kind ({}), das Los entschied: Losnummer {} vor Ihrer Losnummer ",
+                            places_phrase(cap),
+                            ctx.describe(lc, kita),
+                            cm.lottery[lc] + 1,
+                        );
+                    }
+                    Reason::HigherPriority => {
+                        let lc = ctx.child_of_entry(last);
+                        let _ = write!(
+                            s,
+                            ": {} der Altersgruppe {ag} ({h} Std.) an {} mit höherer Priorität vergeben; letzter Platz: {}; Ihr Kind: ",
+                            places_phrase(cap),
+                            if cap == 1 { "ein Kind" } else { "Kinder" },
+                            ctx.describe(lc, kita),
+                        );
+                    }
+                });
+                self.mids[b][reason as usize] = Some(mid.clone());
+                mid
+            }
+        };
+        match reason {
+            Reason::NoPlaces | Reason::Envy | Reason::Guaranteed => {
+                Text::parts(name, Some(mid), None, None, false)
+            }
+            Reason::Lottery => {
+                debug_assert_eq!(
+                    ctx.describe(c, kita),
+                    ctx.describe(ctx.child_of_entry(last), kita)
+                );
+                Text::parts(name, Some(mid), None, Some(cm.lottery[c] + 1), false)
+            }
+            Reason::HigherPriority => {
+                let own = self.describe(ctx, c, kita);
+                Text::parts(name, Some(mid), Some(own), None, false)
+            }
+        }
+    }
+}
+
+/// Why each entry before a child's granted wish (all entries for a child without a place) was
+/// not granted; other entries: `u8::MAX`. One byte per wish entry.
+fn reasons(cm: &CompiledMarket, m: &Matching) -> Vec<u8> {
+    let mut out = vec![u8::MAX; cm.entries()];
+    for c in 0..cm.children {
+        let e = m.entry[c];
+        let upto = if e == NONE { cm.end[c] } else { e };
+        for f in cm.start[c]..upto {
+            let b = cm.bucket[f as usize] as usize;
+            let cap = cm.capacity[b];
+            let last = m.last[b];
+            let reason = if cap == 0 {
+                Reason::NoPlaces
+            } else if m.admitted[b] < cap || cm.outranks(f, last) {
+                Reason::Envy
+            } else if cm.is_guaranteed(last) {
+                Reason::Guaranteed
+            } else if cm.criteria_part(f) == cm.criteria_part(last) {
+                Reason::Lottery
+            } else {
+                Reason::HigherPriority
+            };
+            out[f as usize] = reason as u8;
+        }
+    }
+    out
+}
+
+const REASONS: [Reason; 5] = [
+    Reason::NoPlaces,
+    Reason::HigherPriority,
+    Reason::Lottery,
+    Reason::Guaranteed,
+    Reason::Envy,
+];
+
+/// Builds the outcome of a round. Takes the compiled market by value so that the priority keys
+/// (the largest array) can be freed as soon as every comparison that needs them is done.
 fn build_outcome(
     market: &Market,
-    cm: &CompiledMarket,
+    mut cm: CompiledMarket,
     round: u32,
     excluded: &[bool],
     guaranteed: &[u32],
     options: &Options,
 ) -> Outcome {
     let m = cm.child_proposing();
+    // The comparison variant first: its transient arrays are freed before the outcome grows.
+    let kp = options
+        .compare_kita_proposing
+        .then(|| cm.kita_proposing().entry);
+    let reason_of = reasons(&cm, &m);
+    // per bucket: is the last admitted entry a guarantee from an earlier round?
+    let last_guaranteed: Vec<bool> = m
+        .last
+        .iter()
+        .map(|&l| l != NONE && cm.is_guaranteed(l))
+        .collect();
+    // every comparison of priority keys is done: free them (the largest array)
+    cm.keys = Keys::K64(Vec::new());
+    let cm = &cm;
+
     let n = market.children.len();
     let nc = market.criteria.len();
     let is_flag: Vec<bool> = (0..nc)
@@ -435,8 +875,13 @@ fn build_outcome(
         kv_start: kita_value_starts(market),
         is_flag,
     };
+    let mut texts = Texts::new(
+        market.kitas.len(),
+        if options.explanations { cm.buckets } else { 0 },
+    );
 
     // Assignments, envy, explanations
+    let mut scratch: Vec<Explanation> = Vec::new();
     let mut assignments = Vec::with_capacity(n);
     let mut by_wish: Vec<u32> = Vec::new();
     let mut envy = 0u32;
@@ -466,67 +911,27 @@ fn build_outcome(
             }
         };
         let upto = if e == NONE { cm.end[c] } else { e };
-        let mut explanations = Vec::new();
         let mut has_envy = false;
         for f in start..upto {
-            let b = cm.bucket[f as usize] as usize;
-            let cap = cm.capacity[b];
-            let last = m.last[b];
-            let reason = if cap == 0 {
-                Reason::NoPlaces
-            } else if m.admitted[b] < cap || cm.outranks(f, last) {
+            let reason = REASONS[reason_of[f as usize] as usize];
+            if reason == Reason::Envy {
                 has_envy = true;
-                Reason::Envy
-            } else if cm.is_guaranteed(last) {
-                Reason::Guaranteed
-            } else if cm.criteria_part(f) == cm.criteria_part(last) {
-                Reason::Lottery
-            } else {
-                Reason::HigherPriority
-            };
+            }
             if options.explanations {
+                let b = cm.bucket[f as usize] as usize;
                 let kita = market.wishes[f as usize].kita;
-                let (name, ag, h) = bucket_label(market, b);
-                let text = match reason {
-                    Reason::NoPlaces => format!(
-                        "{name}: keine Plätze für die Altersgruppe {ag} mit {h} Wochenstunden"
-                    ),
-                    Reason::Envy => format!(
-                        "{name}: Fehler – Ihr Kind hätte hier einen Platz erhalten müssen (bitte melden)"
-                    ),
-                    Reason::Guaranteed => format!(
-                        "{name}: {} der Altersgruppe {ag} ({h} Std.) in einer früheren Runde zugesagt",
-                        places_phrase(cap)
-                    ),
-                    Reason::Lottery => {
-                        let lc = ctx.child_of_entry(last);
-                        format!(
-                            "{name}: {} der Altersgruppe {ag} ({h} Std.) vergeben; letzter Platz mit gleicher Priorität wie Ihr Kind ({}), das Los entschied: Losnummer {} vor Ihrer Losnummer {}",
-                            places_phrase(cap),
-                            ctx.describe(c, kita),
-                            cm.lottery[lc] + 1,
-                            cm.lottery[c] + 1
-                        )
-                    }
-                    Reason::HigherPriority => {
-                        let lc = ctx.child_of_entry(last);
-                        format!(
-                            "{name}: {} der Altersgruppe {ag} ({h} Std.) an {} mit höherer Priorität vergeben; letzter Platz: {}; Ihr Kind: {}",
-                            places_phrase(cap),
-                            if cap == 1 { "ein Kind" } else { "Kinder" },
-                            ctx.describe(lc, kita),
-                            ctx.describe(c, kita)
-                        )
-                    }
-                };
-                explanations.push(Explanation {
+                let text = texts.explain(&ctx, c, b, kita, reason, m.last[b]);
+                scratch.push(Explanation {
                     wish: f - start + 1,
-                    kita: market.kitas[kita as usize].id.clone(),
+                    kita: texts.kita_id(market, kita as usize),
                     reason,
                     text,
                 });
             }
         }
+        // exact capacity: no growth slack per child
+        let mut explanations = Vec::with_capacity(scratch.len());
+        explanations.append(&mut scratch);
         if has_envy {
             envy += 1;
         }
@@ -552,6 +957,8 @@ fn build_outcome(
             explanations,
         });
     }
+    texts.mids = Vec::new();
+    drop(reason_of);
 
     // Cutoffs and free places
     let mut cutoffs = Vec::new();
@@ -569,34 +976,40 @@ fn build_outcome(
                 let adm = m.admitted[b];
                 free_by[a.index()] += cap - adm;
                 let last = m.last[b];
+                let name = texts.kita_name(market, k);
                 let (last_child, last_values, last_lottery, text) = if last == NONE {
+                    let mid = texts
+                        .strings
+                        .args(format_args!(": keine Bewerbungen für {a} ({h} Std.)"));
                     (
                         None,
                         Vec::new(),
                         None,
-                        format!("{}: keine Bewerbungen für {a} ({h} Std.)", kita.name),
+                        Text::parts(name, Some(mid), None, None, false),
                     )
                 } else {
                     let lc = ctx.child_of_entry(last);
                     let text = if adm < cap {
-                        format!(
-                            "{}: {adm} von {cap} Plätzen für {a} ({h} Std.) vergeben, alle Bewerbungen berücksichtigt",
-                            kita.name
-                        )
-                    } else if cm.is_guaranteed(last) {
-                        format!(
-                            "{}: {} für {a} ({h} Std.) durch Zusagen aus früheren Runden belegt",
-                            kita.name,
+                        let mid = texts.strings.args(format_args!(
+                            ": {adm} von {cap} Plätzen für {a} ({h} Std.) vergeben, alle Bewerbungen berücksichtigt"
+                        ));
+                        Text::parts(name, Some(mid), None, None, false)
+                    } else if last_guaranteed[b] {
+                        let mid = texts.strings.args(format_args!(
+                            ": {} für {a} ({h} Std.) durch Zusagen aus früheren Runden belegt",
                             places_phrase(cap)
-                        )
+                        ));
+                        Text::parts(name, Some(mid), None, None, false)
                     } else {
-                        format!(
-                            "{}: {} für {a} ({h} Std.) vergeben; letzter Platz: {} (Losnummer {})",
-                            kita.name,
-                            places_phrase(cap),
-                            ctx.describe(lc, k as u32),
-                            cm.lottery[lc] + 1
-                        )
+                        let mid = texts.strings.args(format_args!(
+                            ": {} für {a} ({h} Std.) vergeben; letzter Platz: ",
+                            places_phrase(cap)
+                        ));
+                        let desc = texts.strings.format(|s| {
+                            ctx.describe_into(s, lc, k as u32);
+                            s.push_str(" (Losnummer ");
+                        });
+                        Text::parts(name, Some(mid), Some(desc), Some(cm.lottery[lc] + 1), true)
                     };
                     (
                         Some(market.children[lc].id.clone()),
@@ -606,7 +1019,7 @@ fn build_outcome(
                     )
                 };
                 cutoffs.push(Cutoff {
-                    kita: kita.id.clone(),
+                    kita: texts.kita_id(market, k),
                     age_group: a,
                     hours: h,
                     capacity: cap,
@@ -630,10 +1043,9 @@ fn build_outcome(
             free_by_age_group: free_by,
         });
     }
+    drop(texts);
 
-    let kita_proposing = options
-        .compare_kita_proposing
-        .then(|| compare(market, cm, &m, &cm.kita_proposing(), options));
+    let kita_proposing = kp.map(|kp| compare(market, cm, &m.entry, &kp, options));
 
     Outcome {
         seed: cm.seed,
@@ -662,8 +1074,8 @@ fn build_outcome(
 fn compare(
     market: &Market,
     cm: &CompiledMarket,
-    child: &Matching,
-    kita: &Matching,
+    child: &[u32],
+    kita: &[u32],
     options: &Options,
 ) -> Comparison {
     let mut by_wish: Vec<u32> = Vec::new();
@@ -679,7 +1091,7 @@ fn compare(
         })
     };
     for c in 0..market.children.len() {
-        let (a, b) = (child.entry[c], kita.entry[c]);
+        let (a, b) = (child[c], kita[c]);
         if b == NONE {
             if cm.end[c] > cm.start[c] {
                 unassigned += 1;
