@@ -111,10 +111,25 @@ pub fn run(cmd: KitaCommand) -> Result<ExitCode> {
                 compare_kita_proposing: !ohne_vergleich,
                 ..Options::default()
             };
-            finish(
-                kita_alloc::cli_match(&text, &input.to_string_lossy(), seed, &options),
-                &output,
-            )
+            match kita_alloc::parse_market(
+                &text,
+                kita_alloc::InputFormat::from_path(&input.to_string_lossy()),
+            ) {
+                // Stream the result to the file: at 200,000 children the JSON is ~250 MB.
+                Ok(market) => {
+                    let outcome = kita_alloc::allocate(&market, seed, &options);
+                    let file = std::fs::File::create(&output)
+                        .with_context(|| format!("{} nicht schreibbar", output.display()))?;
+                    kita_alloc::write_outcome_json(&outcome, std::io::BufWriter::new(file))
+                        .with_context(|| format!("{} nicht schreibbar", output.display()))?;
+                    println!("{}", kita_alloc::summary(&outcome));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errors) => {
+                    eprintln!("{}", kita_alloc::format_errors(&errors));
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
         KitaCommand::Folgerunde {
             input,
