@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use ozg_domain::plan::{LeistungRow, ProgrammFile, SteckbriefFile};
+use ozg_domain::plan::{LeistungRow, ProgrammFile, SteckbriefFile, UebersichtEintrag};
 use ozg_domain::project::{Phase, Rolle};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -389,8 +389,13 @@ pub async fn workshops(db: &Db) -> Result<Vec<(WorkshopView, Vec<NamedRef>)>> {
     Ok(out)
 }
 
-/// The programme document and the section-1 project slugs.
-pub async fn programm(db: &Db) -> Result<(Option<ProgrammFile>, Vec<Option<String>>)> {
+/// The programme document and its section-1 entries with the slugs of their projects.
+pub async fn programm(
+    db: &Db,
+) -> Result<(
+    Option<ProgrammFile>,
+    Vec<(UebersichtEintrag, Option<String>)>,
+)> {
     let p = db
         .scalar_text(
             "SELECT body FROM dokument WHERE key = $1",
@@ -403,11 +408,22 @@ pub async fn programm(db: &Db) -> Result<(Option<ProgrammFile>, Vec<Option<Strin
             &["uebersicht_projekte".into()],
         )
         .await?;
-    Ok((
-        p.and_then(|s| serde_json::from_str(&s).ok()),
-        u.and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default(),
-    ))
+    let programm: Option<ProgrammFile> = p.and_then(|s| serde_json::from_str(&s).ok());
+    let slugs: Vec<Option<String>> = u
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    let uebersicht = programm
+        .as_ref()
+        .map(|p| {
+            p.uebersicht
+                .eintrag
+                .iter()
+                .cloned()
+                .zip(slugs.into_iter().chain(std::iter::repeat(None)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((programm, uebersicht))
 }
 
 /// Project starts for the timeline: (quarter ordinal, Themenfeld id, Themenfeld name, project name, slug).

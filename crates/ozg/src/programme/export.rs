@@ -4,6 +4,36 @@ use anyhow::Result;
 use rust_xlsxwriter::{Format, Workbook};
 use serde_json::{Map, Value};
 
+/// An XLSX workbook with one sheet per table: bold, frozen header row and an autofilter.
+pub fn workbook(tables: &[Table]) -> Result<Vec<u8>> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    for t in tables {
+        let ws = wb.add_worksheet();
+        let name: String = t
+            .title
+            .chars()
+            .filter(|c| !"[]:*?/\\".contains(*c))
+            .take(31)
+            .collect();
+        ws.set_name(name.trim())?;
+        for (c, h) in t.columns.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, h, &bold)?;
+        }
+        for (r, row) in t.rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write_string(r as u32 + 1, c as u16, v)?;
+            }
+        }
+        ws.set_freeze_panes(1, 0)?;
+        if !t.columns.is_empty() {
+            ws.autofilter(0, 0, t.rows.len() as u32, t.columns.len() as u16 - 1)?;
+        }
+        ws.autofit();
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
 /// A titled table of strings.
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -37,30 +67,7 @@ impl Table {
 
     /// XLSX with a bold, frozen header row and an autofilter.
     pub fn to_xlsx(&self) -> Result<Vec<u8>> {
-        let mut wb = Workbook::new();
-        let ws = wb.add_worksheet();
-        let name: String = self
-            .title
-            .chars()
-            .filter(|c| !"[]:*?/\\".contains(*c))
-            .take(31)
-            .collect();
-        ws.set_name(&name)?;
-        let bold = Format::new().set_bold();
-        for (c, h) in self.columns.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, h, &bold)?;
-        }
-        for (r, row) in self.rows.iter().enumerate() {
-            for (c, v) in row.iter().enumerate() {
-                ws.write_string(r as u32 + 1, c as u16, v)?;
-            }
-        }
-        ws.set_freeze_panes(1, 0)?;
-        if !self.columns.is_empty() {
-            ws.autofilter(0, 0, self.rows.len() as u32, self.columns.len() as u16 - 1)?;
-        }
-        ws.autofit();
-        Ok(wb.save_to_buffer()?)
+        workbook(std::slice::from_ref(self))
     }
 
     /// JSON array of objects keyed by column header.

@@ -5,11 +5,11 @@
 
 use anyhow::Result;
 use ozg_domain::plan::{ProgrammFile, SteckbriefFile, UebersichtEintrag};
-use rust_xlsxwriter::{Format, Workbook};
 use serde::Deserialize;
 
 use crate::db::Db;
 use crate::programme::details::{self, NamedRef, ThemenfeldAbschnitt, WorkshopView};
+use crate::programme::export::{Table, workbook};
 use crate::programme::lists::{self, ListQuery, Page, ProjektItem};
 use crate::programme::model::ReadModel;
 
@@ -69,18 +69,7 @@ impl PlanDocument {
     /// Collects the document from the database and the read model.
     pub async fn load(db: &Db, model: &ReadModel) -> Result<PlanDocument> {
         let stand = lists::today();
-        let (programm, slugs) = details::programm(db).await?;
-        let uebersicht = programm
-            .as_ref()
-            .map(|p| {
-                p.uebersicht
-                    .eintrag
-                    .iter()
-                    .cloned()
-                    .zip(slugs.into_iter().chain(std::iter::repeat(None)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let (programm, uebersicht) = details::programm(db).await?;
         let tfs: Vec<TfRow> = db
             .query("SELECT id, name, slug FROM themenfeld ORDER BY id", &[])
             .await?;
@@ -166,8 +155,6 @@ impl PlanDocument {
 
     /// The project tables as XLSX: one sheet per Themenfeld, bold frozen header, autofilter.
     pub fn to_xlsx(&self) -> Result<Vec<u8>> {
-        let mut wb = Workbook::new();
-        let bold = Format::new().set_bold();
         let cols = [
             "Umsetzungsprojekt",
             "Fachlichkeit",
@@ -179,45 +166,35 @@ impl PlanDocument {
             "Status",
             "ozg.kdn.de",
         ];
-        for a in &self.abschnitte {
-            let ws = wb.add_worksheet();
-            let name = format!("{} {}", a.daten.abschnitt.as_deref().unwrap_or(""), a.name);
-            let name: String = name
-                .trim()
-                .chars()
-                .filter(|c| !"[]:*?/\\".contains(*c))
-                .take(31)
-                .collect();
-            ws.set_name(&name)?;
-            for (c, h) in cols.iter().enumerate() {
-                ws.write_string_with_format(0, c as u16, *h, &bold)?;
-            }
-            for (r, p) in a.projekte.iter().enumerate() {
-                let row = r as u32 + 1;
-                let cells = [
-                    p.name.clone(),
-                    p.fachlichkeiten.clone(),
-                    p.mitarbeit.join(", "),
-                    p.interesse.join(", "),
-                    p.projektstart.clone().unwrap_or_else(|| "unbekannt".into()),
-                    p.prioritaet_label().to_owned(),
-                    p.prioritaet_bund.map(|b| b.to_string()).unwrap_or_default(),
-                    p.status_label().to_owned(),
-                    p.kdn_nr
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ];
-                for (c, v) in cells.iter().enumerate() {
-                    ws.write_string(row, c as u16, v)?;
-                }
-            }
-            ws.set_freeze_panes(1, 0)?;
-            ws.autofilter(0, 0, a.projekte.len() as u32, cols.len() as u16 - 1)?;
-            ws.autofit();
-        }
-        Ok(wb.save_to_buffer()?)
+        let tables: Vec<Table> = self
+            .abschnitte
+            .iter()
+            .map(|a| {
+                let title = format!("{} {}", a.daten.abschnitt.as_deref().unwrap_or(""), a.name);
+                Table::new(
+                    title.trim(),
+                    &cols,
+                    a.projekte.iter().map(|p| {
+                        vec![
+                            p.name.clone(),
+                            p.fachlichkeiten.clone(),
+                            p.mitarbeit.join(", "),
+                            p.interesse.join(", "),
+                            p.projektstart.clone().unwrap_or_else(|| "unbekannt".into()),
+                            p.prioritaet_label().to_owned(),
+                            p.prioritaet_bund.map(|b| b.to_string()).unwrap_or_default(),
+                            p.status_label().to_owned(),
+                            p.kdn_nr
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ]
+                    }),
+                )
+            })
+            .collect();
+        workbook(&tables)
     }
 }
 

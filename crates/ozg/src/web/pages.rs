@@ -721,18 +721,7 @@ struct ProgrammPage {
 }
 
 async fn programm(State(st): State<AppState>) -> PageResult {
-    let (programm, slugs) = details::programm(&st.db).await?;
-    let uebersicht = programm
-        .as_ref()
-        .map(|p| {
-            p.uebersicht
-                .eintrag
-                .iter()
-                .cloned()
-                .zip(slugs.into_iter().chain(std::iter::repeat(None)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let (programm, uebersicht) = details::programm(&st.db).await?;
     Ok(ProgrammPage {
         title: "Über das Programm",
         nav: "programm",
