@@ -150,12 +150,6 @@ struct DetailRow {
     unsicher: String,
     steckbrief: Option<String>,
     quelle: Option<String>,
-    phase_vorbereitung: Option<String>,
-    phase_konzeption: Option<String>,
-    phase_umsetzung: Option<String>,
-    phase_pilotierung_nrw: Option<String>,
-    phase_rollout_nrw: Option<String>,
-    phase_rollout_bund: Option<String>,
 }
 
 /// One project by slug.
@@ -167,17 +161,17 @@ pub async fn projekt(
 ) -> Result<Option<ProjektDetail>> {
     let Some(row): Option<DetailRow> = db
         .query_opt(
-            "SELECT id, anmerkung, prioritaet_veranstaltungen, efa, hinweise, unsicher, steckbrief, quelle, phase_vorbereitung, \
-             phase_konzeption, phase_umsetzung, phase_pilotierung_nrw, phase_rollout_nrw, phase_rollout_bund FROM projekt WHERE slug = $1",
+            "SELECT id, anmerkung, prioritaet_veranstaltungen, efa, hinweise, unsicher, steckbrief, quelle FROM projekt WHERE slug = $1",
             &[slug.into()],
         )
         .await?
     else {
         return Ok(None);
     };
-    let Some(item) = model.projekt(row.id).map(|p| p.item_at(today)) else {
+    let Some(record) = model.projekt(row.id) else {
         return Ok(None);
     };
+    let item = record.item_at(today);
     let id = row.id;
     let themenfeld_refs = db
         .query(
@@ -218,17 +212,11 @@ pub async fn projekt(
         .into_iter()
         .map(|n| n.kdn_nr)
         .collect();
-    let phasen = [
-        ("vorbereitung", row.phase_vorbereitung),
-        ("konzeption", row.phase_konzeption),
-        ("umsetzung", row.phase_umsetzung),
-        ("pilotierung-nrw", row.phase_pilotierung_nrw),
-        ("rollout-nrw", row.phase_rollout_nrw),
-        ("rollout-bund", row.phase_rollout_bund),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let phasen = Phase::ALL
+        .iter()
+        .zip(&record.phasen)
+        .map(|(p, d)| (p.key().to_owned(), d.clone()))
+        .collect();
     Ok(Some(ProjektDetail {
         item,
         anmerkung: row.anmerkung,
