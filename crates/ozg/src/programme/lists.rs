@@ -974,6 +974,48 @@ pub fn projekte(
 // ---------------------------------------------------------------------------------------------
 // Exports
 
+/// Projects as a table: the one tabular form of a project, used by every list export and by the
+/// plan workbook. The NRW priority is written as text ("1 – hoch (rot)"), never as colour alone.
+pub fn projekt_table(title: &str, items: &[ProjektItem]) -> Table {
+    Table::new(
+        title,
+        &[
+            "Name",
+            "Themenfelder",
+            "Fachlichkeit",
+            "Mitarbeit",
+            "Interesse",
+            "Projektstart",
+            "Priorität NRW",
+            "Priorität Bund",
+            "Zielportal",
+            "Status",
+            "Partner gesucht",
+            "ozg.kdn.de",
+        ],
+        items.iter().map(|p| {
+            vec![
+                p.name.clone(),
+                p.themenfelder.clone(),
+                p.fachlichkeiten.clone(),
+                p.mitarbeit.join("; "),
+                p.interesse.join("; "),
+                p.projektstart.clone().unwrap_or_else(|| "unbekannt".into()),
+                p.prioritaet_label().to_owned(),
+                p.prioritaet_bund.map(|b| b.to_string()).unwrap_or_default(),
+                p.zielportal_label().to_owned(),
+                p.status_label().to_owned(),
+                if p.partner_gesucht { "ja" } else { "nein" }.to_owned(),
+                p.kdn_nr
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ]
+        }),
+    )
+}
+
 /// Every entry of a list as a table (for `ozg export`).
 pub async fn full_table(db: &Db, kind: ListKind) -> Result<Table> {
     let model = ReadModel::load(db, String::new()).await?;
@@ -1128,47 +1170,7 @@ pub async fn table(
             let t = today();
             let f = projekt_filter(model, q)?;
             let p = projekte(model, &f, page, &t);
-            Table::new(
-                "Umsetzungsprojekte",
-                &[
-                    "Name",
-                    "Themenfelder",
-                    "Fachlichkeit",
-                    "Mitarbeit",
-                    "Interesse",
-                    "Projektstart",
-                    "Priorität NRW",
-                    "Priorität Bund",
-                    "Zielportal",
-                    "Status",
-                    "Partner gesucht",
-                    "ozg.kdn.de",
-                ],
-                p.items.iter().map(|p| {
-                    vec![
-                        p.name.clone(),
-                        p.themenfelder.clone(),
-                        p.fachlichkeiten.clone(),
-                        p.mitarbeit.join("; "),
-                        p.interesse.join("; "),
-                        opt(&p.projektstart),
-                        opt_i(p.prioritaet_nrw),
-                        opt_i(p.prioritaet_bund),
-                        p.zielportal_label().to_owned(),
-                        p.status_label().to_owned(),
-                        if p.partner_gesucht {
-                            "ja".into()
-                        } else {
-                            "nein".into()
-                        },
-                        p.kdn_nr
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ]
-                }),
-            )
+            projekt_table("Umsetzungsprojekte", &p.items)
         }
     })
 }

@@ -155,43 +155,12 @@ impl PlanDocument {
 
     /// The project tables as XLSX: one sheet per Themenfeld, bold frozen header, autofilter.
     pub fn to_xlsx(&self) -> Result<Vec<u8>> {
-        let cols = [
-            "Umsetzungsprojekt",
-            "Fachlichkeit",
-            "Mitarbeit",
-            "Interesse",
-            "Projektstart",
-            "Priorität NRW",
-            "Priorität Bund",
-            "Status",
-            "ozg.kdn.de",
-        ];
         let tables: Vec<Table> = self
             .abschnitte
             .iter()
             .map(|a| {
                 let title = format!("{} {}", a.daten.abschnitt.as_deref().unwrap_or(""), a.name);
-                Table::new(
-                    title.trim(),
-                    &cols,
-                    a.projekte.iter().map(|p| {
-                        vec![
-                            p.name.clone(),
-                            p.fachlichkeiten.clone(),
-                            p.mitarbeit.join(", "),
-                            p.interesse.join(", "),
-                            p.projektstart.clone().unwrap_or_else(|| "unbekannt".into()),
-                            p.prioritaet_label().to_owned(),
-                            p.prioritaet_bund.map(|b| b.to_string()).unwrap_or_default(),
-                            p.status_label().to_owned(),
-                            p.kdn_nr
-                                .iter()
-                                .map(ToString::to_string)
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                        ]
-                    }),
-                )
+                lists::projekt_table(title.trim(), &a.projekte)
             })
             .collect();
         workbook(&tables)
