@@ -1,5 +1,6 @@
 //! Domain rules of the OZG programme database, free of IO and async.
 //!
+//! - [`charts`]: the data of the plan document's two charts (start timeline, priority matrix).
 //! - [`ids`]: parse-don't-validate newtypes (OZG-ID, Leistungsschlüssel, AGS, ARS, Quartal).
 //! - [`project`]: Projektstart, priorities, Zielportal, roles, phases and the derived status.
 //! - [`orgs`]: organisation kinds and the resolution of names as the plan writes them.
@@ -7,6 +8,7 @@
 //! - [`plan`]: the TOML file format of the transcribed Umsetzungsplan.
 //! - [`dataset`]: builds and validates the complete dataset from the data files.
 
+pub mod charts;
 pub mod dataset;
 pub mod ids;
 pub mod orgs;

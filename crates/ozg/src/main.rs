@@ -46,16 +46,33 @@ enum Command {
         #[command(flatten)]
         db: cli::DbArgs,
     },
-    /// Erzeugt den Umsetzungsplan aus den aktuellen Daten (HTML oder XLSX).
+    /// Erzeugt den Umsetzungsplan aus den Daten (PDF, HTML oder XLSX).
     Report {
-        /// Format: html oder xlsx.
-        #[arg(long, default_value = "html")]
+        /// Format: pdf, html oder xlsx.
+        #[arg(long, default_value = "pdf")]
         format: String,
         /// Zieldatei.
         #[arg(long, short)]
         output: PathBuf,
+        /// Nur diese Themenfelder (Kurzname wie „familie-kind“; mehrfach oder mit Komma).
+        #[arg(long = "themenfeld")]
+        themenfelder: Vec<String>,
+        /// Fassung: oeffentlich (Standard) oder mitglieder (mit internen Angaben).
+        #[arg(long, default_value = "oeffentlich")]
+        variante: String,
+        /// Stand: „aktuell“, Nummer eines gespeicherten Stands oder Datum (JJJJ-MM-TT).
+        #[arg(long)]
+        stand: Option<String>,
+        /// Änderungsbericht seit diesem Stand (Nummer oder Datum) voranstellen.
+        #[arg(long)]
+        seit: Option<String>,
         #[command(flatten)]
         db: cli::DbArgs,
+    },
+    /// Plan-Stände: den Plan einfrieren (z. B. vor einer Sitzung) und die Stände auflisten.
+    Stand {
+        #[command(subcommand)]
+        command: cli::StandCommand,
     },
     /// Kita-Platzvergabe (Zuteilung per Matching-Algorithmus).
     Kita {
@@ -98,7 +115,25 @@ fn main() -> ExitCode {
             } => cli::export(&what, &format, output.as_deref(), &db).await,
             Command::CheckData { from, hinweise } => cli::check_data(from.as_deref(), hinweise),
             Command::Kita { command } => cli::kita::run(command),
-            Command::Report { format, output, db } => cli::report(&format, &output, &db).await,
+            Command::Report {
+                format,
+                output,
+                themenfelder,
+                variante,
+                stand,
+                seit,
+                db,
+            } => {
+                let mut pairs: Vec<(String, String)> = themenfelder
+                    .into_iter()
+                    .map(|t| ("themenfeld".to_owned(), t))
+                    .collect();
+                pairs.push(("variante".into(), variante));
+                pairs.extend(stand.map(|s| ("stand".to_owned(), s)));
+                pairs.extend(seit.map(|s| ("seit".to_owned(), s)));
+                cli::report(&format, &output, &pairs, &db).await
+            }
+            Command::Stand { command } => cli::stand(command).await,
         }
     });
     match result {

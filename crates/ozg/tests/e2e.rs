@@ -52,6 +52,8 @@ async fn axe_every_page_type() {
         "/programm",
         "/workshops",
         "/umsetzungsplan",
+        "/umsetzungsplan?seit=1",
+        "/umsetzungsplan/staende",
         "/barrierefreiheit",
         "/impressum",
     ];
@@ -157,6 +159,40 @@ async fn browse_catalogue() {
         !headers.is_empty(),
         "the LeiKa-Leistungen table has no header cells"
     );
+}
+
+#[tokio::test]
+async fn plan_document_for_one_themenfeld() {
+    let b = browser!("plan_document_for_one_themenfeld");
+    b.goto("/umsetzungsplan").await;
+    click(&b, "//label[normalize-space(.)='Familie & Kind']").await;
+    click(&b, "//button[normalize-space(.)='Anzeigen']").await;
+    b.wait_for_path("the plan for one Themenfeld", |p| {
+        p.contains("themenfeld=familie-kind")
+    })
+    .await;
+    let text = b.page_text().await;
+    assert!(
+        text.contains("Themenfeld Familie & Kind") && !text.contains("Themenfeld Umwelt"),
+        "the plan should show Familie & Kind only"
+    );
+    let href = b
+        .find(Locator::XPath(
+            "//a[starts-with(normalize-space(.), 'PDF')]",
+        ))
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("the PDF link has an address");
+    assert!(
+        href.contains("themenfeld=familie-kind"),
+        "the PDF link keeps the choice: {href}"
+    );
+    assert!(href.starts_with("/umsetzungsplan.pdf?"), "{href}");
+    let pdf = b.http_get(&href);
+    assert_eq!(pdf.status, 200, "GET {href}");
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
 }
 
 #[tokio::test]

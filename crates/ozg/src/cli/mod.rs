@@ -96,7 +96,15 @@ pub async fn ensure_seeded(db: &Db) -> Result<bool> {
     }
     let (ds, version) = build_dataset(None)?;
     import::import(db, &ds, &version).await?;
+    stand_nach_import(db).await?;
     Ok(true)
+}
+
+/// Freezes the imported plan, so later changes can be reported against it.
+async fn stand_nach_import(db: &Db) -> Result<()> {
+    let model = crate::web::AppState::new(db.clone()).model().await?;
+    crate::programme::plan_stand::anlegen(db, &model, "Datenimport").await?;
+    Ok(())
 }
 
 /// `ozg serve`.
@@ -141,6 +149,7 @@ pub async fn import(from: Option<&Path>, args: &DbArgs) -> Result<ExitCode> {
     pb.set_message("Schreibe in die Datenbank (eine Transaktion)");
     let db = args.open().await?;
     import::import(&db, &ds, &version).await?;
+    stand_nach_import(&db).await?;
     pb.finish_and_clear();
     println!(
         "Importiert: {} Themenfelder, {} Lagen, {} OZG-Leistungen, {} LeiKa-Leistungen, {} Organisationen, {} Umsetzungsprojekte, {} Workshops",
@@ -244,37 +253,110 @@ pub async fn export(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `ozg report`: the Umsetzungsplan from the live data, as HTML or XLSX.
-pub async fn report(format: &str, output: &Path, args: &DbArgs) -> Result<ExitCode> {
-    if !matches!(format, "html" | "xlsx") {
-        bail!("unbekanntes Format „{format}“: erlaubt sind html und xlsx (PDF folgt)");
+/// `ozg report`: the Umsetzungsplan from the data, as PDF, HTML or XLSX, with the options of
+/// the portal's download (Themenfelder, variant, Stand, change report).
+pub async fn report(
+    format: &str,
+    output: &Path,
+    pairs: &[(String, String)],
+    args: &DbArgs,
+) -> Result<ExitCode> {
+    use crate::programme::plan_report::{PlanReport, ReportOptions};
+    if !matches!(format, "pdf" | "html" | "xlsx") {
+        bail!("unbekanntes Format „{format}“: erlaubt sind pdf, html und xlsx");
     }
+    let options = ReportOptions::from_pairs(pairs).map_err(|b| {
+        anyhow::anyhow!(
+            "Option --{}: {}",
+            if b.param == "themenfeld" {
+                "themenfeld"
+            } else {
+                b.param.as_str()
+            },
+            b.message
+        )
+    })?;
     let db = args.open().await?;
     ensure_seeded(&db).await?;
     let state = crate::web::AppState::new(db.clone());
-    let bytes = if format == "xlsx" {
-        let model = state.model().await?;
-        crate::programme::plan_document::PlanDocument::load(&db, &model)
-            .await?
-            .to_xlsx()?
-    } else {
-        let app = crate::web::router(state);
-        let res = tower::ServiceExt::oneshot(
-            app,
-            axum::http::Request::get("/umsetzungsplan").body(axum::body::Body::empty())?,
-        )
-        .await?;
-        axum::body::to_bytes(res.into_body(), usize::MAX)
-            .await?
-            .to_vec()
+    let model = state.model().await?;
+    let report = match PlanReport::build(&db, &model, &options).await {
+        Ok(r) => r,
+        Err(lists::ListError::Bad(b)) => bail!("Option --{}: {}", b.param, b.message),
+        Err(lists::ListError::Internal(e)) => return Err(e),
+    };
+    let started = Instant::now();
+    let (bytes, detail) = match format {
+        "pdf" => {
+            let pdf = crate::programme::plan_pdf::render(&report)?;
+            let n = pdf.seiten;
+            (pdf.bytes, format!("{n} Seiten, "))
+        }
+        "xlsx" => (report.doc.to_xlsx()?, String::new()),
+        _ => (
+            crate::web::plan_html(&report, &options)?.into_bytes(),
+            String::new(),
+        ),
     };
     std::fs::write(output, &bytes)
         .with_context(|| format!("{} nicht schreibbar", output.display()))?;
     println!(
-        "Umsetzungsplan ({format}, {} Bytes) nach {} geschrieben.",
+        "Umsetzungsplan ({format}, {detail}{} Bytes, erzeugt in {} ms) nach {} geschrieben.",
         bytes.len(),
+        started.elapsed().as_millis(),
         output.display()
     );
+    db.0.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ozg stand …`.
+#[derive(clap::Subcommand, Debug)]
+pub enum StandCommand {
+    /// Friert den aktuellen Plan als Stand ein.
+    Anlegen {
+        /// Name des Stands, z. B. „Vor der Sitzung des IT-Lenkungsausschusses am 10.12.“.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Listet die gespeicherten Stände.
+    Liste {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// `ozg stand anlegen|liste`.
+pub async fn stand(command: StandCommand) -> Result<ExitCode> {
+    use crate::programme::plan_stand;
+    let args = match &command {
+        StandCommand::Anlegen { db, .. } | StandCommand::Liste { db } => db,
+    };
+    let db = args.open().await?;
+    ensure_seeded(&db).await?;
+    match command {
+        StandCommand::Anlegen { name, .. } => {
+            let model = crate::web::AppState::new(db.clone()).model().await?;
+            let s = plan_stand::anlegen(&db, &model, &name).await?;
+            println!("{} angelegt.", s.label());
+        }
+        StandCommand::Liste { .. } => {
+            let l = plan_stand::liste(&db).await?;
+            if l.is_empty() {
+                println!("Keine Stände gespeichert.");
+            }
+            for s in l {
+                println!(
+                    "{:>4}  {}  {}",
+                    s.id,
+                    plan_stand::datum_de(&s.erstellt),
+                    s.name
+                );
+            }
+        }
+    }
     db.0.close().await;
     Ok(ExitCode::SUCCESS)
 }

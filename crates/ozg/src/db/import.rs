@@ -493,6 +493,18 @@ pub fn statements(ds: &Dataset, version: &str) -> Vec<Stmt> {
         sql: "INSERT INTO meta (key, value) VALUES ($1, $2)".into(),
         args: vec!["datenstand".into(), version.into()],
     });
+    // When the data last changed: a plan "as of" a later date is the live data.
+    out.push(Stmt {
+        sql: "DELETE FROM meta WHERE key = $1".into(),
+        args: vec!["geaendert".into()],
+    });
+    out.push(Stmt {
+        sql: "INSERT INTO meta (key, value) VALUES ($1, $2)".into(),
+        args: vec![
+            "geaendert".into(),
+            crate::programme::plan_stand::now_iso().into(),
+        ],
+    });
     out
 }
 

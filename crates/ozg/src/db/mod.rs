@@ -275,23 +275,40 @@ pub fn placeholders(offset: usize, n: usize) -> String {
         .join(", ")
 }
 
-/// Deserialises an integer column 0/1 as bool.
+/// An integer column 0/1, or a bool where the row comes back from JSON (a stored snapshot).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum IntOrBool {
+    Int(i64),
+    Bool(bool),
+}
+
+impl IntOrBool {
+    fn get(self) -> bool {
+        match self {
+            IntOrBool::Int(i) => i != 0,
+            IntOrBool::Bool(b) => b,
+        }
+    }
+}
+
+/// Deserialises an integer column 0/1 (or a bool) as bool.
 pub mod int_bool {
     use serde::{Deserialize, Deserializer};
 
     /// Deserialize.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-        Ok(i64::deserialize(d)? != 0)
+        Ok(super::IntOrBool::deserialize(d)?.get())
     }
 }
 
-/// Deserialises an optional integer column 0/1 as optional bool.
+/// Deserialises an optional integer column 0/1 (or a bool) as optional bool.
 pub mod opt_int_bool {
     use serde::{Deserialize, Deserializer};
 
     /// Deserialize.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-        Ok(Option::<i64>::deserialize(d)?.map(|v| v != 0))
+        Ok(Option::<super::IntOrBool>::deserialize(d)?.map(super::IntOrBool::get))
     }
 }
 

@@ -290,7 +290,7 @@ pub async fn leistung_projekte(db: &Db, ozg_id: i64) -> Result<Vec<LeistungProje
 }
 
 /// Section data of a Themenfeld.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ThemenfeldAbschnitt {
     /// Section number.
     pub abschnitt: Option<String>,

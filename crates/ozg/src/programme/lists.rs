@@ -27,7 +27,7 @@ impl std::fmt::Display for BadParam {
     }
 }
 
-fn bad(param: &str, message: impl Into<String>) -> BadParam {
+pub(crate) fn bad(param: &str, message: impl Into<String>) -> BadParam {
     BadParam {
         param: param.to_owned(),
         message: message.into(),

@@ -6,5 +6,8 @@ pub mod export;
 pub mod lists;
 pub mod model;
 pub mod plan_document;
+pub mod plan_pdf;
+pub mod plan_report;
+pub mod plan_stand;
 pub mod search;
 pub mod timeline;

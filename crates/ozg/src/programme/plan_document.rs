@@ -3,9 +3,11 @@
 //! annex), rendered as an accessible, printable HTML page and as XLSX with one sheet per
 //! Themenfeld.
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
-use ozg_domain::plan::{ProgrammFile, SteckbriefFile, UebersichtEintrag};
-use serde::Deserialize;
+use ozg_domain::plan::{ProgrammFile, SteckbriefFile, UebersichtEintrag, Unsicher};
+use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
 use crate::programme::details::{self, NamedRef, ThemenfeldAbschnitt, WorkshopView};
@@ -14,7 +16,7 @@ use crate::programme::lists::{self, ListQuery, Page, ProjektItem};
 use crate::programme::model::ReadModel;
 
 /// One Themenfeld section of the document.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Abschnitt {
     /// Themenfeld name.
     pub name: String,
@@ -27,7 +29,7 @@ pub struct Abschnitt {
 }
 
 /// A Steckbrief with its project.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SteckbriefEintrag {
     /// Project slug.
     pub slug: String,
@@ -35,8 +37,19 @@ pub struct SteckbriefEintrag {
     pub steckbrief: SteckbriefFile,
 }
 
-/// The whole document.
-#[derive(Debug, Clone)]
+/// Fields of a project that only the members' variant shows.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ProjektIntern {
+    /// Internal note.
+    pub anmerkung: Option<String>,
+    /// Uncertain values with the reason.
+    #[serde(default)]
+    pub unsicher: Unsicher,
+}
+
+/// The whole document. It is also what a plan snapshot ("Stand") stores, so a document can be
+/// printed as of any snapshot and two snapshots can be compared.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlanDocument {
     /// "Stand" date (ISO) of the generated document.
     pub stand: String,
@@ -50,6 +63,9 @@ pub struct PlanDocument {
     pub steckbriefe: Vec<SteckbriefEintrag>,
     /// Annex.
     pub workshops: Vec<(WorkshopView, Vec<NamedRef>)>,
+    /// Internal fields per project slug (members' variant only).
+    #[serde(default)]
+    pub intern: BTreeMap<String, ProjektIntern>,
 }
 
 #[derive(Deserialize)]
@@ -57,6 +73,13 @@ struct TfRow {
     id: i64,
     name: String,
     slug: String,
+}
+
+#[derive(Deserialize)]
+struct InternRow {
+    slug: String,
+    anmerkung: Option<String>,
+    unsicher: String,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +134,21 @@ impl PlanDocument {
             })
             .collect();
         let workshops = details::workshops(db).await?;
+        let intern = db
+            .query::<InternRow>("SELECT slug, anmerkung, unsicher FROM projekt", &[])
+            .await?
+            .into_iter()
+            .map(|r| {
+                let unsicher = serde_json::from_str(&r.unsicher).unwrap_or_default();
+                (
+                    r.slug,
+                    ProjektIntern {
+                        anmerkung: r.anmerkung,
+                        unsicher,
+                    },
+                )
+            })
+            .collect();
         Ok(PlanDocument {
             stand,
             programm,
@@ -118,7 +156,50 @@ impl PlanDocument {
             abschnitte,
             steckbriefe,
             workshops,
+            intern,
         })
+    }
+
+    /// Keeps only the sections of the given Themenfelder (slugs) and the Steckbriefe of their
+    /// projects. Unknown slugs are an error naming the allowed ones.
+    pub fn select_themenfelder(&mut self, slugs: &[String]) -> Result<(), String> {
+        if slugs.is_empty() {
+            return Ok(());
+        }
+        for s in slugs {
+            if !self.abschnitte.iter().any(|a| &a.slug == s) {
+                return Err(format!(
+                    "unbekanntes Themenfeld „{s}“: erlaubt sind {}",
+                    self.abschnitte
+                        .iter()
+                        .map(|a| a.slug.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        self.retain_themenfelder(slugs);
+        Ok(())
+    }
+
+    /// Keeps the sections of the given Themenfelder (those present; all when `slugs` is empty),
+    /// the Steckbriefe and section-1 entries of their projects and their workshops.
+    pub fn retain_themenfelder(&mut self, slugs: &[String]) {
+        if slugs.is_empty() {
+            return;
+        }
+        self.abschnitte.retain(|a| slugs.contains(&a.slug));
+        let keep: std::collections::BTreeSet<&str> = self
+            .abschnitte
+            .iter()
+            .flat_map(|a| a.projekte.iter().map(|p| p.slug.as_str()))
+            .collect();
+        self.steckbriefe.retain(|e| keep.contains(e.slug.as_str()));
+        let names: Vec<&str> = self.abschnitte.iter().map(|a| a.name.as_str()).collect();
+        self.workshops
+            .retain(|(w, _)| names.iter().any(|n| w.themenfelder.contains(n)));
+        self.uebersicht
+            .retain(|(_, slug)| slug.as_deref().is_some_and(|s| keep.contains(s)));
     }
 
     /// "1. Dezember 2026".

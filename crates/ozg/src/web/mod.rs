@@ -1,6 +1,9 @@
 //! The public portal: server-rendered HTML that works without JavaScript.
 
 mod pages;
+mod plan;
+
+pub use plan::plan_html;
 
 use axum::Router;
 use axum::body::Body;
@@ -24,6 +27,8 @@ pub struct AppState {
     pub db: Db,
     /// Read model cache (derived from the database, see `programme::model`).
     pub models: ModelCache,
+    /// PDF renders, one at a time, and the last result.
+    pub pdf: Arc<plan::PdfQueue>,
 }
 
 impl AppState {
@@ -32,6 +37,7 @@ impl AppState {
         AppState {
             db,
             models: ModelCache::default(),
+            pdf: Arc::new(plan::PdfQueue::new()),
         }
     }
 
@@ -54,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         )
     };
     pages::routes()
+        .merge(plan::routes())
         .merge(crate::api::routes())
         .route("/health", get(|| async { "ok" }))
         .route("/static/style.css", get(css))
@@ -186,6 +193,8 @@ pub enum PageError {
     NotFound(String),
     /// 400.
     BadRequest(BadParam),
+    /// 403 with the reason.
+    Forbidden(String),
     /// 500.
     Internal(anyhow::Error),
 }
@@ -222,6 +231,12 @@ impl IntoResponse for PageError {
                 StatusCode::BAD_REQUEST,
                 "Ungültige Angabe".to_owned(),
                 b.to_string(),
+                "warning",
+            ),
+            PageError::Forbidden(why) => (
+                StatusCode::FORBIDDEN,
+                "Kein Zugriff".to_owned(),
+                why,
                 "warning",
             ),
             PageError::Internal(e) => {

@@ -23,7 +23,6 @@ use crate::programme::lists::{
     Page, ProjektItem, ThemenfeldItem,
 };
 use crate::programme::model::SlugName;
-use crate::programme::plan_document::PlanDocument;
 use crate::programme::search::{self, Results};
 use crate::programme::timeline::{Row as TimelineRow, Timeline};
 
@@ -53,8 +52,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/suche", get(suche))
         .route("/programm", get(programm))
         .route("/workshops", get(workshops))
-        .route("/umsetzungsplan", get(umsetzungsplan))
-        .route("/umsetzungsplan.xlsx", get(umsetzungsplan_xlsx))
         .merge(text_routes())
 }
 
@@ -756,45 +753,6 @@ struct TextPage {
     title: &'static str,
     nav: &'static str,
     body: &'static str,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "umsetzungsplan.html")]
-struct PlanPage {
-    title: &'static str,
-    nav: &'static str,
-    d: PlanDocument,
-}
-
-async fn umsetzungsplan(State(st): State<AppState>) -> PageResult {
-    let d = PlanDocument::load(&st.db, &*st.model().await?).await?;
-    Ok(PlanPage {
-        title: "Umsetzungsplan",
-        nav: "programm",
-        d,
-    }
-    .into_response())
-}
-
-async fn umsetzungsplan_xlsx(State(st): State<AppState>) -> PageResult {
-    let d = PlanDocument::load(&st.db, &*st.model().await?).await?;
-    let bytes = tokio::task::spawn_blocking(move || d.to_xlsx())
-        .await
-        .map_err(anyhow::Error::from)??;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"umsetzungsplan.xlsx\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 /// The static text pages: path, title, body.

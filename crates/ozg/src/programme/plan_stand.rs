@@ -1,0 +1,233 @@
+//! Plan snapshots ("Stand"): the plan document frozen at a moment, e.g. before a meeting of the
+//! IT-Lenkungsausschuss. A snapshot stores the whole [`PlanDocument`] as JSON, so the document
+//! can be printed as of that snapshot and two snapshots can be compared field by field.
+//!
+//! A "Stand" is named by the word `aktuell`, by a snapshot number, or by a date: a date on or
+//! after the last change of the data means the live data, an earlier one the latest snapshot
+//! taken on or before that day.
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::db::Db;
+use crate::programme::lists::{BadParam, bad};
+use crate::programme::model::ReadModel;
+use crate::programme::plan_document::PlanDocument;
+
+/// Current UTC time as `2026-12-01T05:40:00Z`.
+pub fn now_iso() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// "2026-12-01…" → "01.12.2026".
+pub fn datum_de(iso: &str) -> String {
+    match (iso.get(0..4), iso.get(5..7), iso.get(8..10)) {
+        (Some(y), Some(m), Some(d)) => format!("{d}.{m}.{y}"),
+        _ => iso.to_owned(),
+    }
+}
+
+/// A stored snapshot without its document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StandInfo {
+    /// Number.
+    pub id: i64,
+    /// Name given when it was taken.
+    pub name: String,
+    /// When it was taken (UTC, ISO 8601).
+    pub erstellt: String,
+    /// Data revision it was taken from.
+    pub datenstand: String,
+}
+
+impl StandInfo {
+    /// "Stand 2 „Vor der Sitzung“ vom 01.12.2026".
+    pub fn label(&self) -> String {
+        format!(
+            "Stand {} „{}“ vom {}",
+            self.id,
+            self.name,
+            datum_de(&self.erstellt)
+        )
+    }
+}
+
+/// Freezes the current plan as a snapshot and returns it.
+pub async fn anlegen(db: &Db, model: &ReadModel, name: &str) -> Result<StandInfo> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        anyhow::bail!("Der Name eines Stands muss 1 bis 200 Zeichen lang sein.");
+    }
+    let doc = PlanDocument::load(db, model).await?;
+    let json = serde_json::to_string(&doc)?;
+    let erstellt = now_iso();
+    let datenstand = db.meta("datenstand").await?.unwrap_or_default();
+    db.execute_all(&[crate::db::Stmt {
+        sql: "INSERT INTO plan_stand (id, name, erstellt, datenstand, dokument) \
+              SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4 FROM plan_stand"
+            .into(),
+        args: vec![
+            name.into(),
+            erstellt.clone().into(),
+            datenstand.into(),
+            json.into(),
+        ],
+    }])
+    .await?;
+    let id = db
+        .scalar(
+            "SELECT MAX(id) FROM plan_stand WHERE erstellt = $1",
+            &[erstellt.into()],
+        )
+        .await?;
+    liste(db)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .context("Stand nach dem Anlegen nicht gefunden")
+}
+
+/// All snapshots, oldest first.
+pub async fn liste(db: &Db) -> Result<Vec<StandInfo>> {
+    db.query(
+        "SELECT id, name, erstellt, datenstand FROM plan_stand ORDER BY id",
+        &[],
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct DokRow {
+    dokument: String,
+}
+
+async fn dokument(db: &Db, id: i64) -> Result<PlanDocument> {
+    let row: DokRow = db
+        .query_opt(
+            "SELECT dokument FROM plan_stand WHERE id = $1",
+            &[id.into()],
+        )
+        .await?
+        .context("Stand nicht gefunden")?;
+    serde_json::from_str(&row.dokument).context("gespeicherter Stand nicht lesbar")
+}
+
+/// A resolved "Stand": the document and how to name it.
+#[derive(Debug, Clone)]
+pub struct Aufgeloest {
+    /// "aktueller Stand" or the snapshot label.
+    pub bezeichnung: String,
+    /// The snapshot, if not the live data.
+    pub stand: Option<StandInfo>,
+}
+
+/// Resolves `spec` (the value of parameter `param`) to the live data or a snapshot; a German
+/// message naming what is allowed when it does not.
+pub async fn aufloesen(db: &Db, param: &str, spec: &str) -> Result<Result<Aufgeloest, BadParam>> {
+    let spec = spec.trim();
+    if spec.is_empty() || spec.eq_ignore_ascii_case("aktuell") {
+        return Ok(Ok(live()));
+    }
+    let staende = liste(db).await?;
+    if let Ok(id) = spec.parse::<i64>() {
+        return Ok(match staende.into_iter().find(|s| s.id == id) {
+            Some(s) => Ok(Aufgeloest {
+                bezeichnung: s.label(),
+                stand: Some(s),
+            }),
+            None => Err(bad(
+                param,
+                format!(
+                    "einen Stand {id} gibt es nicht (gespeicherte Stände: siehe „ozg stand liste“ oder /umsetzungsplan/staende)"
+                ),
+            )),
+        });
+    }
+    let Some(tag) = parse_date(spec) else {
+        return Ok(Err(bad(
+            param,
+            format!(
+                "„{spec}“ ist kein Stand: erlaubt sind ein Datum (JJJJ-MM-TT), die Nummer eines gespeicherten Stands oder „aktuell“"
+            ),
+        )));
+    };
+    let geaendert = db.meta("geaendert").await?;
+    if geaendert
+        .as_deref()
+        .is_some_and(|g| g.get(0..10).is_some_and(|g| g <= tag.as_str()))
+    {
+        return Ok(Ok(live()));
+    }
+    let frueher = staende
+        .iter()
+        .filter(|s| s.erstellt.get(0..10).is_some_and(|e| e <= tag.as_str()))
+        .max_by_key(|s| (&s.erstellt, s.id))
+        .cloned();
+    Ok(match frueher {
+        Some(s) => Ok(Aufgeloest {
+            bezeichnung: s.label(),
+            stand: Some(s),
+        }),
+        None => {
+            let fruehester = staende
+                .iter()
+                .map(|s| s.erstellt.as_str())
+                .chain(geaendert.as_deref())
+                .min()
+                .map(datum_de);
+            Err(bad(
+                param,
+                match fruehester {
+                    Some(f) => format!(
+                        "für den {} liegt kein Stand vor: die Daten reichen bis zum {f} zurück",
+                        datum_de(&tag)
+                    ),
+                    None => format!("für den {} liegt kein Stand vor", datum_de(&tag)),
+                },
+            ))
+        }
+    })
+}
+
+fn live() -> Aufgeloest {
+    Aufgeloest {
+        bezeichnung: "aktueller Stand".into(),
+        stand: None,
+    }
+}
+
+/// Loads the document of a resolved Stand.
+pub async fn laden(db: &Db, model: &ReadModel, a: &Aufgeloest) -> Result<PlanDocument> {
+    match &a.stand {
+        Some(s) => dokument(db, s.id).await,
+        None => PlanDocument::load(db, model).await,
+    }
+}
+
+/// Strict `YYYY-MM-DD` with a real calendar day.
+fn parse_date(s: &str) -> Option<String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &format).ok().map(|_| s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_must_be_real_days() {
+        assert!(parse_date("2026-02-28").is_some());
+        assert!(parse_date("2026-02-30").is_none());
+        assert!(parse_date("1.12.2026").is_none());
+        assert_eq!(datum_de("2026-12-01T05:40:00Z"), "01.12.2026");
+    }
+}

@@ -1,0 +1,239 @@
+//! The Umsetzungsplan on the portal: the HTML document with its options form, the downloads
+//! (PDF, XLSX) and the list of stored Stände.
+//!
+//! The PDF is typeset on the blocking pool, one at a time (a semaphore), so a render occupies at
+//! most one of the machine's cores and other requests keep being served; the last PDF is kept
+//! per data revision and options, so repeated downloads cost nothing.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::sync::{Mutex, Semaphore};
+
+use super::{AppState, PageError};
+use crate::programme::lists::{BadParam, ListError};
+use crate::programme::plan_report::{PlanReport, ReportOptions, Variante};
+use crate::programme::plan_stand::{self, StandInfo};
+
+type PageResult = Result<Response, PageError>;
+
+/// Serialises PDF renders and remembers the last one.
+pub struct PdfQueue {
+    permits: Semaphore,
+    last: Mutex<Option<(String, Arc<Vec<u8>>)>>,
+}
+
+impl PdfQueue {
+    /// A queue rendering one PDF at a time.
+    pub fn new() -> Self {
+        PdfQueue {
+            permits: Semaphore::new(1),
+            last: Mutex::new(None),
+        }
+    }
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/umsetzungsplan", get(html))
+        .route("/umsetzungsplan.xlsx", get(xlsx))
+        .route("/umsetzungsplan.pdf", get(pdf))
+        .route("/umsetzungsplan/staende", get(staende))
+}
+
+fn options(q: Option<String>) -> Result<ReportOptions, PageError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
+        .map_err(|_| {
+            PageError::BadRequest(BadParam {
+                param: "Adresse".into(),
+                message: "die Angaben nach „?“ sind nicht lesbar".into(),
+            })
+        })?;
+    let o = ReportOptions::from_pairs(&pairs)?;
+    if o.variante == Variante::Mitglieder {
+        // The members' variant shows internal fields: the portal offers it once members can
+        // log in; until then only `ozg report --variante mitglieder` on the server produces it.
+        return Err(PageError::Forbidden(
+            "Die Fassung für Mitglieder enthält interne Angaben und ist nur für angemeldete Mitglieder verfügbar."
+                .into(),
+        ));
+    }
+    Ok(o)
+}
+
+async fn report(st: &AppState, o: &ReportOptions) -> Result<PlanReport, PageError> {
+    let model = st.model().await?;
+    PlanReport::build(&st.db, &model, o)
+        .await
+        .map_err(|e| match e {
+            ListError::Bad(b) => PageError::BadRequest(b),
+            ListError::Internal(e) => PageError::Internal(e),
+        })
+}
+
+/// A Themenfeld checkbox of the options form.
+pub struct Wahl {
+    slug: String,
+    name: String,
+    gewaehlt: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "umsetzungsplan.html")]
+struct PlanPage<'a> {
+    title: &'static str,
+    nav: &'static str,
+    r: &'a PlanReport,
+    query: String,
+    themenfelder: Vec<Wahl>,
+    staende: Vec<StandInfo>,
+    stand: String,
+    seit: String,
+}
+
+impl PlanPage<'_> {
+    fn datum(&self, iso: &str) -> String {
+        plan_stand::datum_de(iso)
+    }
+    /// Shading step 0–5 of a chart cell.
+    fn stufe(&self, n: u32, max: u32) -> u32 {
+        if n == 0 || max == 0 {
+            0
+        } else {
+            (1 + 4 * (n - 1) / max.max(1)).min(5)
+        }
+    }
+}
+
+/// The HTML document for `r` (also what `ozg report --format html` writes).
+pub fn plan_html(r: &PlanReport, o: &ReportOptions) -> anyhow::Result<String> {
+    Ok(page(r, o, Vec::new(), Vec::new()).render()?)
+}
+
+fn page<'a>(
+    r: &'a PlanReport,
+    o: &ReportOptions,
+    themenfelder: Vec<Wahl>,
+    staende: Vec<StandInfo>,
+) -> PlanPage<'a> {
+    PlanPage {
+        title: "Umsetzungsplan",
+        nav: "programm",
+        r,
+        query: o.query(),
+        themenfelder,
+        staende,
+        stand: o.stand.clone().unwrap_or_default(),
+        seit: o.seit.clone().unwrap_or_default(),
+    }
+}
+
+async fn html(State(st): State<AppState>, RawQuery(q): RawQuery) -> PageResult {
+    let o = options(q)?;
+    let r = report(&st, &o).await?;
+    let model = st.model().await?;
+    let themenfelder = model
+        .themenfelder
+        .iter()
+        .map(|t| Wahl {
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+            gewaehlt: o.themenfelder.contains(&t.slug),
+        })
+        .collect();
+    let staende = plan_stand::liste(&st.db).await?;
+    Ok(page(&r, &o, themenfelder, staende).into_response())
+}
+
+async fn xlsx(State(st): State<AppState>, RawQuery(q): RawQuery) -> PageResult {
+    let o = options(q)?;
+    let r = report(&st, &o).await?;
+    let bytes = tokio::task::spawn_blocking(move || r.doc.to_xlsx())
+        .await
+        .map_err(anyhow::Error::from)??;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"umsetzungsplan.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn pdf(State(st): State<AppState>, RawQuery(q): RawQuery) -> PageResult {
+    let o = options(q)?;
+    let key = format!(
+        "{}|{}|{}",
+        st.db.meta("datenstand").await?.unwrap_or_default(),
+        crate::programme::lists::today(),
+        o.query()
+    );
+    let queue = st.pdf.clone();
+    let cached = queue
+        .last
+        .lock()
+        .await
+        .as_ref()
+        .filter(|(k, _)| *k == key)
+        .map(|(_, b)| b.clone());
+    let bytes = match cached {
+        Some(b) => b,
+        None => {
+            let r = report(&st, &o).await?;
+            let _permit = queue.permits.acquire().await.map_err(anyhow::Error::from)?;
+            let pdf = tokio::task::spawn_blocking(move || crate::programme::plan_pdf::render(&r))
+                .await
+                .map_err(anyhow::Error::from)??;
+            let b = Arc::new(pdf.bytes);
+            *queue.last.lock().await = Some((key, b.clone()));
+            b
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"umsetzungsplan.pdf\"",
+            ),
+        ],
+        bytes.as_ref().clone(),
+    )
+        .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staende.html")]
+struct StaendePage {
+    title: &'static str,
+    nav: &'static str,
+    staende: Vec<StandInfo>,
+}
+
+impl StaendePage {
+    fn datum(&self, iso: &str) -> String {
+        plan_stand::datum_de(iso)
+    }
+}
+
+async fn staende(State(st): State<AppState>) -> PageResult {
+    Ok(StaendePage {
+        title: "Gespeicherte Stände des Umsetzungsplans",
+        nav: "programm",
+        staende: plan_stand::liste(&st.db).await?,
+    }
+    .into_response())
+}
