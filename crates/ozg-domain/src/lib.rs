@@ -1,5 +1,6 @@
 //! Domain rules of the OZG programme database, free of IO and async.
 //!
+//! - [`access`]: roles, permissions, password rules, login throttling and session lifetime.
 //! - [`charts`]: the data of the plan document's two charts (start timeline, priority matrix).
 //! - [`ids`]: parse-don't-validate newtypes (OZG-ID, Leistungsschlüssel, AGS, ARS, Quartal).
 //! - [`project`]: Projektstart, priorities, Zielportal, roles, phases and the derived status.
@@ -8,6 +9,7 @@
 //! - [`plan`]: the TOML file format of the transcribed Umsetzungsplan.
 //! - [`dataset`]: builds and validates the complete dataset from the data files.
 
+pub mod access;
 pub mod charts;
 pub mod dataset;
 pub mod ids;

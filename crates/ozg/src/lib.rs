@@ -3,12 +3,14 @@
 //! - [`db`]: the storage trait with SQLite and PostgreSQL, the schema and the import.
 //! - [`programme`]: catalogue, organisations, projects, search, timeline (queries and views).
 //! - [`web`]: the server-rendered portal; [`api`]: the JSON API and OpenAPI document.
+//! - [`members`]: accounts, login, sessions, CSRF, audit log (the members' area).
 //! - [`cli`]: the shell commands; [`data_files`]: the built-in reference data.
 
 pub mod api;
 pub mod cli;
 pub mod data_files;
 pub mod db;
+pub mod members;
 #[cfg(test)]
 mod plan_checks;
 pub mod programme;

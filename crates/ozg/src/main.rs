@@ -74,6 +74,11 @@ enum Command {
         #[command(subcommand)]
         command: cli::StandCommand,
     },
+    /// Konten des Mitgliederbereichs (Einladung auf der Kommandozeile).
+    User {
+        #[command(subcommand)]
+        command: cli::UserCommand,
+    },
     /// Kita-Platzvergabe (Zuteilung per Matching-Algorithmus).
     Kita {
         #[command(subcommand)]
@@ -134,6 +139,7 @@ fn main() -> ExitCode {
                 cli::report(&format, &output, &pairs, &db).await
             }
             Command::Stand { command } => cli::stand(command).await,
+            Command::User { command } => cli::user(command).await,
         }
     });
     match result {

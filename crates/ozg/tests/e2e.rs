@@ -196,6 +196,83 @@ async fn plan_document_for_one_themenfeld() {
 }
 
 #[tokio::test]
+async fn member_invited_logs_in_freezes_a_stand_and_logs_out() {
+    let b = browser!("member_invited_logs_in_freezes_a_stand_and_logs_out");
+    let out = b.ozg(&[
+        "user",
+        "add",
+        "koordination",
+        "--name",
+        "Kim Koordination",
+        "--email",
+        "kim@kdn.de",
+        "--rolle",
+        "koordinierungsstelle",
+        "--basis-url",
+        &b.base,
+    ]);
+    let link = out
+        .lines()
+        .find(|l| l.contains("/einladung/"))
+        .expect("the invitation link is printed")
+        .trim()
+        .to_owned();
+    let path = link.trim_start_matches(&b.base).to_owned();
+    let mut problems = Vec::new();
+    let mut axe = |page: &str, v: Vec<String>| {
+        problems.extend(v.into_iter().map(|v| format!("{page}: {v}")));
+    };
+
+    b.goto(&path).await;
+    axe("/einladung/…", b.axe_violations().await);
+    let pw = "Rathaus-Kita-2026!";
+    b.fill("Neues Passwort", pw).await;
+    b.fill("Passwort wiederholen", pw).await;
+    click(&b, "//button[normalize-space(.)='Passwort festlegen']").await;
+    b.wait_for_path("the login page", |p| p.starts_with("/anmelden"))
+        .await;
+    axe("/anmelden", b.axe_violations().await);
+    b.fill("Benutzername", "koordination").await;
+    b.fill("Passwort", pw).await;
+    click(&b, "//button[normalize-space(.)='Anmelden']").await;
+    b.wait_for_path("the account page", |p| p == "/konto").await;
+    assert!(b.page_text().await.contains("Kim Koordination"));
+    axe("/konto", b.axe_violations().await);
+
+    b.goto("/umsetzungsplan/staende").await;
+    axe(
+        "/umsetzungsplan/staende (angemeldet)",
+        b.axe_violations().await,
+    );
+    b.fill("Name des Stands", "Vor der Sitzung im Dezember")
+        .await;
+    click(&b, "//button[normalize-space(.)='Stand anlegen']").await;
+    b.wait_for_path("the list of Stände", |p| p == "/umsetzungsplan/staende")
+        .await;
+    assert!(b.page_text().await.contains("Vor der Sitzung im Dezember"));
+
+    b.goto("/verwaltung/protokoll").await;
+    let log = b.page_text().await;
+    assert!(
+        log.contains("stand-angelegt") && log.contains("koordination"),
+        "the freeze is in the audit log:\n{log}"
+    );
+    axe("/verwaltung/protokoll", b.axe_violations().await);
+    b.goto("/verwaltung/konten").await;
+    axe("/verwaltung/konten", b.axe_violations().await);
+
+    b.goto("/konto").await;
+    click(&b, "//button[normalize-space(.)='Abmelden']").await;
+    b.wait_for_path("the home page", |p| p == "/").await;
+    b.goto("/konto").await;
+    b.wait_for_path("the login page after logout", |p| {
+        p.starts_with("/anmelden")
+    })
+    .await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[tokio::test]
 async fn filter_projects() {
     let b = browser!("filter_projects");
     b.goto("/projekte").await;

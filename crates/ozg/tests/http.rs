@@ -1045,3 +1045,549 @@ async fn plan_chart_data_matches_golden(t: &TestApp) {
         "chart data changed; review and rerun with UPDATE_GOLDEN=1"
     );
 }
+
+// --- Members' area -------------------------------------------------------------------------
+
+impl TestApp {
+    async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        cookies: &str,
+        form: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> Resp {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::HOST, "ozg.test")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if !cookies.is_empty() {
+            req = req.header(header::COOKIE, cookies);
+        }
+        if let Some(o) = origin {
+            req = req.header(header::ORIGIN, o);
+        }
+        let body = serde_urlencoded::to_string(form).unwrap();
+        let res = self
+            .app
+            .clone()
+            .oneshot(req.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+    async fn post(&self, uri: &str, cookies: &str, form: &[(&str, &str)]) -> Resp {
+        self.send("POST", uri, cookies, form, None).await
+    }
+    async fn get_with(&self, uri: &str, cookies: &str) -> Resp {
+        self.send("GET", uri, cookies, &[], None).await
+    }
+    async fn audit_count(&self) -> i64 {
+        self.db
+            .scalar("SELECT COUNT(*) FROM audit", &[])
+            .await
+            .unwrap()
+    }
+}
+
+impl Resp {
+    fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(|v| {
+                v[name.len() + 1..]
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+    }
+    fn location(&self) -> String {
+        self.headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    }
+    fn hidden_csrf(&self) -> String {
+        let t = self.text();
+        let i = t.find("name=\"_csrf\" value=\"").expect("form with _csrf") + 20;
+        t[i..i + 64].to_owned()
+    }
+}
+
+const CSRF: &str = "__Host-ozg_csrf";
+const SITZUNG: &str = "__Host-ozg_sitzung";
+const PW: &str = "Rathaus-Kita-2026!";
+
+/// Invites `name` with `rolle`, accepts the invitation and logs in; returns the session cookie
+/// header and its CSRF token.
+async fn login_as(t: &TestApp, name: &str, rolle: &str, themenfelder: &str) -> (String, String) {
+    use ozg::members::accounts;
+    let token = accounts::einladen(
+        &t.db,
+        &accounts::NeuesKonto {
+            benutzername: name.into(),
+            name: format!("Person {name}"),
+            email: format!("{name}@beispiel.de"),
+            rolle: rolle.into(),
+            organisation: String::new(),
+            themenfelder: themenfelder.into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    accounts::einladung_annehmen(&t.db, &token, PW, PW)
+        .await
+        .unwrap()
+        .unwrap();
+    let s = accounts::anmelden(&t.db, name, PW, "test")
+        .await
+        .unwrap()
+        .unwrap();
+    let cookie = format!("{SITZUNG}={}", s.token);
+    let csrf = accounts::sitzung(&t.db, &s.token)
+        .await
+        .unwrap()
+        .unwrap()
+        .csrf;
+    (cookie, csrf)
+}
+
+story!(members_invitation_login_session_csrf);
+async fn members_invitation_login_session_csrf(t: &TestApp) {
+    use ozg::members::accounts;
+    let start = t.audit_count().await;
+    // Bad invitation input names every field and creates nothing.
+    let bad = accounts::einladen(
+        &t.db,
+        &accounts::NeuesKonto {
+            benutzername: "A b".into(),
+            email: "keine-mail".into(),
+            rolle: "chef".into(),
+            themenfelder: "gibtsnicht".into(),
+            ..Default::default()
+        },
+        "test",
+    )
+    .await
+    .unwrap()
+    .unwrap_err();
+    let felder: Vec<&str> = bad.iter().map(|f| f.0).collect();
+    for f in ["benutzername", "name", "email", "rolle", "themenfelder"] {
+        assert!(felder.contains(&f), "{f}: {bad:?}");
+    }
+    assert_eq!(
+        t.db.scalar("SELECT COUNT(*) FROM konto", &[])
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(t.audit_count().await, start);
+
+    let token = accounts::einladen(
+        &t.db,
+        &accounts::NeuesKonto {
+            benutzername: "koordination".into(),
+            name: "Koordinierungsstelle".into(),
+            email: "ks@kdn.de".into(),
+            rolle: "koordinierungsstelle".into(),
+            ..Default::default()
+        },
+        "shell",
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    // The invitation page sets the pre-login CSRF cookie.
+    let page = t.ok(&format!("/einladung/{token}")).await;
+    let csrf = page.set_cookie(CSRF).expect("csrf cookie");
+    assert_eq!(page.hidden_csrf(), csrf);
+    let cookie = format!("{CSRF}={csrf}");
+    let url = format!("/einladung/{token}");
+    // Without the token: refused, nothing changes.
+    let r = t
+        .post(&url, &cookie, &[("passwort", PW), ("wiederholung", PW)])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text().contains("Cross-Site-Request-Forgery"));
+    // Weak password: the message next to the field.
+    let r = t
+        .post(
+            &url,
+            &cookie,
+            &[
+                ("_csrf", &csrf),
+                ("passwort", "kurz"),
+                ("wiederholung", "kurz"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("mindestens 12 Zeichen"), "{}", r.text());
+    assert!(r.text().contains("aria-invalid=\"true\""));
+    let r = t
+        .post(
+            &url,
+            &cookie,
+            &[("_csrf", &csrf), ("passwort", PW), ("wiederholung", PW)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    // Used once only.
+    let r = t.get(&url).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text().contains("schon verwendet"));
+    let hash =
+        t.db.scalar_text(
+            "SELECT passwort_hash FROM konto WHERE benutzername = 'koordination'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "argon2id: {hash}");
+
+    // Login: wrong password, then right; the session cookie is secure.
+    let r = t
+        .post(
+            "/anmelden",
+            &cookie,
+            &[
+                ("_csrf", &csrf),
+                ("benutzername", "koordination"),
+                ("passwort", "falsch-falsch"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text().contains("Benutzername oder Passwort ist falsch"));
+    let r = t
+        .post(
+            "/anmelden",
+            &cookie,
+            &[
+                ("_csrf", &csrf),
+                ("benutzername", "koordination"),
+                ("passwort", PW),
+                ("weiter", "https://boese.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/konto", "no open redirect");
+    let raw = r
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with(SITZUNG))
+        .unwrap();
+    for attr in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(raw.contains(attr), "{attr} in {raw}");
+    }
+    let session = format!("{SITZUNG}={}", r.set_cookie(SITZUNG).unwrap());
+    let konto = t.get_with("/konto", &session).await;
+    assert_eq!(konto.status, StatusCode::OK);
+    assert!(konto.text().contains("Koordinierungsstelle"));
+    let scsrf = konto.hidden_csrf();
+    assert_ne!(scsrf, csrf, "the session has its own CSRF token");
+    // The pre-login token does not work for the session.
+    let r = t
+        .post(
+            "/umsetzungsplan/staende",
+            &session,
+            &[("_csrf", &csrf), ("name", "X")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A foreign Origin is refused even with the right token.
+    let r = t
+        .send(
+            "POST",
+            "/umsetzungsplan/staende",
+            &session,
+            &[("_csrf", &scsrf), ("name", "X")],
+            Some("https://boese.example"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.db.scalar("SELECT COUNT(*) FROM plan_stand WHERE name = 'X'", &[])
+            .await
+            .unwrap(),
+        0
+    );
+    // Freeze a Stand: one audit entry.
+    let before = t.audit_count().await;
+    let r = t
+        .send(
+            "POST",
+            "/umsetzungsplan/staende",
+            &session,
+            &[("_csrf", &scsrf), ("name", "Vor der Sitzung")],
+            Some("http://ozg.test"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.audit_count().await, before + 1);
+    assert!(
+        t.ok("/umsetzungsplan/staende")
+            .await
+            .text()
+            .contains("Vor der Sitzung")
+    );
+    let log = t
+        .get_with("/verwaltung/protokoll?suche=stand", &session)
+        .await;
+    assert!(log.text().contains("stand-angelegt") && log.text().contains("Vor der Sitzung"));
+    // The members' variant is open to members.
+    let pdf = t
+        .get_with("/umsetzungsplan.pdf?variante=mitglieder", &session)
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    let (text, _) = pdf_text(&pdf.body);
+    assert!(text.contains(&squash("Fassung für Mitglieder")));
+    assert!(text.contains(&squash("Interne Angaben")));
+    // Password change: field errors, then success; one audit entry.
+    let r = t
+        .post(
+            "/konto/passwort",
+            &session,
+            &[
+                ("_csrf", &scsrf),
+                ("alt", "falsch"),
+                ("neu", PW),
+                ("wiederholung", PW),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("bisherige Passwort ist falsch"));
+    let before = t.audit_count().await;
+    let neu = "Kreishaus-Portal-2027?";
+    let r = t
+        .post(
+            "/konto/passwort",
+            &session,
+            &[
+                ("_csrf", &scsrf),
+                ("alt", PW),
+                ("neu", neu),
+                ("wiederholung", neu),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(t.audit_count().await, before + 1);
+    // Logout ends the session.
+    let r = t.post("/abmelden", &session, &[("_csrf", &scsrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = t.get_with("/konto", &session).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().starts_with("/anmelden"));
+
+    // Idle expiry: a session unused for longer than 30 minutes is gone.
+    let s = accounts::anmelden(&t.db, "koordination", neu, "test")
+        .await
+        .unwrap()
+        .unwrap();
+    let c = format!("{SITZUNG}={}", s.token);
+    assert_eq!(t.get_with("/konto", &c).await.status, StatusCode::OK);
+    t.db.execute_all(&[Stmt {
+        sql: "UPDATE sitzung SET zuletzt = zuletzt - 1801, erstellt = erstellt - 1801".into(),
+        args: vec![],
+    }])
+    .await
+    .unwrap();
+    assert_eq!(t.get_with("/konto", &c).await.status, StatusCode::SEE_OTHER);
+    // Absolute expiry after 12 hours even when active.
+    let s = accounts::anmelden(&t.db, "koordination", neu, "test")
+        .await
+        .unwrap()
+        .unwrap();
+    let c = format!("{SITZUNG}={}", s.token);
+    t.db.execute_all(&[Stmt {
+        sql: "UPDATE sitzung SET erstellt = erstellt - 43201".into(),
+        args: vec![],
+    }])
+    .await
+    .unwrap();
+    assert_eq!(t.get_with("/konto", &c).await.status, StatusCode::SEE_OTHER);
+
+    // Throttling: after five failures the right password is refused too, with a clear message.
+    for _ in 0..5 {
+        let r = t
+            .post(
+                "/anmelden",
+                &cookie,
+                &[
+                    ("_csrf", &csrf),
+                    ("benutzername", "koordination"),
+                    ("passwort", "falsch-falsch"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = t
+        .post(
+            "/anmelden",
+            &cookie,
+            &[
+                ("_csrf", &csrf),
+                ("benutzername", "koordination"),
+                ("passwort", neu),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        r.text().contains("Zu viele fehlgeschlagene Anmeldungen"),
+        "{}",
+        r.text()
+    );
+    // Unknown names get the same answer as wrong passwords.
+    let r = t
+        .post(
+            "/anmelden",
+            &cookie,
+            &[
+                ("_csrf", &csrf),
+                ("benutzername", "niemand"),
+                ("passwort", "x"),
+            ],
+        )
+        .await;
+    assert!(r.text().contains("Benutzername oder Passwort ist falsch"));
+    // Every successful write left exactly one audit entry: invitation, acceptance, Stand,
+    // password change.
+    assert_eq!(t.audit_count().await, start + 4);
+}
+
+/// POST routes registered anywhere in the application source.
+fn registered_post_routes() -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let s = std::fs::read_to_string(&p).unwrap();
+                for (i, _) in s.match_indices(".route(") {
+                    // The call up to its closing parenthesis.
+                    let mut depth = 0;
+                    let mut end = i;
+                    for (j, c) in s[i + 6..].char_indices() {
+                        match c {
+                            '(' => depth += 1,
+                            ')' => {
+                                depth -= 1;
+                                if depth == 0 {
+                                    end = i + 6 + j;
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    let call = &s[i..end];
+                    if call.contains("post(") {
+                        let path = call.split('"').nth(1).unwrap().to_owned();
+                        out.insert(path);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+story!(authorisation_matrix);
+async fn authorisation_matrix(t: &TestApp) {
+    use ozg::members::web::SCHREIBENDE_ROUTEN;
+    use ozg_domain::access::{Nutzer, Rolle, darf};
+    let table: std::collections::BTreeSet<String> = SCHREIBENDE_ROUTEN
+        .iter()
+        .map(|(p, _)| p.to_string())
+        .collect();
+    assert_eq!(
+        registered_post_routes(),
+        table,
+        "every POST route needs an entry in members::web::SCHREIBENDE_ROUTEN"
+    );
+    let tf =
+        t.db.scalar("SELECT id FROM themenfeld WHERE slug = 'familie-kind'", &[])
+            .await
+            .unwrap();
+    let mut who: Vec<(String, Option<Nutzer>, String, String)> = Vec::new();
+    for (i, rolle) in Rolle::ALL.into_iter().enumerate() {
+        let tfs = if rolle == Rolle::ThemenfeldKoordinator {
+            "familie-kind"
+        } else {
+            ""
+        };
+        let (cookie, csrf) = login_as(t, &format!("rolle{i}"), rolle.key(), tfs).await;
+        let themenfelder = if tfs.is_empty() { vec![] } else { vec![tf] };
+        who.push((
+            rolle.key().to_owned(),
+            Some(Nutzer {
+                rolle,
+                themenfelder,
+            }),
+            cookie,
+            csrf,
+        ));
+    }
+    // The public: only the pre-login CSRF cookie.
+    let page = t.ok("/anmelden").await;
+    let pc = page.set_cookie(CSRF).unwrap();
+    who.push(("öffentlich".into(), None, format!("{CSRF}={pc}"), pc));
+
+    let mut problems = Vec::new();
+    // Logging out ends the sessions the other rows need: last.
+    let mut routes = SCHREIBENDE_ROUTEN.to_vec();
+    routes.sort_by_key(|(p, _)| *p == "/abmelden");
+    for (route, aktion) in routes {
+        let uri = route
+            .replace("{id}", "999999")
+            .replace("{token}", "ungueltig");
+        for (name, nutzer, cookie, csrf) in &who {
+            let before = t.audit_count().await;
+            let r = t.post(&uri, cookie, &[("_csrf", csrf)]).await;
+            let allowed = aktion.is_none_or(|a| darf(nutzer.as_ref(), a, None));
+            let denied = r.status == StatusCode::FORBIDDEN;
+            if allowed == denied {
+                problems.push(format!(
+                    "{name} POST {uri}: {} (expected {})",
+                    r.status,
+                    if allowed { "allow" } else { "deny" }
+                ));
+            }
+            if t.audit_count().await != before {
+                problems.push(format!("{name} POST {uri}: an empty form changed data"));
+            }
+            // Without the CSRF token every route refuses.
+            let r = t.post(&uri, cookie, &[]).await;
+            if r.status != StatusCode::FORBIDDEN {
+                problems.push(format!("{name} POST {uri} without _csrf: {}", r.status));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -310,6 +310,80 @@ pub async fn report(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `ozg user …`.
+#[derive(clap::Subcommand, Debug)]
+pub enum UserCommand {
+    /// Legt ein Konto an und gibt den Einladungslink aus (7 Tage gültig), mit dem die Person ihr
+    /// Passwort festlegt.
+    Add {
+        /// Benutzername (a–z, 0–9, . - _).
+        benutzername: String,
+        /// Name der Person.
+        #[arg(long)]
+        name: String,
+        /// E-Mail-Adresse.
+        #[arg(long)]
+        email: String,
+        /// Rolle: koordinierungsstelle, themenfeld-koordinator, mitglied, lenkungsausschuss.
+        #[arg(long)]
+        rolle: String,
+        /// Themenfelder (Kurznamen, mehrfach oder mit Komma) für Koordinatoren.
+        #[arg(long = "themenfeld")]
+        themenfelder: Vec<String>,
+        /// Organisation (Kurzname, z. B. guetersloh).
+        #[arg(long, default_value = "")]
+        organisation: String,
+        /// Adresse des Portals für den Link.
+        #[arg(long, env = "OZG_BASIS_URL", default_value = "http://127.0.0.1:8080")]
+        basis_url: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// `ozg user add`.
+pub async fn user(command: UserCommand) -> Result<ExitCode> {
+    let UserCommand::Add {
+        benutzername,
+        name,
+        email,
+        rolle,
+        themenfelder,
+        organisation,
+        basis_url,
+        db,
+    } = command;
+    let db = db.open().await?;
+    ensure_seeded(&db).await?;
+    let neu = crate::members::accounts::NeuesKonto {
+        benutzername,
+        name,
+        email,
+        rolle,
+        organisation,
+        themenfelder: themenfelder.join(","),
+    };
+    let code = match crate::members::accounts::einladen(&db, &neu, "shell").await? {
+        Ok(token) => {
+            println!(
+                "Konto „{}“ angelegt. Einladungslink (7 Tage gültig, einmal verwendbar):\n{}/einladung/{token}",
+                neu.benutzername,
+                basis_url.trim_end_matches('/')
+            );
+            ExitCode::SUCCESS
+        }
+        Err(fehler) => {
+            for (feld, m) in fehler {
+                eprintln!("Fehler bei {feld}: {m}");
+            }
+            eprintln!("Nichts wurde angelegt.");
+            ExitCode::FAILURE
+        }
+    };
+    db.0.close().await;
+    Ok(code)
+}
+
 /// `ozg stand …`.
 #[derive(clap::Subcommand, Debug)]
 pub enum StandCommand {

@@ -61,8 +61,13 @@ impl StandInfo {
     }
 }
 
-/// Freezes the current plan as a snapshot and returns it.
+/// Freezes the current plan as a snapshot and returns it (on the shell: audit entry "shell").
 pub async fn anlegen(db: &Db, model: &ReadModel, name: &str) -> Result<StandInfo> {
+    anlegen_durch(db, model, name, "shell").await
+}
+
+/// Freezes the current plan as a snapshot on behalf of `wer`, with its audit entry.
+pub async fn anlegen_durch(db: &Db, model: &ReadModel, name: &str, wer: &str) -> Result<StandInfo> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         anyhow::bail!("Der Name eines Stands muss 1 bis 200 Zeichen lang sein.");
@@ -71,17 +76,20 @@ pub async fn anlegen(db: &Db, model: &ReadModel, name: &str) -> Result<StandInfo
     let json = serde_json::to_string(&doc)?;
     let erstellt = now_iso();
     let datenstand = db.meta("datenstand").await?.unwrap_or_default();
-    db.execute_all(&[crate::db::Stmt {
-        sql: "INSERT INTO plan_stand (id, name, erstellt, datenstand, dokument) \
-              SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4 FROM plan_stand"
-            .into(),
-        args: vec![
-            name.into(),
-            erstellt.clone().into(),
-            datenstand.into(),
-            json.into(),
-        ],
-    }])
+    db.execute_all(&[
+        crate::db::Stmt {
+            sql: "INSERT INTO plan_stand (id, name, erstellt, datenstand, dokument) \
+                  SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4 FROM plan_stand"
+                .into(),
+            args: vec![
+                name.into(),
+                erstellt.clone().into(),
+                datenstand.into(),
+                json.into(),
+            ],
+        },
+        crate::members::audit::eintrag(wer, "stand-angelegt", "plan", &[("stand", "", name)]),
+    ])
     .await?;
     let id = db
         .scalar(

@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
     };
     pages::routes()
         .merge(plan::routes())
+        .merge(crate::members::web::routes())
         .merge(crate::api::routes())
         .route("/health", get(|| async { "ok" }))
         .route("/static/style.css", get(css))

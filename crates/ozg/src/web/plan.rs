@@ -17,9 +17,12 @@ use axum::routing::get;
 use tokio::sync::{Mutex, Semaphore};
 
 use super::{AppState, PageError};
+use crate::members::accounts::Sitzung;
+use crate::members::web::Angemeldet;
 use crate::programme::lists::{BadParam, ListError};
 use crate::programme::plan_report::{PlanReport, ReportOptions, Variante};
 use crate::programme::plan_stand::{self, StandInfo};
+use ozg_domain::access::{Aktion, darf};
 
 type PageResult = Result<Response, PageError>;
 
@@ -47,7 +50,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/umsetzungsplan/staende", get(staende))
 }
 
-fn options(q: Option<String>) -> Result<ReportOptions, PageError> {
+fn options(q: Option<String>, s: Option<&Sitzung>) -> Result<ReportOptions, PageError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
         .map_err(|_| {
             PageError::BadRequest(BadParam {
@@ -56,9 +59,9 @@ fn options(q: Option<String>) -> Result<ReportOptions, PageError> {
             })
         })?;
     let o = ReportOptions::from_pairs(&pairs)?;
-    if o.variante == Variante::Mitglieder {
-        // The members' variant shows internal fields: the portal offers it once members can
-        // log in; until then only `ozg report --variante mitglieder` on the server produces it.
+    if o.variante == Variante::Mitglieder
+        && !s.is_some_and(|s| darf(Some(&s.nutzer), Aktion::InterneFassungLesen, None))
+    {
         return Err(PageError::Forbidden(
             "Die Fassung für Mitglieder enthält interne Angaben und ist nur für angemeldete Mitglieder verfügbar."
                 .into(),
@@ -134,8 +137,12 @@ fn page<'a>(
     }
 }
 
-async fn html(State(st): State<AppState>, RawQuery(q): RawQuery) -> PageResult {
-    let o = options(q)?;
+async fn html(
+    State(st): State<AppState>,
+    Angemeldet(s): Angemeldet,
+    RawQuery(q): RawQuery,
+) -> PageResult {
+    let o = options(q, s.as_ref())?;
     let r = report(&st, &o).await?;
     let model = st.model().await?;
     let themenfelder = model
@@ -151,8 +158,12 @@ async fn html(State(st): State<AppState>, RawQuery(q): RawQuery) -> PageResult {
     Ok(page(&r, &o, themenfelder, staende).into_response())
 }
 
-async fn xlsx(State(st): State<AppState>, RawQuery(q): RawQuery) -> PageResult {
-    let o = options(q)?;
+async fn xlsx(
+    State(st): State<AppState>,
+    Angemeldet(s): Angemeldet,
+    RawQuery(q): RawQuery,
+) -> PageResult {
+    let o = options(q, s.as_ref())?;
     let r = report(&st, &o).await?;
     let bytes = tokio::task::spawn_blocking(move || r.doc.to_xlsx())
         .await
@@ -173,8 +184,12 @@ async fn xlsx(State(st): State<AppState>, RawQuery(q): RawQuery) -> PageResult {
         .into_response())
 }
 
-async fn pdf(State(st): State<AppState>, RawQuery(q): RawQuery) -> PageResult {
-    let o = options(q)?;
+async fn pdf(
+    State(st): State<AppState>,
+    Angemeldet(s): Angemeldet,
+    RawQuery(q): RawQuery,
+) -> PageResult {
+    let o = options(q, s.as_ref())?;
     let key = format!(
         "{}|{}|{}",
         st.db.meta("datenstand").await?.unwrap_or_default(),
@@ -221,6 +236,8 @@ struct StaendePage {
     title: &'static str,
     nav: &'static str,
     staende: Vec<StandInfo>,
+    /// CSRF token when the visitor may freeze a Stand.
+    anlegen_csrf: Option<String>,
 }
 
 impl StaendePage {
@@ -229,11 +246,14 @@ impl StaendePage {
     }
 }
 
-async fn staende(State(st): State<AppState>) -> PageResult {
+async fn staende(State(st): State<AppState>, Angemeldet(s): Angemeldet) -> PageResult {
     Ok(StaendePage {
         title: "Gespeicherte Stände des Umsetzungsplans",
         nav: "programm",
         staende: plan_stand::liste(&st.db).await?,
+        anlegen_csrf: s
+            .filter(|s| darf(Some(&s.nutzer), Aktion::StandAnlegen, None))
+            .map(|s| s.csrf),
     }
     .into_response())
 }

@@ -136,6 +136,41 @@ impl Browser {
         Element::from_element_id(self.client.clone(), ElementRef::from(id.to_string()))
     }
 
+    /// Runs the `ozg` binary on the server's data directory (e.g. `user add …`); returns stdout.
+    pub fn ozg(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_ozg"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(self.server._dir.path().join("data"))
+            .env_remove("OZG_DATABASE_URL")
+            .output()
+            .expect("run the ozg binary");
+        assert!(
+            out.status.success(),
+            "ozg {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Types `text` into the form field with the given label.
+    pub async fn fill(&self, label: &str, text: &str) {
+        let id = self
+            .find(Locator::XPath(&format!(
+                "//label[normalize-space(.)='{label}']"
+            )))
+            .await
+            .attr("for")
+            .await
+            .expect("label for")
+            .unwrap_or_else(|| panic!("label {label:?} has no for="));
+        self.find(Locator::Id(&id))
+            .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {label:?}: {e}"));
+    }
+
     /// Fetches `path` from the server with a plain HTTP GET (no redirects followed).
     pub fn http_get(&self, path: &str) -> Response {
         http_request(&self.server.addr, "GET", path, Duration::from_secs(60))

@@ -1,0 +1,266 @@
+//! Who may do what in the members' area, and the rules for passwords, login throttling and
+//! session lifetime. Pure: the application asks these functions and enforces their answers.
+
+use serde::{Deserialize, Serialize};
+
+/// The roles of the members' area. The public has no account and no role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rolle {
+    /// OZG-Koordinierungsstelle: administers everything, manages accounts.
+    Koordinierungsstelle,
+    /// Themenfeld-Koordinator: edits the projects, Steckbriefe and workshops of their Themenfelder.
+    ThemenfeldKoordinator,
+    /// A person of a Kommune, IT-Dienstleister or ministry.
+    Mitglied,
+    /// Member of the IT-Lenkungsausschuss: votes and records decisions.
+    Lenkungsausschuss,
+}
+
+impl Rolle {
+    /// All roles.
+    pub const ALL: [Rolle; 4] = [
+        Rolle::Koordinierungsstelle,
+        Rolle::ThemenfeldKoordinator,
+        Rolle::Mitglied,
+        Rolle::Lenkungsausschuss,
+    ];
+
+    /// Stored key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Rolle::Koordinierungsstelle => "koordinierungsstelle",
+            Rolle::ThemenfeldKoordinator => "themenfeld-koordinator",
+            Rolle::Mitglied => "mitglied",
+            Rolle::Lenkungsausschuss => "lenkungsausschuss",
+        }
+    }
+
+    /// German label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Rolle::Koordinierungsstelle => "Koordinierungsstelle",
+            Rolle::ThemenfeldKoordinator => "Themenfeld-Koordinator/in",
+            Rolle::Mitglied => "Mitglied",
+            Rolle::Lenkungsausschuss => "IT-Lenkungsausschuss",
+        }
+    }
+
+    /// Parses a key; the error names the allowed ones.
+    pub fn parse(s: &str) -> Result<Rolle, String> {
+        Rolle::ALL
+            .into_iter()
+            .find(|r| r.key() == s.trim())
+            .ok_or_else(|| {
+                format!(
+                    "„{}“ ist keine Rolle: erlaubt sind {}",
+                    s.trim(),
+                    Rolle::ALL.map(Rolle::key).join(", ")
+                )
+            })
+    }
+}
+
+/// A logged-in person as far as permissions go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nutzer {
+    /// Role.
+    pub rolle: Rolle,
+    /// Themenfelder (ids) a coordinator is assigned to.
+    pub themenfelder: Vec<i64>,
+}
+
+/// What someone wants to do. Every state-changing route of the application maps to one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Aktion {
+    /// Create, deactivate and invite accounts.
+    KontenVerwalten,
+    /// Freeze the plan as a Stand.
+    StandAnlegen,
+    /// Change one's own password.
+    EigenesPasswortAendern,
+    /// Download the members' variant of the plan (internal fields).
+    InterneFassungLesen,
+    /// Edit a project (of a Themenfeld).
+    ProjektBearbeiten,
+    /// Register one's own organisation's Mitarbeit/Interesse.
+    BeteiligungMelden,
+    /// Vote in an Umlaufverfahren.
+    Abstimmen,
+}
+
+/// Whether `nutzer` (None: the public) may do `aktion`, for a record of `themenfeld` where the
+/// action concerns one.
+pub fn darf(nutzer: Option<&Nutzer>, aktion: Aktion, themenfeld: Option<i64>) -> bool {
+    let Some(n) = nutzer else {
+        return false;
+    };
+    use Aktion::*;
+    use Rolle::*;
+    match (n.rolle, aktion) {
+        (Koordinierungsstelle, _) => true,
+        (_, EigenesPasswortAendern | InterneFassungLesen) => true,
+        (ThemenfeldKoordinator, ProjektBearbeiten) => {
+            themenfeld.is_some_and(|t| n.themenfelder.contains(&t))
+        }
+        (Mitglied, BeteiligungMelden) => true,
+        (Lenkungsausschuss, Abstimmen) => true,
+        _ => false,
+    }
+}
+
+/// Minimum password length.
+pub const PASSWORT_MIN: usize = 12;
+
+/// Checks a new password; the error says in German what is missing.
+pub fn passwort_pruefen(passwort: &str, benutzername: &str) -> Result<(), String> {
+    let n = passwort.chars().count();
+    if n < PASSWORT_MIN {
+        return Err(format!(
+            "Das Passwort muss mindestens {PASSWORT_MIN} Zeichen lang sein (es hat {n})."
+        ));
+    }
+    if n > 200 {
+        return Err("Das Passwort darf höchstens 200 Zeichen lang sein.".into());
+    }
+    let klassen = [
+        passwort.chars().any(|c| c.is_lowercase()),
+        passwort.chars().any(|c| c.is_uppercase()),
+        passwort.chars().any(|c| c.is_numeric()),
+        passwort.chars().any(|c| !c.is_alphanumeric()),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if klassen < 3 {
+        return Err("Das Passwort muss drei der vier Zeichenarten enthalten: Kleinbuchstaben, Großbuchstaben, Ziffern, Sonderzeichen.".into());
+    }
+    let klein = passwort.to_lowercase();
+    if !benutzername.is_empty() && klein.contains(&benutzername.to_lowercase()) {
+        return Err("Das Passwort darf den Benutzernamen nicht enthalten.".into());
+    }
+    const HAEUFIG: [&str; 6] = [
+        "passwort", "password", "123456", "qwertz", "qwerty", "sommer20",
+    ];
+    if HAEUFIG.iter().any(|h| klein.contains(h)) {
+        return Err("Das Passwort enthält eine häufig verwendete Zeichenfolge.".into());
+    }
+    Ok(())
+}
+
+/// Failed logins allowed per account within [`SPERRFENSTER_MIN`] minutes.
+pub const FEHLVERSUCHE_KONTO: i64 = 5;
+/// Failed logins allowed per client address within the window.
+pub const FEHLVERSUCHE_ADRESSE: i64 = 20;
+/// The throttling window in minutes.
+pub const SPERRFENSTER_MIN: i64 = 15;
+
+/// Whether a login attempt is refused, given the recent failures for the account name and for
+/// the address; the message says why and how long to wait.
+pub fn drosselung(fehler_konto: i64, fehler_adresse: i64) -> Option<String> {
+    if fehler_konto >= FEHLVERSUCHE_KONTO {
+        Some(format!(
+            "Zu viele fehlgeschlagene Anmeldungen für dieses Konto. Bitte warten Sie {SPERRFENSTER_MIN} Minuten und versuchen Sie es dann erneut."
+        ))
+    } else if fehler_adresse >= FEHLVERSUCHE_ADRESSE {
+        Some(format!(
+            "Zu viele fehlgeschlagene Anmeldungen von Ihrem Anschluss. Bitte warten Sie {SPERRFENSTER_MIN} Minuten."
+        ))
+    } else {
+        None
+    }
+}
+
+/// A session ends after this many minutes without a request.
+pub const SITZUNG_LEERLAUF_MIN: i64 = 30;
+/// A session ends this many minutes after login, whatever happens.
+pub const SITZUNG_HOECHSTENS_MIN: i64 = 12 * 60;
+
+/// Whether a session is still valid: `erstellt`, `zuletzt` and `jetzt` in seconds since epoch.
+pub fn sitzung_gueltig(erstellt: i64, zuletzt: i64, jetzt: i64) -> bool {
+    jetzt - zuletzt <= SITZUNG_LEERLAUF_MIN * 60 && jetzt - erstellt <= SITZUNG_HOECHSTENS_MIN * 60
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(rolle: Rolle, tf: &[i64]) -> Nutzer {
+        Nutzer {
+            rolle,
+            themenfelder: tf.to_vec(),
+        }
+    }
+
+    #[test]
+    fn public_may_do_nothing() {
+        for a in [
+            Aktion::KontenVerwalten,
+            Aktion::StandAnlegen,
+            Aktion::EigenesPasswortAendern,
+            Aktion::InterneFassungLesen,
+            Aktion::ProjektBearbeiten,
+        ] {
+            assert!(!darf(None, a, Some(1)));
+        }
+    }
+
+    #[test]
+    fn coordinators_edit_their_themenfelder_only() {
+        let k = n(Rolle::ThemenfeldKoordinator, &[3]);
+        assert!(darf(Some(&k), Aktion::ProjektBearbeiten, Some(3)));
+        assert!(!darf(Some(&k), Aktion::ProjektBearbeiten, Some(4)));
+        assert!(!darf(Some(&k), Aktion::ProjektBearbeiten, None));
+        assert!(!darf(Some(&k), Aktion::KontenVerwalten, None));
+        let ks = n(Rolle::Koordinierungsstelle, &[]);
+        assert!(darf(Some(&ks), Aktion::ProjektBearbeiten, Some(4)));
+        assert!(darf(Some(&ks), Aktion::KontenVerwalten, None));
+        let m = n(Rolle::Mitglied, &[]);
+        assert!(darf(Some(&m), Aktion::BeteiligungMelden, None));
+        assert!(!darf(Some(&m), Aktion::StandAnlegen, None));
+        assert!(!darf(Some(&m), Aktion::Abstimmen, None));
+        let la = n(Rolle::Lenkungsausschuss, &[]);
+        assert!(darf(Some(&la), Aktion::Abstimmen, None));
+    }
+
+    #[test]
+    fn password_rules_name_what_is_missing() {
+        assert!(
+            passwort_pruefen("kurz", "x")
+                .unwrap_err()
+                .contains("12 Zeichen")
+        );
+        assert!(
+            passwort_pruefen("nurkleinbuchstaben", "x")
+                .unwrap_err()
+                .contains("drei der vier")
+        );
+        assert!(
+            passwort_pruefen("Mueller-2026-Rathaus", "mueller")
+                .unwrap_err()
+                .contains("Benutzernamen")
+        );
+        assert!(
+            passwort_pruefen("Passwort-2026-xyz", "x")
+                .unwrap_err()
+                .contains("häufig")
+        );
+        assert!(passwort_pruefen("Rathaus-Kita-2026", "mueller").is_ok());
+        assert_eq!(Rolle::parse("mitglied"), Ok(Rolle::Mitglied));
+        assert!(
+            Rolle::parse("chef")
+                .unwrap_err()
+                .contains("koordinierungsstelle")
+        );
+    }
+
+    #[test]
+    fn throttling_and_session_expiry() {
+        assert!(drosselung(4, 19).is_none());
+        assert!(drosselung(5, 0).unwrap().contains("dieses Konto"));
+        assert!(drosselung(0, 20).unwrap().contains("Anschluss"));
+        assert!(sitzung_gueltig(0, 0, 30 * 60));
+        assert!(!sitzung_gueltig(0, 0, 30 * 60 + 1));
+        assert!(!sitzung_gueltig(0, 12 * 3600 - 10, 12 * 3600 + 1));
+    }
+}
