@@ -196,8 +196,8 @@ async fn plan_document_for_one_themenfeld() {
 }
 
 #[tokio::test]
-async fn member_invited_logs_in_freezes_a_stand_and_logs_out() {
-    let b = browser!("member_invited_logs_in_freezes_a_stand_and_logs_out");
+async fn member_invited_logs_in_edits_a_project_and_logs_out() {
+    let b = browser!("member_invited_logs_in_edits_a_project_and_logs_out");
     let out = b.ozg(&[
         "user",
         "add",
@@ -238,6 +238,25 @@ async fn member_invited_logs_in_freezes_a_stand_and_logs_out() {
     b.wait_for_path("the account page", |p| p == "/konto").await;
     assert!(b.page_text().await.contains("Kim Koordination"));
     axe("/konto", b.axe_violations().await);
+
+    // Edit a project and find the change in its history.
+    b.goto("/projekte/kinderbetreuung").await;
+    click(&b, "//a[normalize-space(.)='Projekt bearbeiten']").await;
+    b.wait_for_path("the edit form", |p| {
+        p == "/projekte/kinderbetreuung/bearbeiten"
+    })
+    .await;
+    axe("/projekte/…/bearbeiten", b.axe_violations().await);
+    b.fill("Anmerkung", " Pilotbetrieb ab Sommer.").await;
+    click(&b, "//button[normalize-space(.)='Speichern']").await;
+    b.wait_for_path("the history", |p| p == "/projekte/kinderbetreuung/historie")
+        .await;
+    let hist = b.page_text().await;
+    assert!(
+        hist.contains("Pilotbetrieb ab Sommer.") && hist.contains("koordination"),
+        "the edit is in the history:\n{hist}"
+    );
+    axe("/projekte/…/historie", b.axe_violations().await);
 
     b.goto("/umsetzungsplan/staende").await;
     axe(

@@ -1566,11 +1566,13 @@ async fn authorisation_matrix(t: &TestApp) {
     for (route, aktion) in routes {
         let uri = route
             .replace("{id}", "999999")
-            .replace("{token}", "ungueltig");
+            .replace("{token}", "ungueltig")
+            .replace("{slug}", "kinderbetreuung");
         for (name, nutzer, cookie, csrf) in &who {
             let before = t.audit_count().await;
             let r = t.post(&uri, cookie, &[("_csrf", csrf)]).await;
-            let allowed = aktion.is_none_or(|a| darf(nutzer.as_ref(), a, None));
+            // Routes on a project decide by its Themenfeld (Kinderbetreuung: Familie & Kind).
+            let allowed = aktion.is_none_or(|a| darf(nutzer.as_ref(), a, Some(tf)));
             let denied = r.status == StatusCode::FORBIDDEN;
             if allowed == denied {
                 problems.push(format!(
@@ -1590,4 +1592,155 @@ async fn authorisation_matrix(t: &TestApp) {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+story!(project_editing_history_and_concurrency);
+async fn project_editing_history_and_concurrency(t: &TestApp) {
+    let (ks, ks_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let (tk, tk_csrf) = login_as(t, "familie", "themenfeld-koordinator", "familie-kind").await;
+    let (bi, bi_csrf) = login_as(t, "bildung", "themenfeld-koordinator", "bildung").await;
+    let url = "/projekte/kinderbetreuung/bearbeiten";
+    let form = t.get_with(url, &tk).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let version = |r: &Resp| {
+        let s = r.text();
+        let i = s.find("name=\"version\" value=\"").unwrap() + 22;
+        s[i..].split('"').next().unwrap().to_owned()
+    };
+    let v0 = version(&form);
+    // The coordinator of another Themenfeld may not.
+    assert_eq!(t.get_with(url, &bi).await.status, StatusCode::FORBIDDEN);
+    let r = t
+        .post(
+            url,
+            &bi,
+            &[("_csrf", &bi_csrf), ("name", "X"), ("version", &v0)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Bad input: every field named, what was typed kept, nothing changed.
+    let before = t.audit_count().await;
+    let r = t
+        .post(
+            url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("name", "Kinderbetreuung"),
+                ("projektstart", "Q5 2020"),
+                ("prioritaet_nrw", "7"),
+                ("version", &v0),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let text = r.text();
+    assert!(
+        text.contains("„Q5 2020“ ist kein Projektstart") || text.contains("Q5 2020"),
+        "{text}"
+    );
+    assert!(text.contains("value=\"Q5 2020\""), "typed value kept");
+    assert!(text.contains("„7“ ist keine Priorität"));
+    assert_eq!(t.audit_count().await, before);
+    // Save: one audit entry with before → after, the read model and search see it.
+    let r = t
+        .post(
+            url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("name", "Kinderbetreuung online"),
+                ("projektstart", "Q2 2021"),
+                ("prioritaet_nrw", "1"),
+                ("prioritaet_bund", "3"),
+                ("zielportal", "kommunales-landesportal"),
+                ("anmerkung", "Pilot in Gütersloh"),
+                ("version", &v0),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.audit_count().await, before + 1);
+    let p = t
+        .ok("/api/v1/umsetzungsprojekte/kinderbetreuung")
+        .await
+        .json();
+    assert_eq!(p["name"], "Kinderbetreuung online");
+    assert_eq!(p["projektstart"], "Q2 2021");
+    let hits = t
+        .ok("/api/v1/suche?q=Kinderbetreuung%20online")
+        .await
+        .text();
+    assert!(hits.contains("Kinderbetreuung online"), "{hits}");
+    let hist = t
+        .get_with("/projekte/kinderbetreuung/historie", &ks)
+        .await
+        .text();
+    assert!(
+        hist.contains("Kinderbetreuung online")
+            && hist.contains("Q1 2020")
+            && hist.contains("Q2 2021"),
+        "{hist}"
+    );
+    assert!(hist.contains("familie"), "who changed it");
+    // A second editor still holding the old form is refused and sees what changed meanwhile.
+    let before = t.audit_count().await;
+    let r = t
+        .post(
+            url,
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("name", "Kita-Portal"),
+                ("projektstart", "Q1 2020"),
+                ("version", &v0),
+                ("protokoll_stand", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let text = r.text();
+    assert!(text.contains("Während Sie bearbeitet haben"));
+    assert!(
+        text.contains("„Kinderbetreuung“ → „Kinderbetreuung online“"),
+        "{text}"
+    );
+    assert!(
+        text.contains("value=\"Kita-Portal\""),
+        "what was typed is kept"
+    );
+    assert_eq!(t.audit_count().await, before);
+    assert_eq!(
+        t.ok("/api/v1/umsetzungsprojekte/kinderbetreuung")
+            .await
+            .json()["name"],
+        "Kinderbetreuung online"
+    );
+    // Saving again from the conflict page (now based on the current version) wins deliberately.
+    let v1 = version(&r);
+    assert_ne!(v1, v0);
+    let r = t
+        .post(
+            url,
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("name", "Kita-Portal"),
+                ("projektstart", "Q2 2021"),
+                ("prioritaet_nrw", "1"),
+                ("prioritaet_bund", "3"),
+                ("zielportal", "kommunales-landesportal"),
+                ("anmerkung", "Pilot in Gütersloh"),
+                ("version", &v1),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.audit_count().await, before + 1);
+    // The change report against the import names the edit.
+    let html = t.ok("/umsetzungsplan?seit=1").await.text();
+    assert!(
+        html.contains("<td>Name</td><td>Kinderbetreuung</td><td>Kita-Portal</td>"),
+        "{html}"
+    );
 }

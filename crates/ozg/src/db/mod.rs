@@ -55,21 +55,29 @@ macro_rules! sqlx_store {
                 rows.iter().map($to_json).collect()
             }
 
-            async fn execute_all(&self, stmts: &[$crate::db::Stmt]) -> anyhow::Result<()> {
+            async fn execute_guarded(
+                &self,
+                stmts: &[$crate::db::Stmt],
+                guard: Option<usize>,
+            ) -> anyhow::Result<bool> {
                 use anyhow::Context;
                 let mut tx = self.pool.begin().await?;
                 let lock: Option<&'static str> = $lock;
                 if let Some(lock) = lock {
                     sqlx::query(lock).execute(&mut *tx).await?;
                 }
-                for s in stmts {
-                    sqlx::query_with(sqlx::AssertSqlSafe(s.sql.clone()), bind(&s.args)?)
+                for (i, s) in stmts.iter().enumerate() {
+                    let done = sqlx::query_with(sqlx::AssertSqlSafe(s.sql.clone()), bind(&s.args)?)
                         .execute(&mut *tx)
                         .await
                         .with_context(|| format!("Anweisung fehlgeschlagen: {}", s.sql))?;
+                    if guard == Some(i) && done.rows_affected() == 0 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
                 }
                 tx.commit().await?;
-                Ok(())
+                Ok(true)
             }
 
             async fn close(&self) {
@@ -182,8 +190,10 @@ pub trait Store: Send + Sync + 'static {
     async fn migrate(&self) -> Result<()>;
     /// Runs a query and returns each row as a JSON object (column name → value).
     async fn rows(&self, sql: &str, args: &[Arg]) -> Result<Vec<Map<String, Value>>>;
-    /// Runs statements in one transaction: all or nothing.
-    async fn execute_all(&self, stmts: &[Stmt]) -> Result<()>;
+    /// Runs statements in one transaction: all or nothing. When the statement at `guard`
+    /// changes no row (an optimistic-concurrency check failed), everything is rolled back and
+    /// the answer is `false`.
+    async fn execute_guarded(&self, stmts: &[Stmt], guard: Option<usize>) -> Result<bool>;
     /// Closes the pool.
     async fn close(&self);
 }
@@ -257,7 +267,13 @@ impl Db {
 
     /// Runs statements in one transaction.
     pub async fn execute_all(&self, stmts: &[Stmt]) -> Result<()> {
-        self.0.execute_all(stmts).await
+        self.0.execute_guarded(stmts, None).await.map(|_| ())
+    }
+
+    /// Runs statements in one transaction unless the statement at `guard` changes no row; then
+    /// nothing is changed and the answer is `false`.
+    pub async fn execute_guarded(&self, stmts: &[Stmt], guard: usize) -> Result<bool> {
+        self.0.execute_guarded(stmts, Some(guard)).await
     }
 
     /// Reads a value of the `meta` table.

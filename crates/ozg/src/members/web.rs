@@ -40,6 +40,10 @@ pub const SCHREIBENDE_ROUTEN: &[(&str, Option<Aktion>)] = &[
         Some(Aktion::KontenVerwalten),
     ),
     ("/umsetzungsplan/staende", Some(Aktion::StandAnlegen)),
+    (
+        "/projekte/{slug}/bearbeiten",
+        Some(Aktion::ProjektBearbeiten),
+    ),
 ];
 
 pub(crate) fn routes() -> Router<AppState> {

@@ -1,5 +1,6 @@
 //! The public portal: server-rendered HTML that works without JavaScript.
 
+mod bearbeiten;
 mod pages;
 mod plan;
 
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
     };
     pages::routes()
         .merge(plan::routes())
+        .merge(bearbeiten::routes())
         .merge(crate::members::web::routes())
         .merge(crate::api::routes())
         .route("/health", get(|| async { "ok" }))

@@ -1,0 +1,227 @@
+//! Editing a project in the portal (Koordinierungsstelle; Themenfeld-Koordinatoren for the
+//! projects of their Themenfelder) and its change history (members).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use ozg_domain::access::{Aktion, darf};
+use ozg_domain::project::Zielportal;
+
+use super::{AppState, PageError};
+use crate::members::accounts::{Feldfehler, Sitzung};
+use crate::members::audit::{self, Eintrag};
+use crate::members::web::{Angemeldet, Formular};
+use crate::programme::bearbeiten::{self, Gespeichert, ProjektDaten, ProjektFormular};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/projekte/{slug}/bearbeiten", get(formular).post(speichern))
+        .route("/projekte/{slug}/historie", get(historie))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "projekt_bearbeiten.html")]
+struct BearbeitenSeite {
+    title: String,
+    nav: &'static str,
+    slug: String,
+    csrf: String,
+    f: ProjektFormular,
+    fehler: Feldfehler,
+    konflikt: Vec<Eintrag>,
+    zielportale: Vec<(&'static str, &'static str)>,
+    historie: Vec<Eintrag>,
+}
+
+impl BearbeitenSeite {
+    fn fehler_bei(&self, feld: &str) -> Option<String> {
+        self.fehler
+            .iter()
+            .find(|(k, _)| *k == feld)
+            .map(|(_, m)| m.clone())
+    }
+}
+
+async fn laden_und_pruefen(
+    st: &AppState,
+    slug: &str,
+    s: Option<&Sitzung>,
+) -> Result<ProjektDaten, PageError> {
+    let Some(s) = s else {
+        return Err(PageError::Forbidden(
+            "Bitte melden Sie sich an (Mitgliederbereich).".into(),
+        ));
+    };
+    let Some((p, tfs)) = bearbeiten::laden(&st.db, slug).await? else {
+        return Err(PageError::NotFound(format!(
+            "Ein Umsetzungsprojekt „{slug}“ gibt es nicht."
+        )));
+    };
+    if !tfs
+        .iter()
+        .any(|t| darf(Some(&s.nutzer), Aktion::ProjektBearbeiten, Some(*t)))
+        && !darf(Some(&s.nutzer), Aktion::ProjektBearbeiten, None)
+    {
+        return Err(PageError::Forbidden(
+            "Ihre Rolle erlaubt es nicht, dieses Projekt zu bearbeiten (nur die Koordinierungsstelle und die Koordination seines Themenfelds)."
+                .into(),
+        ));
+    }
+    Ok(p)
+}
+
+async fn protokoll_von(st: &AppState, slug: &str) -> Result<Vec<Eintrag>, PageError> {
+    let objekt = format!("projekt:{slug}");
+    Ok(audit::liste(&st.db, &objekt, 200)
+        .await?
+        .into_iter()
+        .filter(|e| e.objekt == objekt)
+        .collect())
+}
+
+fn seite(
+    slug: &str,
+    s: &Sitzung,
+    f: ProjektFormular,
+    fehler: Feldfehler,
+    konflikt: Vec<Eintrag>,
+    historie: Vec<Eintrag>,
+) -> BearbeitenSeite {
+    BearbeitenSeite {
+        title: format!("{} bearbeiten", f.name),
+        nav: "projekte",
+        slug: slug.to_owned(),
+        csrf: s.csrf.clone(),
+        f,
+        fehler,
+        konflikt,
+        zielportale: Zielportal::ALL
+            .iter()
+            .map(|z| (z.key(), z.label()))
+            .collect(),
+        historie,
+    }
+}
+
+async fn formular(
+    State(st): State<AppState>,
+    Angemeldet(s): Angemeldet,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    if s.is_none() {
+        return Ok(
+            Redirect::to(&format!("/anmelden?weiter=/projekte/{slug}/bearbeiten")).into_response(),
+        );
+    }
+    let p = laden_und_pruefen(&st, &slug, s.as_ref()).await?;
+    let historie = protokoll_von(&st, &slug).await?;
+    let stand = historie.first().map(|e| e.id).unwrap_or(0);
+    let s = s.expect("checked");
+    Ok(seite(
+        &slug,
+        &s,
+        p.formular(stand),
+        Vec::new(),
+        Vec::new(),
+        historie,
+    )
+    .into_response())
+}
+
+async fn speichern(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    f: Formular<ProjektFormular>,
+) -> Result<Response, PageError> {
+    let p = laden_und_pruefen(&st, &slug, f.sitzung.as_ref()).await?;
+    let s = f.sitzung.expect("checked");
+    let eingabe = f.daten;
+    let antwort = |status: StatusCode,
+                   eingabe: ProjektFormular,
+                   fehler: Feldfehler,
+                   konflikt: Vec<Eintrag>,
+                   historie: Vec<Eintrag>| {
+        let mut r = seite(&slug, &s, eingabe, fehler, konflikt, historie).into_response();
+        *r.status_mut() = status;
+        r
+    };
+    let g = match bearbeiten::pruefen(&eingabe) {
+        Ok(g) => g,
+        Err(fehler) => {
+            let historie = protokoll_von(&st, &slug).await?;
+            return Ok(antwort(
+                StatusCode::BAD_REQUEST,
+                eingabe,
+                fehler,
+                Vec::new(),
+                historie,
+            ));
+        }
+    };
+    match bearbeiten::speichern(&st.db, &p, &g, &s.konto.benutzername).await? {
+        Gespeichert::Ja(_) => {
+            Ok(Redirect::to(&format!("/projekte/{slug}/historie")).into_response())
+        }
+        Gespeichert::Konflikt => {
+            // Keep what was typed, show what changed meanwhile, and base the next save on the
+            // current version so a deliberate second save wins.
+            let historie = protokoll_von(&st, &slug).await?;
+            let seit: i64 = eingabe.protokoll_stand.parse().unwrap_or(0);
+            let konflikt: Vec<Eintrag> = historie.iter().filter(|e| e.id > seit).cloned().collect();
+            let mut neu = eingabe;
+            neu.version = p.version.to_string();
+            neu.protokoll_stand = historie.first().map(|e| e.id).unwrap_or(0).to_string();
+            Ok(antwort(
+                StatusCode::CONFLICT,
+                neu,
+                Vec::new(),
+                konflikt,
+                historie,
+            ))
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "projekt_historie.html")]
+struct HistorieSeite {
+    title: String,
+    nav: &'static str,
+    slug: String,
+    name: String,
+    eintraege: Vec<Eintrag>,
+    bearbeiten: bool,
+}
+
+async fn historie(
+    State(st): State<AppState>,
+    Angemeldet(s): Angemeldet,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let Some(s) = s else {
+        return Ok(
+            Redirect::to(&format!("/anmelden?weiter=/projekte/{slug}/historie")).into_response(),
+        );
+    };
+    let Some((p, tfs)) = bearbeiten::laden(&st.db, &slug).await? else {
+        return Err(PageError::NotFound(format!(
+            "Ein Umsetzungsprojekt „{slug}“ gibt es nicht."
+        )));
+    };
+    let bearbeiten = tfs
+        .iter()
+        .any(|t| darf(Some(&s.nutzer), Aktion::ProjektBearbeiten, Some(*t)));
+    Ok(HistorieSeite {
+        title: format!("Änderungen: {}", p.name),
+        nav: "projekte",
+        slug: slug.clone(),
+        name: p.name,
+        eintraege: protokoll_von(&st, &slug).await?,
+        bearbeiten,
+    }
+    .into_response())
+}
