@@ -87,6 +87,8 @@ pub enum Aktion {
     BeteiligungMelden,
     /// Vote in an Umlaufverfahren.
     Abstimmen,
+    /// Record the negotiation status of a priority divergence.
+    PrioritaetAbstimmen,
 }
 
 /// Whether `nutzer` (None: the public) may do `aktion`, for a record of `themenfeld` where the
@@ -200,6 +202,7 @@ mod tests {
             Aktion::EigenesPasswortAendern,
             Aktion::InterneFassungLesen,
             Aktion::ProjektBearbeiten,
+            Aktion::PrioritaetAbstimmen,
         ] {
             assert!(!darf(None, a, Some(1)));
         }
@@ -219,6 +222,8 @@ mod tests {
         assert!(darf(Some(&m), Aktion::BeteiligungMelden, None));
         assert!(!darf(Some(&m), Aktion::StandAnlegen, None));
         assert!(!darf(Some(&m), Aktion::Abstimmen, None));
+        assert!(!darf(Some(&k), Aktion::PrioritaetAbstimmen, Some(3)));
+        assert!(darf(Some(&ks), Aktion::PrioritaetAbstimmen, None));
         let la = n(Rolle::Lenkungsausschuss, &[]);
         assert!(darf(Some(&la), Aktion::Abstimmen, None));
     }
@@ -241,7 +246,7 @@ mod tests {
                 .contains("Benutzernamen")
         );
         assert!(
-            passwort_pruefen("Passwort-2026-xyz", "x")
+            passwort_pruefen("Passwort-2026-xyz", "mueller")
                 .unwrap_err()
                 .contains("häufig")
         );

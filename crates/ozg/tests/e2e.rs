@@ -54,6 +54,7 @@ async fn axe_every_page_type() {
         "/umsetzungsplan",
         "/umsetzungsplan?seit=1",
         "/umsetzungsplan/staende",
+        "/prioritaeten",
         "/barrierefreiheit",
         "/impressum",
     ];

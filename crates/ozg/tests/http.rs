@@ -1744,3 +1744,69 @@ async fn project_editing_history_and_concurrency(t: &TestApp) {
         "{html}"
     );
 }
+
+story!(priority_reconciliation);
+async fn priority_reconciliation(t: &TestApp) {
+    let page = t.ok("/prioritaeten").await.text();
+    for s in [
+        "Kinderbetreuung",
+        "Reitkennzeichen und -plaketten",
+        "Fußnote 5",
+        "in Klärung mit der Bund-Länder-Ebene",
+        "(laut Umsetzungsplan)",
+    ] {
+        assert!(page.contains(s), "{s}");
+    }
+    assert!(
+        !page.contains("<form class=\"formular\""),
+        "the public sees no form"
+    );
+    let (ks, csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    assert!(
+        t.get_with("/prioritaeten", &ks)
+            .await
+            .text()
+            .contains("Stand der Abstimmung zu Kinderbetreuung erfassen")
+    );
+    let before = t.audit_count().await;
+    for (slug, status, needle) in [
+        (
+            "kinderbetreuung",
+            "erledigt",
+            "ist kein Stand der Abstimmung",
+        ),
+        (
+            "wohngeld",
+            "offen",
+            "kein Projekt mit abweichender Priorität",
+        ),
+    ] {
+        let r = t
+            .post(
+                &format!("/prioritaeten/{slug}"),
+                &ks,
+                &[("_csrf", &csrf), ("status", status), ("notiz", "x")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{slug}");
+        assert!(r.text().contains(needle), "{}", r.text());
+    }
+    assert_eq!(t.audit_count().await, before);
+    let r = t
+        .post(
+            "/prioritaeten/kinderbetreuung",
+            &ks,
+            &[
+                ("_csrf", &csrf),
+                ("status", "nrw-gilt"),
+                ("notiz", "Mit MKFFI und Federführung abgestimmt."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.audit_count().await, before + 1);
+    let page = t.ok("/prioritaeten").await.text();
+    assert!(page.contains("geklärt: NRW-Priorität gilt für die Kommunen"));
+    assert!(page.contains("Mit MKFFI und Federführung abgestimmt."));
+    assert!(page.contains("erfasst von koordination"));
+}

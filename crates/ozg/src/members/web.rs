@@ -44,6 +44,7 @@ pub const SCHREIBENDE_ROUTEN: &[(&str, Option<Aktion>)] = &[
         "/projekte/{slug}/bearbeiten",
         Some(Aktion::ProjektBearbeiten),
     ),
+    ("/prioritaeten/{slug}", Some(Aktion::PrioritaetAbstimmen)),
 ];
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -183,7 +184,7 @@ fn gleich(a: &str, b: &str) -> bool {
 }
 
 /// The session if it may do `aktion`, else 403 naming why.
-fn erlaubt(s: Option<&Sitzung>, aktion: Aktion) -> Result<&Sitzung, PageError> {
+pub(crate) fn erlaubt(s: Option<&Sitzung>, aktion: Aktion) -> Result<&Sitzung, PageError> {
     match s {
         Some(s) if darf(Some(&s.nutzer), aktion, None) => Ok(s),
         Some(_) => Err(PageError::Forbidden(

@@ -1,6 +1,7 @@
 //! The programme database: catalogue, organisations, Umsetzungsprojekte, the plan's text, search
 //! and the timeline. Queries live here; `web` renders them as pages and `api` as JSON.
 
+pub mod abstimmung;
 pub mod bearbeiten;
 pub mod details;
 pub mod export;

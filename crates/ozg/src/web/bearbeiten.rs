@@ -14,13 +14,19 @@ use ozg_domain::project::Zielportal;
 use super::{AppState, PageError};
 use crate::members::accounts::{Feldfehler, Sitzung};
 use crate::members::audit::{self, Eintrag};
-use crate::members::web::{Angemeldet, Formular};
+use crate::members::web::{Angemeldet, Formular, erlaubt};
+use crate::programme::abstimmung::{self, Abweichung};
 use crate::programme::bearbeiten::{self, Gespeichert, ProjektDaten, ProjektFormular};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/projekte/{slug}/bearbeiten", get(formular).post(speichern))
         .route("/projekte/{slug}/historie", get(historie))
+        .route("/prioritaeten", get(prioritaeten))
+        .route(
+            "/prioritaeten/{slug}",
+            axum::routing::post(abstimmung_erfassen),
+        )
 }
 
 #[derive(Template, WebTemplate)]
@@ -224,4 +230,76 @@ async fn historie(
         bearbeiten,
     }
     .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "prioritaeten.html")]
+struct PrioritaetenSeite {
+    title: &'static str,
+    nav: &'static str,
+    abweichungen: Vec<Abweichung>,
+    /// CSRF token when the visitor may record a status.
+    csrf: Option<String>,
+    status: Vec<(&'static str, &'static str)>,
+    fehler: Option<(String, &'static str, String)>,
+}
+
+async fn prioritaeten_seite(
+    st: &AppState,
+    s: Option<&Sitzung>,
+    fehler: Option<(String, &'static str, String)>,
+) -> Result<PrioritaetenSeite, PageError> {
+    Ok(PrioritaetenSeite {
+        title: "Abweichende Prioritäten",
+        nav: "projekte",
+        abweichungen: abstimmung::liste(&st.db).await?,
+        csrf: s
+            .filter(|s| darf(Some(&s.nutzer), Aktion::PrioritaetAbstimmen, None))
+            .map(|s| s.csrf.clone()),
+        status: abstimmung::STATUS.to_vec(),
+        fehler,
+    })
+}
+
+async fn prioritaeten(
+    State(st): State<AppState>,
+    Angemeldet(s): Angemeldet,
+) -> Result<Response, PageError> {
+    Ok(prioritaeten_seite(&st, s.as_ref(), None)
+        .await?
+        .into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct AbstimmungForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    notiz: String,
+}
+
+async fn abstimmung_erfassen(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    f: Formular<AbstimmungForm>,
+) -> Result<Response, PageError> {
+    let s = erlaubt(f.sitzung.as_ref(), Aktion::PrioritaetAbstimmen)?;
+    match abstimmung::erfassen(
+        &st.db,
+        &slug,
+        &f.daten.status,
+        &f.daten.notiz,
+        &s.konto.benutzername,
+    )
+    .await?
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/prioritaeten#p-{slug}")).into_response()),
+        Err((feld, m)) => {
+            let mut r = prioritaeten_seite(&st, Some(s), Some((slug, feld, m)))
+                .await?
+                .into_response();
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            Ok(r)
+        }
+    }
 }
