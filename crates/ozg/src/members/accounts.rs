@@ -509,15 +509,32 @@ pub async fn sitzung(db: &Db, token: &str) -> Result<Option<Sitzung>> {
         .await?;
     }
     let rolle = Rolle::parse(&r.konto.rolle).map_err(|e| anyhow!(e))?;
-    let mut themenfelder = Vec::new();
-    for slug in r.konto.themenfelder.split(',').filter(|s| !s.is_empty()) {
-        let id = db
-            .scalar("SELECT id FROM themenfeld WHERE slug = $1", &[slug.into()])
-            .await?;
-        if id != 0 {
-            themenfelder.push(id);
+    let slugs: Vec<crate::db::Arg> = r
+        .konto
+        .themenfelder
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(Into::into)
+        .collect();
+    let themenfelder = if slugs.is_empty() {
+        Vec::new()
+    } else {
+        #[derive(Deserialize)]
+        struct Id {
+            id: i64,
         }
-    }
+        db.query::<Id>(
+            &format!(
+                "SELECT id FROM themenfeld WHERE slug IN ({})",
+                crate::db::placeholders(0, slugs.len())
+            ),
+            &slugs,
+        )
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect()
+    };
     Ok(Some(Sitzung {
         konto: r.konto,
         nutzer: Nutzer {

@@ -91,6 +91,22 @@ fn set_cookie(name: &str, value: &str, max_age: i64) -> (header::HeaderName, Hea
     )
 }
 
+/// The visitor's pre-login CSRF token (from the cookie, or a new one) and whether it is new.
+fn vorab_csrf(headers: &HeaderMap) -> anyhow::Result<(String, bool)> {
+    Ok(
+        match cookie(headers, CSRF_COOKIE).filter(|c| c.len() == 64) {
+            Some(c) => (c, false),
+            None => (accounts::token()?, true),
+        },
+    )
+}
+
+/// Sets a new pre-login CSRF token as cookie (valid one hour).
+fn vorab_cookie(res: &mut Response, csrf: &str) {
+    let (k, v) = set_cookie(CSRF_COOKIE, csrf, 3600);
+    res.headers_mut().append(k, v);
+}
+
 /// The session of the request, if any.
 pub struct Angemeldet(pub Option<Sitzung>);
 
@@ -242,10 +258,7 @@ async fn anmelden_seite(
     headers: HeaderMap,
     Query(w): Query<Weiter>,
 ) -> Result<Response, PageError> {
-    let (csrf, neu) = match cookie(&headers, CSRF_COOKIE).filter(|c| c.len() == 64) {
-        Some(c) => (c, false),
-        None => (accounts::token()?, true),
-    };
+    let (csrf, neu) = vorab_csrf(&headers)?;
     let seite = AnmeldenSeite {
         title: "Anmelden",
         nav: "",
@@ -256,8 +269,7 @@ async fn anmelden_seite(
     };
     let mut res = seite.into_response();
     if neu {
-        let (k, v) = set_cookie(CSRF_COOKIE, &csrf, 3600);
-        res.headers_mut().append(k, v);
+        vorab_cookie(&mut res, &csrf);
     }
     Ok(res)
 }
@@ -339,10 +351,7 @@ async fn einladung_seite(
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
-    let (csrf, neu) = match cookie(&headers, CSRF_COOKIE).filter(|c| c.len() == 64) {
-        Some(c) => (c, false),
-        None => (accounts::token()?, true),
-    };
+    let (csrf, neu) = vorab_csrf(&headers)?;
     let (benutzername, fehler) = match accounts::einladung_pruefen(&st.db, &token).await? {
         Ok(b) => (Some(b), Vec::new()),
         Err(m) => (None, vec![("token", m)]),
@@ -361,8 +370,7 @@ async fn einladung_seite(
         *res.status_mut() = StatusCode::NOT_FOUND;
     }
     if neu {
-        let (k, v) = set_cookie(CSRF_COOKIE, &csrf, 3600);
-        res.headers_mut().append(k, v);
+        vorab_cookie(&mut res, &csrf);
     }
     Ok(res)
 }
