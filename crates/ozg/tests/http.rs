@@ -1636,7 +1636,7 @@ async fn project_editing_history_and_concurrency(t: &TestApp) {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let text = r.text();
     assert!(
-        text.contains("„Q5 2020“ ist kein Projektstart") || text.contains("Q5 2020"),
+        text.contains("id=\"b-start-fehler\">„Q5 2020“ ist kein Projektstart"),
         "{text}"
     );
     assert!(text.contains("value=\"Q5 2020\""), "typed value kept");
