@@ -8,10 +8,14 @@
 //! - [`search`]: German search normalisation (umlaut folding, stemming, prefix terms).
 //! - [`plan`]: the TOML file format of the transcribed Umsetzungsplan.
 //! - [`dataset`]: builds and validates the complete dataset from the data files.
+//! - [`governance`]: IT-Lenkungsausschuss votes (Umlaufverfahren), quorum, majority and decisions.
+//! - [`anhang`]: checks for uploaded attachments (size, type by content, safe file names).
 
 pub mod access;
+pub mod anhang;
 pub mod charts;
 pub mod dataset;
+pub mod governance;
 pub mod ids;
 pub mod orgs;
 pub mod plan;
