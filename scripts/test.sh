@@ -11,8 +11,8 @@
 #                                   scripts/test.sh --run cargo nextest run -p ozg --test e2e
 #
 # What the setup provides (each step is skipped when already done):
-#   - Debian packages chromium, chromium-driver, postgresql, poppler-utils (apt-get; as root,
-#     or through sudo)
+#   - Debian packages chromium, chromium-driver, postgresql, poppler-utils, python3-aiosmtpd
+#     (the SMTP server the e-mail tests send through) (apt-get; as root, or through sudo)
 #   - axe-core from the npm registry (root package.json/package-lock.json, `npm ci`, into the
 #     gitignored node_modules/)
 #   - a PostgreSQL cluster in a temp directory, run as the unprivileged `postgres` user when
@@ -40,7 +40,7 @@ case "${1:-}" in
     *) echo "unknown argument: $1 (see $0 --help)" >&2; exit 2 ;;
 esac
 
-APT_PACKAGES=(chromium chromium-driver postgresql poppler-utils pkg-config libssl-dev)
+APT_PACKAGES=(chromium chromium-driver postgresql poppler-utils pkg-config libssl-dev python3-aiosmtpd)
 PG_PORT_FIRST=55432
 
 section() { printf '\n========== %s ==========\n' "$*"; }
@@ -218,6 +218,8 @@ start_postgres
 export OZG_E2E=1
 # The PostgreSQL variants of the HTTP tests must run, not skip.
 export OZG_REQUIRE_POSTGRES=1
+# The e-mail tests send through a real SMTP server (Debian's aiosmtpd), and must not skip.
+export OZG_REQUIRE_SMTP=1
 
 if [ "$MODE" = setup ]; then
     section "Environment (valid until this script exits)"

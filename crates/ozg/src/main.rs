@@ -24,6 +24,8 @@ enum Command {
         addr: String,
         #[command(flatten)]
         db: cli::DbArgs,
+        #[command(flatten)]
+        mail: cli::MailArgs,
     },
     /// Importiert Referenzdaten und Plandateien (alles oder nichts, in einer Transaktion).
     Import {
@@ -110,7 +112,7 @@ fn main() -> ExitCode {
     };
     let result = rt.block_on(async move {
         match args.command {
-            Command::Serve { addr, db } => cli::serve(&addr, &db).await,
+            Command::Serve { addr, db, mail } => cli::serve(&addr, &db, &mail).await,
             Command::Import { from, db } => cli::import(from.as_deref(), &db).await,
             Command::Export {
                 what,

@@ -55,6 +55,8 @@ async fn axe_every_page_type() {
         "/umsetzungsplan?seit=1",
         "/umsetzungsplan/staende",
         "/prioritaeten",
+        "/partner-gesucht",
+        "/partner-gesucht?gesucht=it-partner",
         "/barrierefreiheit",
         "/impressum",
     ];
@@ -259,6 +261,38 @@ async fn member_invited_logs_in_edits_a_project_and_logs_out() {
     );
     axe("/projekte/…/historie", b.axe_violations().await);
 
+    // Partner sourcing: call for more Mitarbeit, then find the project in "Partner gesucht".
+    b.goto("/projekte/kinderbetreuung").await;
+    click(
+        &b,
+        "//a[normalize-space(.)='Partner und Verteiler verwalten']",
+    )
+    .await;
+    b.wait_for_path("the partner page", |p| {
+        p == "/projekte/kinderbetreuung/partner"
+    })
+    .await;
+    axe("/projekte/…/partner", b.axe_violations().await);
+    click(&b, "//label[@for='ps-ja']").await;
+    b.fill(
+        "Welche Mitarbeit wird gesucht?",
+        "Zwei Kreise für die Pilotierung",
+    )
+    .await;
+    click(&b, "//button[normalize-space(.)='Partnersuche speichern']").await;
+    b.wait_for_path("the partner page again", |p| {
+        p.starts_with("/projekte/kinderbetreuung/partner?")
+    })
+    .await;
+    assert!(b.page_text().await.contains("Gespeichert."));
+    b.goto("/partner-gesucht?gesucht=mitarbeit").await;
+    assert!(
+        b.page_text()
+            .await
+            .contains("Zwei Kreise für die Pilotierung"),
+        "the call is listed"
+    );
+
     b.goto("/umsetzungsplan/staende").await;
     axe(
         "/umsetzungsplan/staende (angemeldet)",
@@ -289,6 +323,90 @@ async fn member_invited_logs_in_edits_a_project_and_logs_out() {
         p.starts_with("/anmelden")
     })
     .await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[tokio::test]
+async fn member_registers_interest_for_own_organisation() {
+    let b = browser!("member_registers_interest_for_own_organisation");
+    let out = b.ozg(&[
+        "user",
+        "add",
+        "bonn-mitglied",
+        "--name",
+        "Bo Bonn",
+        "--email",
+        "bo@bonn.de",
+        "--rolle",
+        "mitglied",
+        "--organisation",
+        "bonn",
+        "--basis-url",
+        &b.base,
+    ]);
+    let link = out
+        .lines()
+        .find(|l| l.contains("/einladung/"))
+        .expect("the invitation link is printed")
+        .trim()
+        .to_owned();
+    b.goto(link.trim_start_matches(&b.base)).await;
+    let pw = "Bonn-Rathaus-2026!";
+    b.fill("Neues Passwort", pw).await;
+    b.fill("Passwort wiederholen", pw).await;
+    click(&b, "//button[normalize-space(.)='Passwort festlegen']").await;
+    b.wait_for_path("the login page", |p| p.starts_with("/anmelden"))
+        .await;
+    b.fill("Benutzername", "bonn-mitglied").await;
+    b.fill("Passwort", pw).await;
+    click(&b, "//button[normalize-space(.)='Anmelden']").await;
+    b.wait_for_path("the account page", |p| p == "/konto").await;
+
+    // From "Partner gesucht" to the project, then register Interesse for Bonn.
+    b.goto("/partner-gesucht?themenfeld=familie-kind").await;
+    click(&b, "//a[normalize-space(.)='Kinderbetreuung']").await;
+    b.wait_for_path("the project", |p| p == "/projekte/kinderbetreuung")
+        .await;
+    let mut problems: Vec<String> = b
+        .axe_violations()
+        .await
+        .into_iter()
+        .map(|v| format!("/projekte/… (Mitglied): {v}"))
+        .collect();
+    // Without a choice the form names the missing field.
+    click(&b, "//button[normalize-space(.)='Melden']").await;
+    assert!(
+        b.page_text()
+            .await
+            .contains("Bitte wählen Sie Mitarbeit oder Interesse."),
+        "the error names the choice"
+    );
+    problems.extend(
+        b.axe_violations()
+            .await
+            .into_iter()
+            .map(|v| format!("/projekte/… (Fehler): {v}")),
+    );
+    click(&b, "//label[@for='mw-interesse']").await;
+    click(&b, "//button[normalize-space(.)='Melden']").await;
+    b.wait_for_path("the project again", |p| p == "/projekte/kinderbetreuung")
+        .await;
+    let text = b.page_text().await;
+    assert!(
+        text.contains("Ihre Organisation Bonn ist gemeldet: Interesse an Mitarbeit"),
+        "{text}"
+    );
+    click(&b, "//button[normalize-space(.)='Meldung zurückziehen']").await;
+    b.wait_for_path("the project after withdrawing", |p| {
+        p == "/projekte/kinderbetreuung"
+    })
+    .await;
+    assert!(
+        !b.page_text()
+            .await
+            .contains("Ihre Organisation Bonn ist gemeldet"),
+        "withdrawn"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

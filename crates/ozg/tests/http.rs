@@ -1133,6 +1133,17 @@ const PW: &str = "Rathaus-Kita-2026!";
 /// Invites `name` with `rolle`, accepts the invitation and logs in; returns the session cookie
 /// header and its CSRF token.
 async fn login_as(t: &TestApp, name: &str, rolle: &str, themenfelder: &str) -> (String, String) {
+    login_in_org(t, name, rolle, themenfelder, "").await
+}
+
+/// Invites, sets up and logs in an account of `organisation` (slug; empty: none).
+async fn login_in_org(
+    t: &TestApp,
+    name: &str,
+    rolle: &str,
+    themenfelder: &str,
+    organisation: &str,
+) -> (String, String) {
     use ozg::members::accounts;
     let token = accounts::einladen(
         &t.db,
@@ -1141,7 +1152,7 @@ async fn login_as(t: &TestApp, name: &str, rolle: &str, themenfelder: &str) -> (
             name: format!("Person {name}"),
             email: format!("{name}@beispiel.de"),
             rolle: rolle.into(),
-            organisation: String::new(),
+            organisation: organisation.into(),
             themenfelder: themenfelder.into(),
         },
         "test",
@@ -1809,4 +1820,435 @@ async fn priority_reconciliation(t: &TestApp) {
     assert!(page.contains("geklärt: NRW-Priorität gilt für die Kommunen"));
     assert!(page.contains("Mit MKFFI und Federführung abgestimmt."));
     assert!(page.contains("erfasst von koordination"));
+}
+
+story!(partner_sourcing_and_verteiler);
+async fn partner_sourcing_and_verteiler(t: &TestApp) {
+    // The public list: projects with an open Kommunal- or IT-Partner, with filters.
+    let liste = t.ok("/partner-gesucht").await.text();
+    assert!(
+        liste.contains("/projekte/kinderbetreuung#mitwirken"),
+        "{liste}"
+    );
+    assert!(liste.contains("/projekte/fundsachen#mitwirken"));
+    let familie = t
+        .ok("/partner-gesucht?themenfeld=familie-kind")
+        .await
+        .text();
+    assert!(familie.contains("kinderbetreuung") && !familie.contains("/projekte/fundsachen"));
+    let r = t.get("/partner-gesucht?gesucht=chef").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("gesucht"), "{}", r.text());
+    assert!(
+        !t.ok("/partner-gesucht?gesucht=mitarbeit")
+            .await
+            .text()
+            .contains("/projekte/kinderbetreuung#")
+    );
+
+    let (bonn, bonn_csrf) = login_in_org(t, "mitglied-bonn", "mitglied", "", "bonn").await;
+    let (muenster, muenster_csrf) =
+        login_in_org(t, "mitglied-muenster", "mitglied", "", "muenster").await;
+    let (ohne, ohne_csrf) = login_as(t, "mitglied-ohne", "mitglied", "").await;
+    let (tk, tk_csrf) =
+        login_as(t, "familie-koord", "themenfeld-koordinator", "familie-kind").await;
+    let url = "/projekte/kinderbetreuung/beteiligung";
+    let seite = "/projekte/kinderbetreuung";
+
+    // Bad input names the field and changes nothing.
+    let vorher = t.audit_count().await;
+    for (cookie, csrf, form, feld, text) in [
+        (
+            &bonn,
+            &bonn_csrf,
+            vec![],
+            "Feld art",
+            "Mitarbeit oder Interesse",
+        ),
+        (
+            &bonn,
+            &bonn_csrf,
+            vec![("art", "chef")],
+            "Feld art",
+            "mitarbeit, interesse",
+        ),
+        (
+            &ohne,
+            &ohne_csrf,
+            vec![("art", "mitarbeit")],
+            "Feld organisation",
+            "keine Organisation",
+        ),
+    ] {
+        let mut f = vec![("_csrf", csrf.as_str())];
+        f.extend(form);
+        let r = t.post(url, cookie, &f).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+        assert!(
+            r.text().contains(feld) && r.text().contains(text),
+            "{}",
+            r.text()
+        );
+    }
+    assert_eq!(t.audit_count().await, vorher);
+
+    // Bonn offers Mitarbeit: members see it at once, the public after the confirmation.
+    let r = t
+        .post(url, &bonn, &[("_csrf", &bonn_csrf), ("art", "mitarbeit")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.audit_count().await, vorher + 1);
+    let r = t
+        .post(url, &bonn, &[("_csrf", &bonn_csrf), ("art", "mitarbeit")])
+        .await;
+    assert!(
+        r.text().contains("bereits"),
+        "a second identical registration is refused"
+    );
+    let mitglied_sicht = t.get_with(seite, &bonn).await.text();
+    assert!(mitglied_sicht.contains("Bestätigung durch die Koordination ausstehend"));
+    assert!(mitglied_sicht.contains("Meldung zurückziehen"));
+    assert!(
+        !t.ok(seite)
+            .await
+            .text()
+            .contains("href=\"/organisationen/bonn\"")
+    );
+    // A Mitglied cannot confirm; the coordinator can, once.
+    let bestaetigen = "/projekte/kinderbetreuung/beteiligung/bestaetigen";
+    let r = t
+        .post(
+            bestaetigen,
+            &muenster,
+            &[("_csrf", &muenster_csrf), ("organisation", "bonn")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .post(
+            bestaetigen,
+            &tk,
+            &[("_csrf", &tk_csrf), ("organisation", "bonn")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = t
+        .post(
+            bestaetigen,
+            &tk,
+            &[("_csrf", &tk_csrf), ("organisation", "bonn")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("keine offene Mitarbeit"), "{}", r.text());
+    let oeffentlich = t.ok(seite).await.text();
+    assert!(
+        oeffentlich.contains(
+            "href=\"/organisationen/bonn\">Bonn</a></td><td>Mitarbeit</td><td>Mitarbeit bestätigt"
+        ),
+        "{oeffentlich}"
+    );
+
+    // Münster registers Interesse (public at once) and withdraws it.
+    let r = t
+        .post(
+            url,
+            &muenster,
+            &[("_csrf", &muenster_csrf), ("art", "interesse")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        t.ok(seite)
+            .await
+            .text()
+            .contains("Münster</a></td><td>Interesse an Mitarbeit")
+    );
+    let zurueck = "/projekte/kinderbetreuung/beteiligung/zurueckziehen";
+    assert_eq!(
+        t.post(zurueck, &muenster, &[("_csrf", &muenster_csrf)])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(!t.ok(seite).await.text().contains("Münster</a></td>"));
+    let n = t.audit_count().await;
+    let r = t
+        .post(zurueck, &muenster, &[("_csrf", &muenster_csrf)])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("Feld beteiligung"), "{}", r.text());
+    assert_eq!(t.audit_count().await, n);
+
+    // The call for more Mitarbeit.
+    let suche = "/projekte/kinderbetreuung/partnersuche";
+    let r = t
+        .post(
+            suche,
+            &tk,
+            &[("_csrf", &tk_csrf), ("aktiv", "ja"), ("hinweis", " ")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text().contains("id=\"ps-hinweis-fehler\""),
+        "{}",
+        r.text()
+    );
+    let r = t
+        .post(
+            suche,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("aktiv", "ja"),
+                ("hinweis", "Zwei Kreise für die Pilotierung"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let gesucht = t.ok("/partner-gesucht?gesucht=mitarbeit").await.text();
+    assert!(
+        gesucht.contains("/projekte/kinderbetreuung#mitwirken")
+            && gesucht.contains("Zwei Kreise für die Pilotierung"),
+        "{gesucht}"
+    );
+    assert_eq!(n + 1, t.audit_count().await);
+
+    // The Verteiler: plan roles and registrations, contacts from the accounts; coordinators only.
+    let r = t
+        .get_with("/projekte/kinderbetreuung/verteiler.csv", &tk)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = r.text();
+    assert!(
+        csv.starts_with("\u{feff}Organisation;Beteiligung;Stand;Ansprechperson;E-Mail"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(
+            "Bonn;Mitarbeit;Mitarbeit bestätigt;Person mitglied-bonn;mitglied-bonn@beispiel.de"
+        ),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("Schalksmühle;Interesse an Mitarbeit;laut Umsetzungsplan;;"),
+        "{csv}"
+    );
+    assert!(!csv.contains("Münster"), "withdrawn: {csv}");
+    for (who, cookie) in [("Mitglied", &bonn), ("öffentlich", &String::new())] {
+        let r = t
+            .get_with("/projekte/kinderbetreuung/verteiler.csv", cookie)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+    }
+    // Without a configured SMTP server the invitation says so and sends nothing.
+    let n = t.audit_count().await;
+    let r = t
+        .post(
+            "/projekte/kinderbetreuung/vortreffen",
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2099-03-15"),
+                ("uhrzeit", "10:00"),
+                ("ort", "Rathaus"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.text().contains("nicht eingerichtet"));
+    assert_eq!(t.audit_count().await, n);
+}
+
+/// A real SMTP server (Debian's aiosmtpd) that stores what arrives in a Maildir.
+struct Smtpd {
+    child: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Smtpd {
+    fn start() -> Option<Smtpd> {
+        let python = std::env::var("OZG_TEST_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+        let has = std::process::Command::new(&python)
+            .args(["-c", "import aiosmtpd"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !has {
+            assert!(
+                std::env::var_os("OZG_REQUIRE_SMTP").is_none(),
+                "OZG_REQUIRE_SMTP is set but aiosmtpd is missing (Debian: python3-aiosmtpd)"
+            );
+            eprintln!("E-Mail-Test übersprungen: aiosmtpd fehlt (python3-aiosmtpd)");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(&python)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(dir.path().join("maildir"))
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(Smtpd { child, port, dir });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("aiosmtpd did not start on port {port}");
+    }
+
+    /// What arrived, parsed by Python's e-mail package: (to, envelope recipient, subject, body).
+    fn received(&self) -> Vec<(String, String, String, String)> {
+        let script = r#"
+import email, email.policy, json, pathlib, sys
+out = []
+for f in sorted(pathlib.Path(sys.argv[1]).glob("new/*")):
+    m = email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+    out.append([str(m["To"]), str(m["X-RcptTo"]), str(m["Subject"]), m.get_content()])
+print(json.dumps(out))
+"#;
+        let python = std::env::var("OZG_TEST_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+        let o = std::process::Command::new(python)
+            .args(["-c", script])
+            .arg(self.dir.path().join("maildir"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    }
+}
+
+impl Drop for Smtpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+story!(invitation_mail_through_smtp);
+async fn invitation_mail_through_smtp(t: &TestApp) {
+    let Some(smtpd) = Smtpd::start() else { return };
+    let app = TestApp {
+        db: t.db.clone(),
+        app: router(AppState::new(t.db.clone()).with_mail(
+            Some(ozg::mail::SmtpConfig {
+                url: format!("smtp://127.0.0.1:{}", smtpd.port),
+                absender: "OZG-Koordinierungsstelle <ozg@kdn.example>".into(),
+            }),
+            "https://ozg.example.org/",
+        )),
+        _dir: None,
+    };
+    let (bonn, bonn_csrf) = login_in_org(&app, "m-bonn", "mitglied", "", "bonn").await;
+    let (soest, soest_csrf) = login_in_org(&app, "m-soest", "mitglied", "", "soest").await;
+    let (tk, tk_csrf) = login_as(&app, "koord", "themenfeld-koordinator", "familie-kind").await;
+    let r = app
+        .post(
+            "/projekte/kinderbetreuung/beteiligung",
+            &bonn,
+            &[("_csrf", &bonn_csrf), ("art", "interesse")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Soest is in the plan's Mitarbeit; its account makes it reachable.
+    let _ = (soest, soest_csrf);
+    let url = "/projekte/kinderbetreuung/vortreffen";
+    let n = app.audit_count().await;
+    let r = app
+        .post(
+            url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "15.03.2099"),
+                ("uhrzeit", "25:00"),
+                ("ort", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let text = r.text();
+    for id in ["vt-datum-fehler", "vt-uhrzeit-fehler", "vt-ort-fehler"] {
+        assert!(text.contains(&format!("id=\"{id}\"")), "{id}: {text}");
+    }
+    assert!(
+        text.contains("value=\"15.03.2099\""),
+        "the form keeps what was typed"
+    );
+    assert!(smtpd.received().is_empty());
+    assert_eq!(app.audit_count().await, n);
+
+    let r = app
+        .post(
+            url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2099-03-15"),
+                ("uhrzeit", "10:30"),
+                ("ort", "Rathaus Düsseldorf, Raum 4"),
+                (
+                    "nachricht",
+                    "Bitte bringen Sie Ihre Prozessbeschreibungen mit.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(r.location(), "/projekte/kinderbetreuung/partner?gesendet=2");
+    assert_eq!(app.audit_count().await, n + 1);
+    let got = smtpd.received();
+    assert_eq!(got.len(), 2, "{got:?}");
+    let an: Vec<&str> = got.iter().map(|m| m.1.as_str()).collect();
+    assert!(
+        an.contains(&"m-bonn@beispiel.de") && an.contains(&"m-soest@beispiel.de"),
+        "{an:?}"
+    );
+    for (to, rcpt, subject, body) in &got {
+        assert!(
+            to.contains(rcpt.as_str()),
+            "each message goes to one person: {to}"
+        );
+        assert_eq!(
+            subject,
+            "Einladung zum Vortreffen: Kinderbetreuung am 15.03.2099"
+        );
+        assert!(body.contains("Termin: 15.03.2099, 10:30 Uhr"), "{body}");
+        assert!(body.contains("Ort: Rathaus Düsseldorf, Raum 4"));
+        assert!(body.contains("Bitte bringen Sie Ihre Prozessbeschreibungen mit."));
+        assert!(body.contains("https://ozg.example.org/projekte/kinderbetreuung"));
+    }
+    let bonn_mail = got.iter().find(|m| m.1 == "m-bonn@beispiel.de").unwrap();
+    assert!(
+        bonn_mail.3.contains("Guten Tag Person m-bonn,")
+            && bonn_mail.3.contains("Bonn (Interesse an Mitarbeit)")
+    );
+    assert!(
+        app.get_with("/projekte/kinderbetreuung/partner?gesendet=2", &tk)
+            .await
+            .text()
+            .contains("an 2 Empfänger")
+    );
 }

@@ -107,14 +107,41 @@ async fn stand_nach_import(db: &Db) -> Result<()> {
     Ok(())
 }
 
+/// Outgoing e-mail and the portal's public address.
+#[derive(clap::Args, Clone, Debug)]
+pub struct MailArgs {
+    /// SMTP-Server für Einladungen, z. B. smtp://localhost:25 oder smtps://nutzer:passwort@mail.example.org:465. Ohne Angabe werden keine E-Mails versendet.
+    #[arg(long, env = "OZG_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Absender der E-Mails.
+    #[arg(
+        long,
+        env = "OZG_SMTP_ABSENDER",
+        default_value = "OZG-Koordinierungsstelle <ozg@localhost>"
+    )]
+    pub smtp_absender: String,
+    /// Öffentliche Adresse des Portals (für Links in E-Mails).
+    #[arg(long, env = "OZG_BASIS_URL", default_value = "http://127.0.0.1:8080")]
+    pub basis_url: String,
+}
+
 /// `ozg serve`.
-pub async fn serve(addr: &str, args: &DbArgs) -> Result<ExitCode> {
+pub async fn serve(addr: &str, args: &DbArgs, mail: &MailArgs) -> Result<ExitCode> {
     let started = Instant::now();
+    let smtp = mail.smtp_url.as_ref().map(|url| crate::mail::SmtpConfig {
+        url: url.clone(),
+        absender: mail.smtp_absender.clone(),
+    });
+    if let Some(c) = &smtp
+        && let Err(m) = c.pruefen()
+    {
+        bail!(m);
+    }
     let db = args.open().await?;
     if ensure_seeded(&db).await? {
         tracing::info!("Referenzdaten und Umsetzungsplan importiert");
     }
-    let state = crate::web::AppState::new(db.clone());
+    let state = crate::web::AppState::new(db.clone()).with_mail(smtp, &mail.basis_url);
     // Build the read model before the first request, so no request waits for it.
     state.model().await?;
     let listener = tokio::net::TcpListener::bind(addr)

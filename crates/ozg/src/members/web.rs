@@ -45,6 +45,26 @@ pub const SCHREIBENDE_ROUTEN: &[(&str, Option<Aktion>)] = &[
         Some(Aktion::ProjektBearbeiten),
     ),
     ("/prioritaeten/{slug}", Some(Aktion::PrioritaetAbstimmen)),
+    (
+        "/projekte/{slug}/beteiligung",
+        Some(Aktion::BeteiligungMelden),
+    ),
+    (
+        "/projekte/{slug}/beteiligung/zurueckziehen",
+        Some(Aktion::BeteiligungMelden),
+    ),
+    (
+        "/projekte/{slug}/beteiligung/bestaetigen",
+        Some(Aktion::ProjektBearbeiten),
+    ),
+    (
+        "/projekte/{slug}/partnersuche",
+        Some(Aktion::ProjektBearbeiten),
+    ),
+    (
+        "/projekte/{slug}/vortreffen",
+        Some(Aktion::ProjektBearbeiten),
+    ),
 ];
 
 pub(crate) fn routes() -> Router<AppState> {

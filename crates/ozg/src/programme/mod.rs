@@ -3,6 +3,7 @@
 
 pub mod abstimmung;
 pub mod bearbeiten;
+pub mod beteiligung;
 pub mod details;
 pub mod export;
 pub mod lists;

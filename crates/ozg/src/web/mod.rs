@@ -2,6 +2,7 @@
 
 mod bearbeiten;
 mod pages;
+mod partner;
 mod plan;
 
 pub use plan::plan_html;
@@ -30,6 +31,10 @@ pub struct AppState {
     pub models: ModelCache,
     /// PDF renders, one at a time, and the last result.
     pub pdf: Arc<plan::PdfQueue>,
+    /// Outgoing mail (None: sending is not configured).
+    pub mail: Option<crate::mail::SmtpConfig>,
+    /// The portal's public address, for links in e-mails.
+    pub basis_url: String,
 }
 
 impl AppState {
@@ -39,7 +44,16 @@ impl AppState {
             db,
             models: ModelCache::default(),
             pdf: Arc::new(plan::PdfQueue::new()),
+            mail: None,
+            basis_url: "http://127.0.0.1:8080".into(),
         }
+    }
+
+    /// The same state with outgoing mail and the public address for links.
+    pub fn with_mail(mut self, mail: Option<crate::mail::SmtpConfig>, basis_url: &str) -> Self {
+        self.mail = mail;
+        self.basis_url = basis_url.trim_end_matches('/').to_owned();
+        self
     }
 
     /// The read model for the database's current revision.
@@ -63,6 +77,7 @@ pub fn router(state: AppState) -> Router {
     pages::routes()
         .merge(plan::routes())
         .merge(bearbeiten::routes())
+        .merge(partner::routes())
         .merge(crate::members::web::routes())
         .merge(crate::api::routes())
         .route("/health", get(|| async { "ok" }))

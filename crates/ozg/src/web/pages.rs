@@ -14,6 +14,8 @@ use ozg_domain::project::{Rolle, Status, Zielportal};
 use serde::Deserialize;
 
 use super::{AppState, PageError, PageNav, download};
+use crate::members::accounts::Sitzung;
+use crate::members::web::Angemeldet;
 use crate::programme::details::{
     self, Counts, LeistungProjekt, NamedRef, OrgProjekt, ProjektDetail, ThemenfeldAbschnitt,
     WorkshopView,
@@ -612,21 +614,46 @@ struct ProjektPage {
     title: String,
     nav: &'static str,
     p: ProjektDetail,
+    m: super::partner::Mitwirken,
 }
 
-async fn projekt(State(st): State<AppState>, Path(slug): Path<String>) -> PageResult {
+async fn projekt(
+    State(st): State<AppState>,
+    Angemeldet(s): Angemeldet,
+    Path(slug): Path<String>,
+) -> PageResult {
+    projekt_seite(&st, &slug, s.as_ref(), None).await
+}
+
+/// The project page; `fehler` (field, message) is shown next to the Mitwirken form after a
+/// refused registration.
+pub(super) async fn projekt_seite(
+    st: &AppState,
+    slug: &str,
+    s: Option<&Sitzung>,
+    fehler: Option<(&'static str, String)>,
+) -> PageResult {
     let model = st.model().await?;
-    let Some(p) = details::projekt(&st.db, &model, &slug, &lists::today()).await? else {
+    let Some(p) = details::projekt(&st.db, &model, slug, &lists::today()).await? else {
         return Err(PageError::NotFound(format!(
             "Ein Umsetzungsprojekt „{slug}“ gibt es nicht."
         )));
     };
-    Ok(ProjektPage {
+    let m = super::partner::Mitwirken::laden(st, slug, s, fehler).await?;
+    let status = if m.fehler.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut r = ProjektPage {
         title: p.item.name.clone(),
         nav: "projekte",
         p,
+        m,
     }
-    .into_response())
+    .into_response();
+    *r.status_mut() = status;
+    Ok(r)
 }
 
 async fn redirect_kdn(st: &AppState, nr: &str, admin: bool) -> PageResult {
