@@ -85,8 +85,12 @@ pub enum Aktion {
     ProjektBearbeiten,
     /// Register one's own organisation's Mitarbeit/Interesse.
     BeteiligungMelden,
-    /// Vote in an Umlaufverfahren.
+    /// Vote in an Umlaufverfahren (committee members only: the vote counts heads).
     Abstimmen,
+    /// Submit a project's Steckbrief to the IT-Lenkungsausschuss for decision.
+    VorlageEinreichen,
+    /// Manage committee meetings and agendas, record decisions, start an Umlaufverfahren.
+    BeschlussErfassen,
     /// Record the negotiation status of a priority divergence.
     PrioritaetAbstimmen,
 }
@@ -100,13 +104,15 @@ pub fn darf(nutzer: Option<&Nutzer>, aktion: Aktion, themenfeld: Option<i64>) ->
     use Aktion::*;
     use Rolle::*;
     match (n.rolle, aktion) {
+        // The committee's vote belongs to its members alone, not to the administration.
+        (_, Abstimmen) => n.rolle == Lenkungsausschuss,
         (Koordinierungsstelle, _) => true,
         (_, EigenesPasswortAendern | InterneFassungLesen) => true,
-        (ThemenfeldKoordinator, ProjektBearbeiten) => {
+        (ThemenfeldKoordinator, ProjektBearbeiten | VorlageEinreichen) => {
             themenfeld.is_some_and(|t| n.themenfelder.contains(&t))
         }
         (Mitglied, BeteiligungMelden) => true,
-        (Lenkungsausschuss, Abstimmen) => true,
+        (Lenkungsausschuss, BeschlussErfassen) => true,
         _ => false,
     }
 }
@@ -226,6 +232,14 @@ mod tests {
         assert!(darf(Some(&ks), Aktion::PrioritaetAbstimmen, None));
         let la = n(Rolle::Lenkungsausschuss, &[]);
         assert!(darf(Some(&la), Aktion::Abstimmen, None));
+        assert!(darf(Some(&la), Aktion::BeschlussErfassen, None));
+        assert!(!darf(Some(&la), Aktion::VorlageEinreichen, Some(3)));
+        // Only committee members vote; the Koordinierungsstelle records, it does not vote.
+        assert!(!darf(Some(&ks), Aktion::Abstimmen, None));
+        assert!(darf(Some(&ks), Aktion::BeschlussErfassen, None));
+        assert!(darf(Some(&k), Aktion::VorlageEinreichen, Some(3)));
+        assert!(!darf(Some(&k), Aktion::VorlageEinreichen, Some(4)));
+        assert!(!darf(Some(&k), Aktion::BeschlussErfassen, None));
     }
 
     #[test]

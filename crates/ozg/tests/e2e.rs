@@ -57,6 +57,7 @@ async fn axe_every_page_type() {
         "/prioritaeten",
         "/partner-gesucht",
         "/partner-gesucht?gesucht=it-partner",
+        "/lenkungsausschuss",
         "/barrierefreiheit",
         "/impressum",
     ];
@@ -293,6 +294,23 @@ async fn member_invited_logs_in_edits_a_project_and_logs_out() {
         "the call is listed"
     );
 
+    // Submit the Steckbrief to the IT-Lenkungsausschuss.
+    b.goto("/projekte/kinderbetreuung").await;
+    click(
+        &b,
+        "//button[normalize-space(.)='Steckbrief dem IT-Lenkungsausschuss vorlegen']",
+    )
+    .await;
+    b.wait_for_path("the committee page", |p| p == "/lenkungsausschuss")
+        .await;
+    assert!(
+        b.page_text()
+            .await
+            .contains("Steckbrief Kinderbetreuung: Entscheidung über die Variante"),
+        "the Vorlage is listed"
+    );
+    axe("/lenkungsausschuss (angemeldet)", b.axe_violations().await);
+
     b.goto("/umsetzungsplan/staende").await;
     axe(
         "/umsetzungsplan/staende (angemeldet)",
@@ -375,12 +393,8 @@ async fn member_registers_interest_for_own_organisation() {
         .collect();
     // Without a choice the form names the missing field.
     click(&b, "//button[normalize-space(.)='Melden']").await;
-    assert!(
-        b.page_text()
-            .await
-            .contains("Bitte wählen Sie Mitarbeit oder Interesse."),
-        "the error names the choice"
-    );
+    b.wait_for_text("Bitte wählen Sie Mitarbeit oder Interesse.")
+        .await;
     problems.extend(
         b.axe_violations()
             .await
@@ -389,18 +403,10 @@ async fn member_registers_interest_for_own_organisation() {
     );
     click(&b, "//label[@for='mw-interesse']").await;
     click(&b, "//button[normalize-space(.)='Melden']").await;
-    b.wait_for_path("the project again", |p| p == "/projekte/kinderbetreuung")
+    b.wait_for_text("Ihre Organisation Bonn ist gemeldet: Interesse an Mitarbeit")
         .await;
-    let text = b.page_text().await;
-    assert!(
-        text.contains("Ihre Organisation Bonn ist gemeldet: Interesse an Mitarbeit"),
-        "{text}"
-    );
     click(&b, "//button[normalize-space(.)='Meldung zurückziehen']").await;
-    b.wait_for_path("the project after withdrawing", |p| {
-        p == "/projekte/kinderbetreuung"
-    })
-    .await;
+    b.wait_for_text("Beteiligung melden für Bonn").await;
     assert!(
         !b.page_text()
             .await

@@ -144,6 +144,21 @@ pub async fn serve(addr: &str, args: &DbArgs, mail: &MailArgs) -> Result<ExitCod
     let state = crate::web::AppState::new(db.clone()).with_mail(smtp, &mail.basis_url);
     // Build the read model before the first request, so no request waits for it.
     state.model().await?;
+    // Count Umlaufverfahren at their deadline even when nobody looks (the pages count lazily
+    // too; the guarded write makes several instances safe).
+    let zaehler = db.clone();
+    tokio::spawn(async move {
+        let mut takt = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            takt.tick().await;
+            let jetzt = crate::programme::lenkungsausschuss::jetzt();
+            match crate::programme::lenkungsausschuss::faellige_auswerten(&zaehler, jetzt).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("{n} Umlaufverfahren ausgezählt"),
+                Err(e) => tracing::warn!("Umlaufverfahren auszählen: {e:#}"),
+            }
+        }
+    });
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("Adresse {addr} nicht verfügbar (belegt oder ungültig)"))?;

@@ -65,6 +65,27 @@ pub const SCHREIBENDE_ROUTEN: &[(&str, Option<Aktion>)] = &[
         "/projekte/{slug}/vortreffen",
         Some(Aktion::ProjektBearbeiten),
     ),
+    ("/projekte/{slug}/vorlage", Some(Aktion::VorlageEinreichen)),
+    (
+        "/lenkungsausschuss/sitzungen",
+        Some(Aktion::BeschlussErfassen),
+    ),
+    (
+        "/lenkungsausschuss/vorlagen/{id}/tagesordnung",
+        Some(Aktion::BeschlussErfassen),
+    ),
+    (
+        "/lenkungsausschuss/vorlagen/{id}/beschluss",
+        Some(Aktion::BeschlussErfassen),
+    ),
+    (
+        "/lenkungsausschuss/vorlagen/{id}/umlauf",
+        Some(Aktion::BeschlussErfassen),
+    ),
+    (
+        "/lenkungsausschuss/umlauf/{id}/stimme",
+        Some(Aktion::Abstimmen),
+    ),
 ];
 
 pub(crate) fn routes() -> Router<AppState> {

@@ -6,6 +6,7 @@ pub mod bearbeiten;
 pub mod beteiligung;
 pub mod details;
 pub mod export;
+pub mod lenkungsausschuss;
 pub mod lists;
 pub mod model;
 pub mod plan_document;

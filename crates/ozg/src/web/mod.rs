@@ -1,6 +1,7 @@
 //! The public portal: server-rendered HTML that works without JavaScript.
 
 mod bearbeiten;
+mod lenkungsausschuss;
 mod pages;
 mod partner;
 mod plan;
@@ -78,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .merge(plan::routes())
         .merge(bearbeiten::routes())
         .merge(partner::routes())
+        .merge(lenkungsausschuss::routes())
         .merge(crate::members::web::routes())
         .merge(crate::api::routes())
         .route("/health", get(|| async { "ok" }))

@@ -57,8 +57,15 @@ pub(super) struct Mitwirken {
     pub eigene: Option<Meldung>,
     /// Whether the visitor coordinates this project.
     pub koordination: bool,
-    /// A refused registration: (field, message).
+    /// A refused registration or submission: (field, message).
     pub fehler: Option<(&'static str, String)>,
+    /// The committee's decision state (label) and latest decision, if submitted.
+    pub entscheidung: Option<(
+        &'static str,
+        Option<crate::programme::lenkungsausschuss::Beschluss>,
+    )>,
+    /// Whether the visitor may submit the Steckbrief to the committee.
+    pub vorlage_moeglich: bool,
 }
 
 impl Mitwirken {
@@ -100,7 +107,17 @@ impl Mitwirken {
                 &[slug.into()],
             )
             .await?;
+        let (stand, beschluss) =
+            crate::programme::lenkungsausschuss::projekt_stand(&st.db, slug).await?;
+        let entscheidung = (stand != ozg_domain::governance::Entscheidungsstand::KeineVorlage)
+            .then(|| (stand.label(), beschluss));
+        let vorlage_moeglich = darf(nutzer, Aktion::VorlageEinreichen, None)
+            || tfs
+                .iter()
+                .any(|t| darf(nutzer, Aktion::VorlageEinreichen, Some(*t)));
         Ok(Mitwirken {
+            entscheidung,
+            vorlage_moeglich,
             meldungen: alle
                 .into_iter()
                 .filter(|m| s.is_some() || m.oeffentlich())
@@ -112,6 +129,13 @@ impl Mitwirken {
             koordination,
             fehler,
         })
+    }
+
+    /// The error of the Mitwirken forms, if any.
+    pub fn mitwirken_fehler(&self) -> Option<&(&'static str, String)> {
+        self.fehler
+            .as_ref()
+            .filter(|(f, _)| !matches!(*f, "titel" | "steckbrief"))
     }
 
     /// The error for `feld`, if any.

@@ -107,6 +107,26 @@ impl Browser {
             .expect("element text")
     }
 
+    /// Waits (up to 15 s) until the page's text contains `needle` (for forms that answer on
+    /// the same address, where the path cannot tell that the new page has arrived).
+    pub async fn wait_for_text(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(body) = self.client.find(Locator::Css("body")).await
+                && let Ok(text) = body.text().await
+                && text.contains(needle)
+            {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "expected {needle:?} on {}",
+                self.path().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The visible text of the whole page.
     pub async fn page_text(&self) -> String {
         self.text("body").await
