@@ -87,6 +87,8 @@ pub enum Aktion {
     BeteiligungMelden,
     /// Vote in an Umlaufverfahren (committee members only: the vote counts heads).
     Abstimmen,
+    /// Edit a workshop (of a Themenfeld) and upload its photo protocol.
+    WorkshopBearbeiten,
     /// Submit a project's Steckbrief to the IT-Lenkungsausschuss for decision.
     VorlageEinreichen,
     /// Manage committee meetings and agendas, record decisions, start an Umlaufverfahren.
@@ -108,7 +110,7 @@ pub fn darf(nutzer: Option<&Nutzer>, aktion: Aktion, themenfeld: Option<i64>) ->
         (_, Abstimmen) => n.rolle == Lenkungsausschuss,
         (Koordinierungsstelle, _) => true,
         (_, EigenesPasswortAendern | InterneFassungLesen) => true,
-        (ThemenfeldKoordinator, ProjektBearbeiten | VorlageEinreichen) => {
+        (ThemenfeldKoordinator, ProjektBearbeiten | VorlageEinreichen | WorkshopBearbeiten) => {
             themenfeld.is_some_and(|t| n.themenfelder.contains(&t))
         }
         (Mitglied, BeteiligungMelden) => true,
@@ -240,6 +242,9 @@ mod tests {
         assert!(darf(Some(&k), Aktion::VorlageEinreichen, Some(3)));
         assert!(!darf(Some(&k), Aktion::VorlageEinreichen, Some(4)));
         assert!(!darf(Some(&k), Aktion::BeschlussErfassen, None));
+        assert!(darf(Some(&k), Aktion::WorkshopBearbeiten, Some(3)));
+        assert!(!darf(Some(&k), Aktion::WorkshopBearbeiten, Some(4)));
+        assert!(!darf(Some(&m), Aktion::WorkshopBearbeiten, Some(3)));
     }
 
     #[test]

@@ -80,7 +80,7 @@ async fn sqlite() -> TestApp {
     )
     .await;
     TestApp {
-        app: router(AppState::new(db.clone())),
+        app: router(AppState::new(db.clone()).with_ablage(dir.path().join("anhaenge"))),
         db,
         _dir: Some(dir),
     }
@@ -117,10 +117,11 @@ async fn postgres() -> Option<TestApp> {
     admin.0.close().await;
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
     let db = seeded(Db::connect(&format!("{base}/{name}")).await.unwrap()).await;
+    let dir = tempfile::tempdir().unwrap();
     Some(TestApp {
-        app: router(AppState::new(db.clone())),
+        app: router(AppState::new(db.clone()).with_ablage(dir.path().join("anhaenge"))),
         db,
-        _dir: None,
+        _dir: Some(dir),
     })
 }
 
@@ -1075,6 +1076,54 @@ impl TestApp {
             .oneshot(req.body(Body::from(body)).unwrap())
             .await
             .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+    /// A multipart/form-data POST (file upload) with text fields and one file field "datei".
+    async fn upload(
+        &self,
+        uri: &str,
+        cookies: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+    ) -> Resp {
+        let boundary = "----ozgtestgrenze7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"datei\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                file.0
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file.1);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::HOST, "ozg.test")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::COOKIE, cookies)
+            .body(Body::from(body))
+            .unwrap();
+        let res = self.app.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
         let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
@@ -2636,4 +2685,166 @@ async fn lenkungsausschuss_decisions_and_umlaufverfahren(t: &TestApp) {
             .contains("Stand: <strong>dem IT-Lenkungsausschuss vorgelegt</strong>")
     );
     assert_eq!(t.scalar("SELECT COUNT(*) FROM beschluss").await, 2);
+}
+
+story!(attachments_checked_by_content_and_served_safely);
+async fn attachments_checked_by_content_and_served_safely(t: &TestApp) {
+    let (tk, tk_csrf) = login_as(t, "familie-k", "themenfeld-koordinator", "familie-kind").await;
+    let (bi, bi_csrf) = login_as(t, "bildung-k", "themenfeld-koordinator", "bildung").await;
+    let (mi, _) = login_as(t, "mitglied", "mitglied", "").await;
+    let url = "/projekte/kinderbetreuung/anhaenge";
+    let pdf: &[u8] = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let png: &[u8] = &[
+        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
+    ];
+    let n = t.audit_count().await;
+    // A script named .pdf is refused by its content; the error stands next to the field.
+    let r = t
+        .upload(
+            url,
+            &tk,
+            &[("_csrf", &tk_csrf), ("titel", "Böse")],
+            ("angebot.pdf", b"<script>alert(1)</script>"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert!(
+        r.text().contains("id=\"an-datei-fehler\"") && r.text().contains("Inhalt"),
+        "{}",
+        r.text()
+    );
+    let r = t
+        .upload(url, &tk, &[("_csrf", &tk_csrf)], ("leer.pdf", b""))
+        .await;
+    assert!(r.text().contains("ist leer"), "{}", r.text());
+    let gross = vec![b'%'; 0]
+        .into_iter()
+        .chain(b"%PDF-".iter().copied())
+        .chain(std::iter::repeat_n(b'x', 10 * 1024 * 1024))
+        .collect::<Vec<u8>>();
+    let r = t
+        .upload(url, &tk, &[("_csrf", &tk_csrf)], ("gross.pdf", &gross))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("10 MB"), "{}", r.text());
+    // Other Themenfeld, a Mitglied, no CSRF token: refused.
+    assert_eq!(
+        t.upload(url, &bi, &[("_csrf", &bi_csrf)], ("a.pdf", pdf))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.upload(url, &mi, &[("_csrf", "falsch")], ("a.pdf", pdf))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.upload(url, &tk, &[], ("a.pdf", pdf)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(t.audit_count().await, n);
+
+    // A PDF with a hostile name: stored under its hash, the name cleaned.
+    let r = t
+        .upload(
+            url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("titel", "Prozesslandkarte"),
+                ("sichtbarkeit", "oeffentlich"),
+            ],
+            ("../../etc/Prozess Karte;.exe", pdf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.audit_count().await, n + 1);
+    let id = t.scalar("SELECT MAX(id) FROM anhang").await;
+    let name =
+        t.db.scalar_text("SELECT dateiname FROM anhang WHERE id = $1", &[id.into()])
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(name, "Prozess_Karte.pdf");
+    let seite = t.ok("/projekte/kinderbetreuung").await.text();
+    assert!(
+        seite.contains(&format!(
+            "href=\"/anhaenge/{id}/Prozess_Karte.pdf\">Prozesslandkarte</a>"
+        )),
+        "{seite}"
+    );
+    let r = t.get(&format!("/anhaenge/{id}/Prozess_Karte.pdf")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, pdf);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/pdf");
+    assert_eq!(
+        r.headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"Prozess_Karte.pdf\""
+    );
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    assert!(
+        r.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+
+    // Workshop photo protocol: members only by default.
+    let ws = t.scalar("SELECT MIN(w.id) FROM workshop w JOIN workshop_themenfeld wt ON wt.workshop_id = w.id JOIN themenfeld t ON t.id = wt.themenfeld_id WHERE t.slug = 'familie-kind'").await;
+    let r = t
+        .upload(
+            &format!("/workshops/{ws}/fotoprotokoll"),
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("titel", "Pinnwand mit Prozessschritten"),
+            ],
+            ("IMG_0001.JPG", png),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let foto = t.scalar("SELECT MAX(id) FROM anhang").await;
+    let foto_url = format!("/anhaenge/{foto}/IMG_0001.png");
+    assert_eq!(
+        t.get(&foto_url).await.status,
+        StatusCode::NOT_FOUND,
+        "internal: hidden from the public"
+    );
+    let r = t.get_with(&foto_url, &mi).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "image/png");
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    assert_eq!(r.headers[header::CACHE_CONTROL], "private, no-store");
+    let oeffentlich = t.ok(&format!("/workshops/{ws}")).await.text();
+    assert!(
+        oeffentlich.contains("nur für Mitglieder sichtbar") && !oeffentlich.contains("IMG_0001"),
+        "{oeffentlich}"
+    );
+    let mitglied = t.get_with(&format!("/workshops/{ws}"), &mi).await.text();
+    assert!(
+        mitglied.contains("alt=\"Pinnwand mit Prozessschritten\""),
+        "{mitglied}"
+    );
+    // Removing: coordinators of the Themenfeld only.
+    let weg = format!("/anhaenge/{foto}/entfernen");
+    assert_eq!(
+        t.post(&weg, &bi, &[("_csrf", &bi_csrf)]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.post(&weg, &tk, &[("_csrf", &tk_csrf)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        t.get_with(&foto_url, &mi).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(t.audit_count().await, n + 3);
 }

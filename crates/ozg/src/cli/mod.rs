@@ -141,7 +141,9 @@ pub async fn serve(addr: &str, args: &DbArgs, mail: &MailArgs) -> Result<ExitCod
     if ensure_seeded(&db).await? {
         tracing::info!("Referenzdaten und Umsetzungsplan importiert");
     }
-    let state = crate::web::AppState::new(db.clone()).with_mail(smtp, &mail.basis_url);
+    let state = crate::web::AppState::new(db.clone())
+        .with_mail(smtp, &mail.basis_url)
+        .with_ablage(args.data_dir.join("anhaenge"));
     // Build the read model before the first request, so no request waits for it.
     state.model().await?;
     // Count Umlaufverfahren at their deadline even when nobody looks (the pages count lazily

@@ -86,6 +86,12 @@ pub const SCHREIBENDE_ROUTEN: &[(&str, Option<Aktion>)] = &[
         "/lenkungsausschuss/umlauf/{id}/stimme",
         Some(Aktion::Abstimmen),
     ),
+    ("/projekte/{slug}/anhaenge", Some(Aktion::ProjektBearbeiten)),
+    (
+        "/workshops/{id}/fotoprotokoll",
+        Some(Aktion::WorkshopBearbeiten),
+    ),
+    ("/anhaenge/{id}/entfernen", Some(Aktion::ProjektBearbeiten)),
 ];
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -227,6 +233,106 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Formular<T> {
             sitzung,
             daten,
             adresse,
+        })
+    }
+}
+
+/// A multipart form (file upload) that passed the same Origin and CSRF checks as
+/// [`Formular`]: the text fields and at most one file.
+pub struct Hochladen {
+    /// Session.
+    pub sitzung: Option<Sitzung>,
+    /// Text fields.
+    pub felder: Vec<(String, String)>,
+    /// The file field "datei": (client file name, content).
+    pub datei: Option<(String, Vec<u8>)>,
+}
+
+impl Hochladen {
+    /// A text field's value ("" if missing).
+    pub fn feld(&self, name: &str) -> &str {
+        self.felder
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+}
+
+impl FromRequest<AppState> for Hochladen {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, st: &AppState) -> Result<Self, PageError> {
+        let headers = req.headers().clone();
+        if let (Some(origin), Some(host)) = (
+            headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+            headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+        ) && origin.split("://").nth(1) != Some(host)
+        {
+            return Err(PageError::Forbidden(CSRF_FEHLER.into()));
+        }
+        let sitzung = match cookie(&headers, SITZUNG_COOKIE) {
+            Some(t) => accounts::sitzung(&st.db, &t).await?,
+            None => None,
+        };
+        let zu_gross = || {
+            PageError::BadRequest(crate::programme::lists::bad(
+                "datei",
+                format!(
+                    "Die Datei ist zu groß oder kam unvollständig an: höchstens {} MB.",
+                    ozg_domain::anhang::ANHANG_MAX_BYTES / 1024 / 1024
+                ),
+            ))
+        };
+        let mut felder = Vec::new();
+        let mut datei = None;
+        let multipart = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if multipart {
+            let mut mp = axum::extract::Multipart::from_request(req, st)
+                .await
+                .map_err(|_| zu_gross())?;
+            while let Some(f) = mp.next_field().await.map_err(|_| zu_gross())? {
+                let name = f.name().unwrap_or("").to_owned();
+                if name == "datei" {
+                    let dateiname = f.file_name().unwrap_or("").to_owned();
+                    let bytes = f.bytes().await.map_err(|_| zu_gross())?;
+                    datei = Some((dateiname, bytes.to_vec()));
+                } else {
+                    let text = f.text().await.map_err(|_| zu_gross())?;
+                    felder.push((name, text));
+                }
+            }
+        } else {
+            // A plain form (no file chosen, or a client without multipart): same checks.
+            let bytes = axum::body::to_bytes(req.into_body(), 1 << 20)
+                .await
+                .map_err(|_| zu_gross())?;
+            felder = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+                PageError::BadRequest(crate::programme::lists::bad("Formular", "nicht lesbar"))
+            })?;
+        }
+        let gesendet = felder
+            .iter()
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+        let erwartet = match &sitzung {
+            Some(s) => Some(s.csrf.clone()),
+            None => cookie(&headers, CSRF_COOKIE),
+        };
+        if erwartet
+            .as_deref()
+            .is_none_or(|e| e.is_empty() || !gleich(e, gesendet))
+        {
+            return Err(PageError::Forbidden(CSRF_FEHLER.into()));
+        }
+        Ok(Hochladen {
+            sitzung,
+            felder,
+            datei,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! and the timeline. Queries live here; `web` renders them as pages and `api` as JSON.
 
 pub mod abstimmung;
+pub mod anhaenge;
 pub mod bearbeiten;
 pub mod beteiligung;
 pub mod details;

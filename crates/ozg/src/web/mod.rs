@@ -1,5 +1,6 @@
 //! The public portal: server-rendered HTML that works without JavaScript.
 
+mod anhaenge;
 mod bearbeiten;
 mod lenkungsausschuss;
 mod pages;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub mail: Option<crate::mail::SmtpConfig>,
     /// The portal's public address, for links in e-mails.
     pub basis_url: String,
+    /// Where attachments are stored (outside anything served directly).
+    pub ablage: crate::programme::anhaenge::Ablage,
 }
 
 impl AppState {
@@ -47,7 +50,14 @@ impl AppState {
             pdf: Arc::new(plan::PdfQueue::new()),
             mail: None,
             basis_url: "http://127.0.0.1:8080".into(),
+            ablage: crate::programme::anhaenge::Ablage("./ozg-daten/anhaenge".into()),
         }
+    }
+
+    /// The same state with attachments stored in `dir`.
+    pub fn with_ablage(mut self, dir: std::path::PathBuf) -> Self {
+        self.ablage = crate::programme::anhaenge::Ablage(dir);
+        self
     }
 
     /// The same state with outgoing mail and the public address for links.
@@ -80,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(bearbeiten::routes())
         .merge(partner::routes())
         .merge(lenkungsausschuss::routes())
+        .merge(anhaenge::routes())
         .merge(crate::members::web::routes())
         .merge(crate::api::routes())
         .route("/health", get(|| async { "ok" }))

@@ -66,6 +66,8 @@ pub(super) struct Mitwirken {
     )>,
     /// Whether the visitor may submit the Steckbrief to the committee.
     pub vorlage_moeglich: bool,
+    /// Uploaded attachments of the Steckbrief the visitor may see.
+    pub anlagen: Vec<crate::programme::anhaenge::Anhang>,
 }
 
 impl Mitwirken {
@@ -115,7 +117,11 @@ impl Mitwirken {
             || tfs
                 .iter()
                 .any(|t| darf(nutzer, Aktion::VorlageEinreichen, Some(*t)));
+        let anlagen =
+            crate::programme::anhaenge::liste(&st.db, &format!("steckbrief:{slug}"), s.is_some())
+                .await?;
         Ok(Mitwirken {
+            anlagen,
             entscheidung,
             vorlage_moeglich,
             meldungen: alle
@@ -135,7 +141,7 @@ impl Mitwirken {
     pub fn mitwirken_fehler(&self) -> Option<&(&'static str, String)> {
         self.fehler
             .as_ref()
-            .filter(|(f, _)| !matches!(*f, "titel" | "steckbrief"))
+            .filter(|(f, _)| !matches!(*f, "titel" | "steckbrief" | "datei" | "anlage-titel"))
     }
 
     /// The error for `feld`, if any.
