@@ -2848,3 +2848,79 @@ async fn attachments_checked_by_content_and_served_safely(t: &TestApp) {
     );
     assert_eq!(t.audit_count().await, n + 3);
 }
+
+story!(phase_dates_drive_the_status);
+async fn phase_dates_drive_the_status(t: &TestApp) {
+    let (tk, tk_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let url = "/projekte/fundsachen/bearbeiten";
+    let form = t.get_with(url, &tk).await;
+    assert!(
+        form.text().contains("id=\"b-phase_umsetzung\""),
+        "the form has the phases"
+    );
+    let v0 = {
+        let s = form.text();
+        let i = s.find("name=\"version\" value=\"").unwrap() + 22;
+        s[i..].split('"').next().unwrap().to_owned()
+    };
+    let base = |v: &str| -> Vec<(String, String)> {
+        [
+            ("_csrf", tk_csrf.as_str()),
+            ("name", "Fundsachen"),
+            ("version", v),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+    };
+    let send = |extra: Vec<(&'static str, &'static str)>, v: String| {
+        let mut f = base(&v);
+        f.extend(extra.into_iter().map(|(a, b)| (a.to_owned(), b.to_owned())));
+        f
+    };
+    let n = t.audit_count().await;
+    let f = send(
+        vec![
+            ("phase_konzeption", "2021-06-01"),
+            ("phase_umsetzung", "2021-01-15"),
+            ("phase_rollout_nrw", "2021-02-30"),
+        ],
+        v0.clone(),
+    );
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = t.post(url, &tk, &pairs).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let text = r.text();
+    assert!(
+        text.contains("id=\"b-phase_umsetzung-fehler\">Die Phase Umsetzung kann nicht vor der Phase Konzeption (01.06.2021) beginnen."),
+        "{text}"
+    );
+    assert!(
+        text.contains("id=\"b-phase_rollout_nrw-fehler\">„2021-02-30“ ist kein Datum"),
+        "{text}"
+    );
+    assert!(text.contains("value=\"2021-01-15\""), "typed value kept");
+    assert_eq!(t.audit_count().await, n);
+    let f = send(
+        vec![
+            ("phase_konzeption", "2021-01-04"),
+            ("phase_umsetzung", "2021-06-01"),
+        ],
+        v0,
+    );
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = t.post(url, &tk, &pairs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.audit_count().await, n + 1);
+    let p = t.ok("/api/v1/umsetzungsprojekte/fundsachen").await.json();
+    assert_eq!(p["status"], "umsetzung", "{p}");
+    assert_eq!(p["phasen"]["umsetzung"], "2021-06-01", "{p}");
+    let hist = t
+        .get_with("/projekte/fundsachen/historie", &tk)
+        .await
+        .text();
+    assert!(
+        hist.contains("phase_umsetzung") && hist.contains("2021-06-01"),
+        "{hist}"
+    );
+}

@@ -2,7 +2,7 @@
 //! optimistic concurrency, its audit entry and the new data revision in one transaction.
 
 use anyhow::Result;
-use ozg_domain::project::{Projektstart, Zielportal};
+use ozg_domain::project::{Phase, Projektstart, Zielportal};
 use ozg_domain::search::index_string;
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +10,16 @@ use crate::db::{Db, Stmt};
 use crate::members::accounts::Feldfehler;
 use crate::members::audit;
 use crate::programme::plan_stand::now_iso;
+
+/// The phase columns, in the order of [`Phase::ALL`].
+pub const PHASEN_SPALTEN: [&str; 6] = [
+    "phase_vorbereitung",
+    "phase_konzeption",
+    "phase_umsetzung",
+    "phase_pilotierung_nrw",
+    "phase_rollout_nrw",
+    "phase_rollout_bund",
+];
 
 /// The editable fields as the form sends them (text, so what was typed survives an error).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +42,24 @@ pub struct ProjektFormular {
     /// Note.
     #[serde(default)]
     pub anmerkung: String,
+    /// Start of phase vorbereitung (JJJJ-MM-TT), empty: unknown.
+    #[serde(default)]
+    pub phase_vorbereitung: String,
+    /// Start of phase konzeption (JJJJ-MM-TT), empty: unknown.
+    #[serde(default)]
+    pub phase_konzeption: String,
+    /// Start of phase umsetzung (JJJJ-MM-TT), empty: unknown.
+    #[serde(default)]
+    pub phase_umsetzung: String,
+    /// Start of phase pilotierung_nrw (JJJJ-MM-TT), empty: unknown.
+    #[serde(default)]
+    pub phase_pilotierung_nrw: String,
+    /// Start of phase rollout_nrw (JJJJ-MM-TT), empty: unknown.
+    #[serde(default)]
+    pub phase_rollout_nrw: String,
+    /// Start of phase rollout_bund (JJJJ-MM-TT), empty: unknown.
+    #[serde(default)]
+    pub phase_rollout_bund: String,
     /// The version the form was loaded with.
     #[serde(default)]
     pub version: String,
@@ -59,8 +87,72 @@ pub struct ProjektDaten {
     pub zielportal: Option<String>,
     /// Note.
     pub anmerkung: Option<String>,
+    /// Start of phase vorbereitung.
+    pub phase_vorbereitung: Option<String>,
+    /// Start of phase konzeption.
+    pub phase_konzeption: Option<String>,
+    /// Start of phase umsetzung.
+    pub phase_umsetzung: Option<String>,
+    /// Start of phase pilotierung_nrw.
+    pub phase_pilotierung_nrw: Option<String>,
+    /// Start of phase rollout_nrw.
+    pub phase_rollout_nrw: Option<String>,
+    /// Start of phase rollout_bund.
+    pub phase_rollout_bund: Option<String>,
     /// Version.
     pub version: i64,
+}
+
+impl ProjektFormular {
+    /// The phase fields in order: (field name, label, value).
+    pub fn phasen(&self) -> [(&'static str, &'static str, &str); 6] {
+        let l = |p: Phase| p.label();
+        [
+            (
+                "phase_vorbereitung",
+                l(Phase::ALL[0]),
+                self.phase_vorbereitung.as_str(),
+            ),
+            (
+                "phase_konzeption",
+                l(Phase::ALL[1]),
+                self.phase_konzeption.as_str(),
+            ),
+            (
+                "phase_umsetzung",
+                l(Phase::ALL[2]),
+                self.phase_umsetzung.as_str(),
+            ),
+            (
+                "phase_pilotierung_nrw",
+                l(Phase::ALL[3]),
+                self.phase_pilotierung_nrw.as_str(),
+            ),
+            (
+                "phase_rollout_nrw",
+                l(Phase::ALL[4]),
+                self.phase_rollout_nrw.as_str(),
+            ),
+            (
+                "phase_rollout_bund",
+                l(Phase::ALL[5]),
+                self.phase_rollout_bund.as_str(),
+            ),
+        ]
+    }
+}
+
+impl ProjektDaten {
+    fn phasen(&self) -> [Option<String>; 6] {
+        [
+            self.phase_vorbereitung.clone(),
+            self.phase_konzeption.clone(),
+            self.phase_umsetzung.clone(),
+            self.phase_pilotierung_nrw.clone(),
+            self.phase_rollout_nrw.clone(),
+            self.phase_rollout_bund.clone(),
+        ]
+    }
 }
 
 impl ProjektDaten {
@@ -74,6 +166,12 @@ impl ProjektDaten {
             prioritaet_bund: opt(self.prioritaet_bund),
             zielportal: self.zielportal.clone().unwrap_or_default(),
             anmerkung: self.anmerkung.clone().unwrap_or_default(),
+            phase_vorbereitung: self.phase_vorbereitung.clone().unwrap_or_default(),
+            phase_konzeption: self.phase_konzeption.clone().unwrap_or_default(),
+            phase_umsetzung: self.phase_umsetzung.clone().unwrap_or_default(),
+            phase_pilotierung_nrw: self.phase_pilotierung_nrw.clone().unwrap_or_default(),
+            phase_rollout_nrw: self.phase_rollout_nrw.clone().unwrap_or_default(),
+            phase_rollout_bund: self.phase_rollout_bund.clone().unwrap_or_default(),
             version: self.version.to_string(),
             protokoll_stand: protokoll_stand.to_string(),
         }
@@ -84,7 +182,8 @@ impl ProjektDaten {
 pub async fn laden(db: &Db, slug: &str) -> Result<Option<(ProjektDaten, Vec<i64>)>> {
     let p: Option<ProjektDaten> = db
         .query_opt(
-            "SELECT id, slug, name, projektstart_text, prioritaet_nrw, prioritaet_bund, zielportal, anmerkung, version \
+            "SELECT id, slug, name, projektstart_text, prioritaet_nrw, prioritaet_bund, zielportal, anmerkung, version, \
+             phase_vorbereitung, phase_konzeption, phase_umsetzung, phase_pilotierung_nrw, phase_rollout_nrw, phase_rollout_bund \
              FROM projekt WHERE slug = $1",
             &[slug.into()],
         )
@@ -115,6 +214,7 @@ pub struct Geprueft {
     prioritaet_bund: Option<i64>,
     zielportal: Option<Zielportal>,
     anmerkung: Option<String>,
+    phasen: [Option<String>; 6],
     version: i64,
 }
 
@@ -169,6 +269,41 @@ pub fn pruefen(f: &ProjektFormular) -> Result<Geprueft, Feldfehler> {
             "Die Anmerkung darf höchstens 5000 Zeichen lang sein.".into(),
         ));
     }
+    // Phase dates: real dates, and each phase starts no earlier than the ones before it.
+    let mut phasen: [Option<String>; 6] = Default::default();
+    let mut frueher: Option<(&str, String)> = None;
+    for (i, (feld, label, wert)) in f.phasen().into_iter().enumerate() {
+        let wert = wert.trim();
+        if wert.is_empty() {
+            continue;
+        }
+        let ok = wert.len() == 10
+            && time::Date::parse(
+                wert,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .is_ok();
+        if !ok {
+            e.push((
+                feld,
+                format!("„{wert}“ ist kein Datum für den Beginn der Phase {label}; erwartet wird JJJJ-MM-TT."),
+            ));
+            continue;
+        }
+        if let Some((vorher, datum)) = &frueher
+            && wert < datum.as_str()
+        {
+            e.push((
+                feld,
+                format!(
+                    "Die Phase {label} kann nicht vor der Phase {vorher} ({}) beginnen.",
+                    crate::programme::plan_stand::datum_de(datum)
+                ),
+            ));
+        }
+        frueher = Some((label, wert.to_owned()));
+        phasen[i] = Some(wert.to_owned());
+    }
     let version = match f.version.trim().parse::<i64>() {
         Ok(v) => v,
         Err(_) => {
@@ -190,6 +325,7 @@ pub fn pruefen(f: &ProjektFormular) -> Result<Geprueft, Feldfehler> {
         prioritaet_bund,
         zielportal,
         anmerkung: Some(anmerkung.to_owned()).filter(|a| !a.is_empty()),
+        phasen,
         version,
     })
 }
@@ -215,7 +351,8 @@ pub async fn speichern(
     let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     let neu_start = g.projektstart.map(|p| p.to_string());
     let neu_zp = g.zielportal.map(|z| z.key().to_owned());
-    let felder = [
+    let alte_phasen = alt.phasen();
+    let mut felder = vec![
         ("name", alt.name.clone(), g.name.clone()),
         (
             "projektstart",
@@ -243,6 +380,13 @@ pub async fn speichern(
             g.anmerkung.clone().unwrap_or_default(),
         ),
     ];
+    for (i, spalte) in PHASEN_SPALTEN.iter().enumerate() {
+        felder.push((
+            spalte,
+            alte_phasen[i].clone().unwrap_or_default(),
+            g.phasen[i].clone().unwrap_or_default(),
+        ));
+    }
     let geaendert: Vec<(&str, &str, &str)> = felder
         .iter()
         .filter(|(_, a, n)| a != n)
@@ -260,7 +404,9 @@ pub async fn speichern(
     let stmts = vec![
         Stmt {
             sql: "UPDATE projekt SET name = $1, projektstart_text = $2, projektstart_art = $3, start_ordinal = $4, \
-                  prioritaet_nrw = $5, prioritaet_bund = $6, zielportal = $7, anmerkung = $8, version = version + 1 \
+                  prioritaet_nrw = $5, prioritaet_bund = $6, zielportal = $7, anmerkung = $8, version = version + 1, \
+                  phase_vorbereitung = $11, phase_konzeption = $12, phase_umsetzung = $13, phase_pilotierung_nrw = $14, \
+                  phase_rollout_nrw = $15, phase_rollout_bund = $16 \
                   WHERE id = $9 AND version = $10"
                 .into(),
             args: vec![
@@ -274,6 +420,12 @@ pub async fn speichern(
                 g.anmerkung.clone().into(),
                 alt.id.into(),
                 g.version.into(),
+                g.phasen[0].clone().into(),
+                g.phasen[1].clone().into(),
+                g.phasen[2].clone().into(),
+                g.phasen[3].clone().into(),
+                g.phasen[4].clone().into(),
+                g.phasen[5].clone().into(),
             ],
         },
         Stmt {
