@@ -469,6 +469,7 @@ mod tests {
             anmerkung: String::new(),
             version: "".into(),
             protokoll_stand: String::new(),
+            ..Default::default()
         };
         let e = pruefen(&f).unwrap_err();
         let felder: Vec<&str> = e.iter().map(|x| x.0).collect();
