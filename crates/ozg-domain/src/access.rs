@@ -87,6 +87,8 @@ pub enum Aktion {
     BeteiligungMelden,
     /// Vote in an Umlaufverfahren (committee members only: the vote counts heads).
     Abstimmen,
+    /// Comment on a project (members' area; comments are internal).
+    Kommentieren,
     /// Edit a workshop (of a Themenfeld) and upload its photo protocol.
     WorkshopBearbeiten,
     /// Submit a project's Steckbrief to the IT-Lenkungsausschuss for decision.
@@ -109,7 +111,7 @@ pub fn darf(nutzer: Option<&Nutzer>, aktion: Aktion, themenfeld: Option<i64>) ->
         // The committee's vote belongs to its members alone, not to the administration.
         (_, Abstimmen) => n.rolle == Lenkungsausschuss,
         (Koordinierungsstelle, _) => true,
-        (_, EigenesPasswortAendern | InterneFassungLesen) => true,
+        (_, EigenesPasswortAendern | InterneFassungLesen | Kommentieren) => true,
         (ThemenfeldKoordinator, ProjektBearbeiten | VorlageEinreichen | WorkshopBearbeiten) => {
             themenfeld.is_some_and(|t| n.themenfelder.contains(&t))
         }
@@ -245,6 +247,8 @@ mod tests {
         assert!(darf(Some(&k), Aktion::WorkshopBearbeiten, Some(3)));
         assert!(!darf(Some(&k), Aktion::WorkshopBearbeiten, Some(4)));
         assert!(!darf(Some(&m), Aktion::WorkshopBearbeiten, Some(3)));
+        assert!(darf(Some(&m), Aktion::Kommentieren, None));
+        assert!(!darf(None, Aktion::Kommentieren, None));
     }
 
     #[test]

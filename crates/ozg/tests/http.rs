@@ -2924,3 +2924,124 @@ async fn phase_dates_drive_the_status(t: &TestApp) {
         "{hist}"
     );
 }
+
+story!(project_as_of_a_past_date_and_comments);
+async fn project_as_of_a_past_date_and_comments(t: &TestApp) {
+    let (ks, ks_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let (mi, mi_csrf) = login_as(t, "mitglied", "mitglied", "").await;
+    let url = "/projekte/kinderbetreuung/bearbeiten";
+    let form = t.get_with(url, &ks).await.text();
+    let i = form.find("name=\"version\" value=\"").unwrap() + 22;
+    let v = form[i..].split('"').next().unwrap().to_owned();
+    let r = t
+        .post(
+            url,
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("name", "Kita-Navigator"),
+                ("projektstart", "Q1 2020"),
+                ("prioritaet_nrw", "1"),
+                ("prioritaet_bund", "3"),
+                ("zielportal", "kommunales-landesportal"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let gestern = {
+        let d = time::OffsetDateTime::now_utc()
+            .date()
+            .previous_day()
+            .unwrap();
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    };
+    let damals = t
+        .ok(&format!("/projekte/kinderbetreuung/stand?datum={gestern}"))
+        .await
+        .text();
+    assert!(
+        damals.contains("<th scope=\"row\">Name</th><td>Kinderbetreuung</td><td>Kita-Navigator <strong>(geändert)</strong>"),
+        "{damals}"
+    );
+    let heute = ozg::programme::lists::today();
+    let jetzt = t
+        .ok(&format!("/projekte/kinderbetreuung/stand?datum={heute}"))
+        .await
+        .text();
+    assert!(
+        jetzt.contains("<th scope=\"row\">Name</th><td>Kita-Navigator</td><td>Kita-Navigator</td>"),
+        "{jetzt}"
+    );
+    for (q, text) in [
+        ("", "Bitte geben Sie ein Datum an"),
+        ("2021-02-30", "kein Datum"),
+        ("2999-01-01", "Zukunft"),
+    ] {
+        let r = t
+            .get(&format!("/projekte/kinderbetreuung/stand?datum={q}"))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}");
+        assert!(
+            r.text().contains("datum") && r.text().contains(text),
+            "{q}: {}",
+            r.text()
+        );
+    }
+    assert_eq!(
+        t.get("/projekte/gibt-es-nicht/stand?datum=2021-01-01")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Comments: members only, never shown to the public.
+    let k = "/projekte/kinderbetreuung/kommentare";
+    let n = t.audit_count().await;
+    let page = t.ok("/anmelden").await;
+    let pc = page.set_cookie(CSRF).unwrap();
+    let r = t
+        .post(
+            k,
+            &format!("{CSRF}={pc}"),
+            &[("_csrf", &pc), ("kommentar", "anonym")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .post(k, &mi, &[("_csrf", &mi_csrf), ("kommentar", "   ")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text()
+            .contains("id=\"ko-text-fehler\">Bitte schreiben Sie einen Kommentar."),
+        "{}",
+        r.text()
+    );
+    assert_eq!(t.audit_count().await, n);
+    let r = t
+        .post(
+            k,
+            &mi,
+            &[
+                ("_csrf", &mi_csrf),
+                (
+                    "kommentar",
+                    "Wir haben Erfahrung mit dem Kita-Portal in Bonn.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.audit_count().await, n + 1);
+    assert!(
+        t.get_with("/projekte/kinderbetreuung", &ks)
+            .await
+            .text()
+            .contains("Wir haben Erfahrung mit dem Kita-Portal in Bonn.")
+    );
+    let oeffentlich = t.ok("/projekte/kinderbetreuung").await.text();
+    assert!(
+        !oeffentlich.contains("Wir haben Erfahrung") && !oeffentlich.contains("id=\"kommentare\"")
+    );
+}

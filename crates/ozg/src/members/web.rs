@@ -92,6 +92,7 @@ pub const SCHREIBENDE_ROUTEN: &[(&str, Option<Aktion>)] = &[
         Some(Aktion::WorkshopBearbeiten),
     ),
     ("/anhaenge/{id}/entfernen", Some(Aktion::ProjektBearbeiten)),
+    ("/projekte/{slug}/kommentare", Some(Aktion::Kommentieren)),
 ];
 
 pub(crate) fn routes() -> Router<AppState> {

@@ -16,3 +16,4 @@ pub mod plan_report;
 pub mod plan_stand;
 pub mod search;
 pub mod timeline;
+pub mod verlauf;

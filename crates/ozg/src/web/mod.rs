@@ -6,6 +6,7 @@ mod lenkungsausschuss;
 mod pages;
 mod partner;
 mod plan;
+mod verlauf;
 
 pub use plan::plan_html;
 
@@ -91,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(partner::routes())
         .merge(lenkungsausschuss::routes())
         .merge(anhaenge::routes())
+        .merge(verlauf::routes())
         .merge(crate::members::web::routes())
         .merge(crate::api::routes())
         .route("/health", get(|| async { "ok" }))

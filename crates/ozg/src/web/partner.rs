@@ -68,6 +68,8 @@ pub(super) struct Mitwirken {
     pub vorlage_moeglich: bool,
     /// Uploaded attachments of the Steckbrief the visitor may see.
     pub anlagen: Vec<crate::programme::anhaenge::Anhang>,
+    /// Members' comments (empty for the public, who never see them).
+    pub kommentare: Vec<crate::programme::verlauf::Kommentar>,
 }
 
 impl Mitwirken {
@@ -120,7 +122,13 @@ impl Mitwirken {
         let anlagen =
             crate::programme::anhaenge::liste(&st.db, &format!("steckbrief:{slug}"), s.is_some())
                 .await?;
+        let kommentare = if s.is_some() {
+            crate::programme::verlauf::kommentare(&st.db, slug).await?
+        } else {
+            Vec::new()
+        };
         Ok(Mitwirken {
+            kommentare,
             anlagen,
             entscheidung,
             vorlage_moeglich,
@@ -139,9 +147,12 @@ impl Mitwirken {
 
     /// The error of the Mitwirken forms, if any.
     pub fn mitwirken_fehler(&self) -> Option<&(&'static str, String)> {
-        self.fehler
-            .as_ref()
-            .filter(|(f, _)| !matches!(*f, "titel" | "steckbrief" | "datei" | "anlage-titel"))
+        self.fehler.as_ref().filter(|(f, _)| {
+            !matches!(
+                *f,
+                "titel" | "steckbrief" | "datei" | "anlage-titel" | "kommentar"
+            )
+        })
     }
 
     /// The error for `feld`, if any.
