@@ -3045,3 +3045,155 @@ async fn project_as_of_a_past_date_and_comments(t: &TestApp) {
         !oeffentlich.contains("Wir haben Erfahrung") && !oeffentlich.contains("id=\"kommentare\"")
     );
 }
+
+story!(steckbrief_editor_draft_and_publish);
+async fn steckbrief_editor_draft_and_publish(t: &TestApp) {
+    let (tk, tk_csrf) = login_as(t, "familie", "themenfeld-koordinator", "familie-kind").await;
+    let (bi, _) = login_as(t, "bildung", "themenfeld-koordinator", "bildung").await;
+    let url = "/projekte/kinderbetreuung/steckbrief";
+    assert_eq!(t.get_with(url, &bi).await.status, StatusCode::FORBIDDEN);
+    let form = t.get_with(url, &tk).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let text = form.text();
+    assert!(
+        text.contains("name=\"v0_kennung\" value=\"A\"")
+            && text.contains("name=\"v1_kennung\" value=\"B\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("name=\"v2_kennung\" value=\"\""),
+        "an empty slot for a new variant"
+    );
+    let i = text.find("name=\"version\" value=\"").unwrap() + 22;
+    let v0 = text[i..].split('"').next().unwrap().to_owned();
+    let oeffentlich_vorher = t.ok("/projekte/kinderbetreuung").await.text();
+
+    let n = t.audit_count().await;
+    let r = t
+        .post(
+            url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("v0_kennung", "A"),
+                ("v0_beschreibung", ""),
+                ("empfohlen", "Z"),
+                ("zielprozess", "Eltern | Antrag | online | zu viel"),
+                ("version", &v0),
+                ("aktion", "entwurf"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let text = r.text();
+    for id in [
+        "v0-beschreibung-fehler",
+        "sb-empfohlen-fehler",
+        "sb-prozess-fehler",
+    ] {
+        assert!(text.contains(&format!("id=\"{id}\"")), "{id}: {text}");
+    }
+    assert!(
+        text.contains("Eltern | Antrag | online | zu viel"),
+        "typed value kept"
+    );
+    assert_eq!(t.audit_count().await, n);
+
+    let felder = |aktion: &'static str, v: &str| -> Vec<(String, String)> {
+        [
+            ("_csrf", tk_csrf.as_str()),
+            ("projektziel", "Eltern finden und beantragen Kita-Plätze online."),
+            ("zielprozess", "Eltern | Kitas suchen | Karte und Filter\nEltern | Wünsche in Rangfolge angeben\nJugendamt | Plätze vergeben"),
+            ("v0_kennung", "A"),
+            ("v0_titel", "Landeslösung"),
+            ("v0_beschreibung", "Ein Portal für ganz NRW."),
+            ("v1_kennung", "B"),
+            ("v1_beschreibung", "Kommunale Lösungen mit Schnittstelle."),
+            ("v2_kennung", ""),
+            ("empfohlen", "A"),
+            ("risiken", "Datenschutz\nAkzeptanz der Träger"),
+            ("auftraggeber", "KDN"),
+            ("kommunalpartner", "Bonn"),
+            ("it_partner", "noch offen"),
+            ("version", v),
+            ("aktion", aktion),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+    };
+    async fn post_all(t: &TestApp, url: &str, cookie: &str, f: Vec<(String, String)>) -> Resp {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        t.post(url, cookie, &pairs).await
+    }
+    // A draft: members see that it exists, the public still sees the published Steckbrief.
+    let r = post_all(t, url, &tk, felder("entwurf", &v0)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.audit_count().await, n + 1);
+    let oeffentlich = t.ok("/projekte/kinderbetreuung").await.text();
+    assert!(!oeffentlich.contains("Eltern finden und beantragen Kita-Plätze online."));
+    assert_eq!(
+        oeffentlich.contains("Landeslösung"),
+        oeffentlich_vorher.contains("Landeslösung")
+    );
+    assert!(
+        t.get_with("/projekte/kinderbetreuung", &tk)
+            .await
+            .text()
+            .contains("(ein Entwurf liegt vor)")
+    );
+    // A stale form is refused.
+    let r = post_all(t, url, &tk, felder("veroeffentlichen", &v0)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text().contains("Während Sie bearbeitet haben"));
+    assert_eq!(t.audit_count().await, n + 1);
+    // Publish from the current version: the public sees it, the roles follow.
+    let text = t.get_with(url, &tk).await.text();
+    assert!(
+        text.contains("Eltern finden und beantragen Kita-Plätze online."),
+        "the editor starts from the draft"
+    );
+    let i = text.find("name=\"version\" value=\"").unwrap() + 22;
+    let v1 = text[i..].split('"').next().unwrap().to_owned();
+    let r = post_all(t, url, &tk, felder("veroeffentlichen", &v1)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.audit_count().await, n + 2);
+    let oeffentlich = t.ok("/projekte/kinderbetreuung").await.text();
+    assert!(
+        oeffentlich.contains("Eltern finden und beantragen Kita-Plätze online."),
+        "{oeffentlich}"
+    );
+    assert!(oeffentlich.contains("Akzeptanz der Träger"));
+    assert!(
+        !t.get_with("/projekte/kinderbetreuung", &tk)
+            .await
+            .text()
+            .contains("(ein Entwurf liegt vor)")
+    );
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM projekt_rolle r JOIN projekt p ON p.id = r.projekt_id JOIN organisation o ON o.id = r.organisation_id WHERE p.slug = 'kinderbetreuung' AND r.rolle = 'kommunalpartner' AND o.slug = 'bonn'").await,
+        1
+    );
+    let kommunal = t
+        .ok("/partner-gesucht?gesucht=kommunalpartner")
+        .await
+        .text();
+    assert!(
+        !kommunal.contains("/projekte/kinderbetreuung#"),
+        "the Kommunalpartner is found"
+    );
+    assert!(
+        t.ok("/partner-gesucht?gesucht=it-partner")
+            .await
+            .text()
+            .contains("/projekte/kinderbetreuung#")
+    );
+    let hist = t
+        .get_with("/projekte/kinderbetreuung/historie", &tk)
+        .await
+        .text();
+    assert!(
+        hist.contains("steckbrief.projektziel") && hist.contains("veröffentlicht"),
+        "{hist}"
+    );
+}

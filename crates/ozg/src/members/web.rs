@@ -93,6 +93,10 @@ pub const SCHREIBENDE_ROUTEN: &[(&str, Option<Aktion>)] = &[
     ),
     ("/anhaenge/{id}/entfernen", Some(Aktion::ProjektBearbeiten)),
     ("/projekte/{slug}/kommentare", Some(Aktion::Kommentieren)),
+    (
+        "/projekte/{slug}/steckbrief",
+        Some(Aktion::ProjektBearbeiten),
+    ),
 ];
 
 pub(crate) fn routes() -> Router<AppState> {

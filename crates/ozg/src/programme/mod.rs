@@ -15,5 +15,6 @@ pub mod plan_pdf;
 pub mod plan_report;
 pub mod plan_stand;
 pub mod search;
+pub mod steckbrief_edit;
 pub mod timeline;
 pub mod verlauf;

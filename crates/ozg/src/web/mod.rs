@@ -6,6 +6,7 @@ mod lenkungsausschuss;
 mod pages;
 mod partner;
 mod plan;
+mod steckbrief;
 mod verlauf;
 
 pub use plan::plan_html;
@@ -93,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .merge(lenkungsausschuss::routes())
         .merge(anhaenge::routes())
         .merge(verlauf::routes())
+        .merge(steckbrief::routes())
         .merge(crate::members::web::routes())
         .merge(crate::api::routes())
         .route("/health", get(|| async { "ok" }))

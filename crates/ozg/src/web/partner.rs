@@ -70,6 +70,8 @@ pub(super) struct Mitwirken {
     pub anlagen: Vec<crate::programme::anhaenge::Anhang>,
     /// Members' comments (empty for the public, who never see them).
     pub kommentare: Vec<crate::programme::verlauf::Kommentar>,
+    /// Whether a Steckbrief draft exists (shown to members only).
+    pub steckbrief_entwurf: bool,
 }
 
 impl Mitwirken {
@@ -127,7 +129,17 @@ impl Mitwirken {
         } else {
             Vec::new()
         };
+        let steckbrief_entwurf = s.is_some()
+            && st
+                .db
+                .scalar(
+                    "SELECT COUNT(*) FROM projekt WHERE slug = $1 AND steckbrief_entwurf IS NOT NULL",
+                    &[slug.into()],
+                )
+                .await?
+                > 0;
         Ok(Mitwirken {
+            steckbrief_entwurf,
             kommentare,
             anlagen,
             entscheidung,
