@@ -268,7 +268,8 @@ async fn member_invited_logs_in_edits_a_project_and_logs_out() {
 
     b.goto("/projekte/kinderbetreuung/steckbrief").await;
     axe("/projekte/…/steckbrief", b.axe_violations().await);
-    b.goto("/projekte/kinderbetreuung/stand?datum=2021-01-01").await;
+    b.goto("/projekte/kinderbetreuung/stand?datum=2021-01-01")
+        .await;
     axe("/projekte/…/stand", b.axe_violations().await);
 
     // Partner sourcing: call for more Mitarbeit, then find the project in "Partner gesucht".
