@@ -3202,3 +3202,31 @@ async fn steckbrief_editor_draft_and_publish(t: &TestApp) {
         "{hist}"
     );
 }
+
+story!(audit_log_is_append_only_in_the_database);
+async fn audit_log_is_append_only_in_the_database(t: &TestApp) {
+    login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let n = t.audit_count().await;
+    assert!(n > 0);
+    for sql in ["UPDATE audit SET konto = 'jemand'", "DELETE FROM audit"] {
+        let e =
+            t.db.execute_all(&[Stmt {
+                sql: sql.into(),
+                args: vec![],
+            }])
+            .await
+            .expect_err(sql);
+        assert!(format!("{e:#}").contains("unveränderlich"), "{sql}: {e:#}");
+    }
+    assert_eq!(t.audit_count().await, n);
+    // Appending still works, and migrating again (a second start) keeps the protection.
+    t.db.migrate().await.unwrap();
+    assert!(
+        t.db.execute_all(&[Stmt {
+            sql: "DELETE FROM audit".into(),
+            args: vec![]
+        }])
+        .await
+        .is_err()
+    );
+}

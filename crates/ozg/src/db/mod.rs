@@ -220,9 +220,34 @@ impl Db {
         self.0.backend()
     }
 
-    /// Migrates.
+    /// Migrates, then makes the audit log append-only in the database itself: a trigger
+    /// refuses every UPDATE and DELETE on `audit`, whoever sends it (the dialects differ, so
+    /// this is not a shared migration file).
     pub async fn migrate(&self) -> Result<()> {
-        self.0.migrate().await
+        self.0.migrate().await?;
+        let stmts: Vec<&str> = match self.backend() {
+            Backend::Sqlite => vec![
+                "CREATE TRIGGER IF NOT EXISTS audit_nur_anfuegen_u BEFORE UPDATE ON audit \
+                 BEGIN SELECT RAISE(ABORT, 'Das Änderungsprotokoll ist unveränderlich (nur Anfügen).'); END",
+                "CREATE TRIGGER IF NOT EXISTS audit_nur_anfuegen_d BEFORE DELETE ON audit \
+                 BEGIN SELECT RAISE(ABORT, 'Das Änderungsprotokoll ist unveränderlich (nur Anfügen).'); END",
+            ],
+            Backend::Postgres => vec![
+                "CREATE OR REPLACE FUNCTION audit_nur_anfuegen() RETURNS trigger LANGUAGE plpgsql AS \
+                 $f$ BEGIN RAISE EXCEPTION 'Das Änderungsprotokoll ist unveränderlich (nur Anfügen).'; END $f$",
+                "DROP TRIGGER IF EXISTS audit_nur_anfuegen ON audit",
+                "CREATE TRIGGER audit_nur_anfuegen BEFORE UPDATE OR DELETE ON audit \
+                 FOR EACH ROW EXECUTE FUNCTION audit_nur_anfuegen()",
+            ],
+        };
+        let stmts: Vec<Stmt> = stmts
+            .into_iter()
+            .map(|sql| Stmt {
+                sql: sql.into(),
+                args: vec![],
+            })
+            .collect();
+        self.execute_all(&stmts).await
     }
 
     /// Rows deserialised into `T`.
@@ -276,11 +301,43 @@ impl Db {
         self.0.execute_guarded(stmts, Some(guard)).await
     }
 
+    /// Inserts a record under the next free id of `table` (the id goes into the statements,
+    /// e.g. into its audit entry). Two writers may pick the same id at once; the loser's
+    /// transaction fails on the primary key, changes nothing, and is retried with a new id.
+    pub async fn mit_neuer_id(
+        &self,
+        table: &str,
+        statements: impl Fn(i64) -> Vec<Stmt>,
+    ) -> Result<i64> {
+        let mut versuch = 0;
+        loop {
+            let id = self
+                .scalar(
+                    &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"),
+                    &[],
+                )
+                .await?;
+            match self.execute_all(&statements(id)).await {
+                Ok(()) => return Ok(id),
+                Err(e) if versuch < 5 && schluessel_verletzt(&e) => versuch += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Reads a value of the `meta` table.
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
         self.scalar_text("SELECT value FROM meta WHERE key = $1", &[key.into()])
             .await
     }
+}
+
+/// Whether an error is a primary-key or unique violation (SQLite or PostgreSQL wording).
+fn schluessel_verletzt(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        let t = c.to_string();
+        t.contains("UNIQUE constraint failed") || t.contains("duplicate key value")
+    })
 }
 
 /// Builds `$a, $b, …` placeholders for `n` values starting after `offset` existing ones.

@@ -184,9 +184,8 @@ pub async fn hochladen(
         .collect::<String>();
     ablage.schreiben(&sha, &u.bytes).await?;
     let id = db
-        .scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM anhang", &[])
-        .await?;
-    db.execute_all(&[
+        .mit_neuer_id("anhang", |id| {
+            vec![
         Stmt {
             sql: "INSERT INTO anhang (id, objekt, titel, dateiname, art, groesse, sha256, oeffentlich, hochgeladen_von, hochgeladen_am) \
                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
@@ -219,8 +218,9 @@ pub async fn hochladen(
                 ),
             )],
         ),
-    ])
-    .await?;
+            ]
+        })
+        .await?;
     Ok(Ok(id))
 }
 

@@ -473,15 +473,15 @@ pub async fn vorlage_einreichen(
         .find(|v| v.empfohlen)
         .map(|v| v.kennung.clone())
         .unwrap_or_default();
-    let id = db
-        .scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM vorlage", &[])
-        .await?;
     let kennungen = varianten
         .iter()
         .map(|v| v.kennung.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    db.execute_all(&[
+    let varianten_json = serde_json::to_string(&varianten)?;
+    let id = db
+        .mit_neuer_id("vorlage", |id| {
+            vec![
         Stmt {
             sql: "INSERT INTO vorlage (id, projekt, titel, varianten, empfehlung, eingereicht_von, eingereicht_am) \
                   VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -490,8 +490,8 @@ pub async fn vorlage_einreichen(
                 id.into(),
                 slug.into(),
                 titel.into(),
-                serde_json::to_string(&varianten)?.into(),
-                empfehlung.into(),
+                varianten_json.as_str().into(),
+                empfehlung.as_str().into(),
                 wer.into(),
                 now_iso().into(),
             ],
@@ -506,8 +506,9 @@ pub async fn vorlage_einreichen(
                 &format!("Nr. {id}: {titel} (Varianten {kennungen})"),
             )],
         ),
-    ])
-    .await?;
+            ]
+        })
+        .await?;
     Ok(Ok(id))
 }
 
@@ -541,12 +542,8 @@ pub async fn sitzung_anlegen(
         return Ok(Err(f));
     }
     let id = db
-        .scalar(
-            "SELECT COALESCE(MAX(id), 0) + 1 FROM ausschuss_sitzung",
-            &[],
-        )
-        .await?;
-    db.execute_all(&[
+        .mit_neuer_id("ausschuss_sitzung", |id| {
+            vec![
         Stmt {
             sql: "INSERT INTO ausschuss_sitzung (id, datum, ort, angelegt_von) VALUES ($1, $2, $3, $4)"
                 .into(),
@@ -558,8 +555,9 @@ pub async fn sitzung_anlegen(
             &format!("sitzung:{id}"),
             &[("sitzung", "", &format!("{} in {ort}", datum_de(datum)))],
         ),
-    ])
-    .await?;
+            ]
+        })
+        .await?;
     Ok(Ok(id))
 }
 
@@ -938,9 +936,8 @@ pub async fn umlauf_starten(
         return Ok(Err(fe));
     }
     let id = db
-        .scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM umlauf", &[])
-        .await?;
-    db.execute_all(&[
+        .mit_neuer_id("umlauf", |id| {
+            vec![
         Stmt {
             sql: "INSERT INTO umlauf (id, vorlage_id, variante, frist, quorum, mehrheit, stimmberechtigt, gestartet_von, gestartet_am) \
                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
@@ -973,8 +970,9 @@ pub async fn umlauf_starten(
                 ),
             )],
         ),
-    ])
-    .await?;
+            ]
+        })
+        .await?;
     Ok(Ok(id))
 }
 

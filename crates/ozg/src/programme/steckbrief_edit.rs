@@ -527,9 +527,6 @@ async fn rollen_stmts(db: &Db, projekt_id: i64, sb: &SteckbriefFile) -> Result<V
     let orgs: Vec<O> = db
         .query("SELECT id, name, kurzname FROM organisation", &[])
         .await?;
-    let mut id = db
-        .scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM projekt_rolle", &[])
-        .await?;
     let pos = db
         .scalar(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM projekt_rolle WHERE projekt_id = $1",
@@ -563,11 +560,12 @@ async fn rollen_stmts(db: &Db, projekt_id: i64, sb: &SteckbriefFile) -> Result<V
                 .flatten()
                 .map(|x| x.id);
             stmts.push(Stmt {
+                // The id is taken inside the transaction (writers are serialised), so two
+                // publishing coordinators cannot pick the same one.
                 sql: "INSERT INTO projekt_rolle (id, projekt_id, rolle, organisation_id, text, hinweis, offen, unsicher, position) \
-                      VALUES ($1, $2, $3, $4, $5, NULL, $6, NULL, $7)"
+                      SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4, NULL, $5, NULL, $6 FROM projekt_rolle"
                     .into(),
                 args: vec![
-                    id.into(),
                     projekt_id.into(),
                     rolle.into(),
                     org.into(),
@@ -576,7 +574,6 @@ async fn rollen_stmts(db: &Db, projekt_id: i64, sb: &SteckbriefFile) -> Result<V
                     (pos + n).into(),
                 ],
             });
-            id += 1;
             n += 1;
         }
     }
