@@ -360,6 +360,8 @@ async fn member_invited_logs_in_edits_a_project_and_logs_out() {
     );
     axe("/workshops/… (mit Foto)", b.axe_violations().await);
     let _ = std::fs::remove_file(&foto);
+    b.goto(&format!("{workshop}/bearbeiten")).await;
+    axe("/workshops/…/bearbeiten", b.axe_violations().await);
 
     b.goto("/umsetzungsplan/staende").await;
     axe(

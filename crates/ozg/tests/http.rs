@@ -3230,3 +3230,125 @@ async fn audit_log_is_append_only_in_the_database(t: &TestApp) {
         .is_err()
     );
 }
+
+story!(workshop_editing);
+async fn workshop_editing(t: &TestApp) {
+    let (tk, tk_csrf) = login_as(t, "familie", "themenfeld-koordinator", "familie-kind").await;
+    let (bi, bi_csrf) = login_as(t, "bildung", "themenfeld-koordinator", "bildung").await;
+    let ws = t.scalar("SELECT MIN(w.id) FROM workshop w JOIN workshop_themenfeld wt ON wt.workshop_id = w.id JOIN themenfeld t ON t.id = wt.themenfeld_id WHERE t.slug = 'familie-kind'").await;
+    let url = format!("/workshops/{ws}/bearbeiten");
+    let form = t.get_with(&url, &tk).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let text = form.text();
+    assert!(
+        text.contains(
+            "id=\"w-tf-familie-kind\" name=\"themenfeld\" value=\"familie-kind\" checked"
+        ),
+        "{text}"
+    );
+    let i = text.find("name=\"version\" value=\"").unwrap() + 22;
+    let v = text[i..].split('"').next().unwrap().to_owned();
+    let n = t.audit_count().await;
+    // Bad input: every field named, nothing changed.
+    let r = t
+        .post(
+            &url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2019-13-40"),
+                ("teilnehmer", "Bonn\nGibt es nicht GmbH"),
+                ("projekte", "Kinderbetreuung\nMondfahrt"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let text = r.text();
+    for id in [
+        "w-datum-fehler",
+        "w-tf-fehler",
+        "w-teilnehmer-fehler",
+        "w-projekte-fehler",
+    ] {
+        assert!(text.contains(&format!("id=\"{id}\"")), "{id}: {text}");
+    }
+    assert!(
+        text.contains("Zeile 2: „Gibt es nicht GmbH“ ist keine bekannte Organisation"),
+        "{text}"
+    );
+    assert!(text.contains("Mondfahrt"), "typed value kept");
+    // A coordinator may not move the workshop into a Themenfeld they do not coordinate.
+    let r = t
+        .post(
+            &url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2019-11-26"),
+                ("themenfeld", "familie-kind"),
+                ("themenfeld", "bildung"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text()
+            .contains("Sie koordinieren diese Themenfelder nicht: Bildung"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        t.post(&url, &bi, &[("_csrf", &bi_csrf)]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(t.audit_count().await, n);
+    let r = t
+        .post(
+            &url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2019-11-27"),
+                ("ort", "Kreishaus Gütersloh"),
+                ("themenfeld", "familie-kind"),
+                ("teilnehmer", "Bonn\nkrz"),
+                ("projekte", "Kinderbetreuung"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.audit_count().await, n + 1);
+    let seite = t.ok(&format!("/workshops/{ws}")).await.text();
+    assert!(
+        seite.contains("Workshop am 27.11.2019") && seite.contains("Kreishaus Gütersloh"),
+        "{seite}"
+    );
+    assert!(
+        seite.contains("href=\"/organisationen/bonn\">Bonn</a>"),
+        "{seite}"
+    );
+    let erarbeitet = seite.split("Erarbeitete Projekte").nth(1).unwrap();
+    assert!(
+        erarbeitet.contains("/projekte/kinderbetreuung")
+            && !erarbeitet.contains("/projekte/elterngeld\""),
+        "recorded results replace the derived list"
+    );
+    // The stale form is refused.
+    let r = t
+        .post(
+            &url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2019-11-28"),
+                ("themenfeld", "familie-kind"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(t.audit_count().await, n + 1);
+}

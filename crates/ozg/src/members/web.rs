@@ -97,6 +97,10 @@ pub const SCHREIBENDE_ROUTEN: &[(&str, Option<Aktion>)] = &[
         "/projekte/{slug}/steckbrief",
         Some(Aktion::ProjektBearbeiten),
     ),
+    (
+        "/workshops/{id}/bearbeiten",
+        Some(Aktion::WorkshopBearbeiten),
+    ),
 ];
 
 pub(crate) fn routes() -> Router<AppState> {

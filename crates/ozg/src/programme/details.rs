@@ -365,13 +365,24 @@ pub async fn workshops(db: &Db) -> Result<Vec<(WorkshopView, Vec<NamedRef>)>> {
     let ws: Vec<WorkshopView> = db.query("SELECT id, datum, ort, quelle, anmerkung, themenfelder, unsicher FROM workshop ORDER BY datum, id", &[]).await?;
     let mut out = Vec::new();
     for w in ws {
-        let projekte = db
+        // Recorded results replace the list derived from the workshop's Themenfelder.
+        let erfasst: Vec<NamedRef> = db
             .query(
+                "SELECT p.name, p.slug, p.position FROM workshop_projekt wp JOIN projekt p ON p.slug = wp.projekt \
+                 WHERE wp.workshop_id = $1 ORDER BY p.position",
+                &[w.id.into()],
+            )
+            .await?;
+        let projekte = if !erfasst.is_empty() {
+            erfasst
+        } else {
+            db.query(
                 "SELECT DISTINCT p.name, p.slug, p.position FROM workshop_themenfeld wt JOIN projekt_themenfeld pt ON pt.themenfeld_id = wt.themenfeld_id \
                  JOIN projekt p ON p.id = pt.projekt_id WHERE wt.workshop_id = $1 ORDER BY p.position",
                 &[w.id.into()],
             )
-            .await?;
+            .await?
+        };
         out.push((w, projekte));
     }
     Ok(out)

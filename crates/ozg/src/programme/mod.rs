@@ -18,3 +18,4 @@ pub mod search;
 pub mod steckbrief_edit;
 pub mod timeline;
 pub mod verlauf;
+pub mod workshop_edit;

@@ -19,6 +19,7 @@ use crate::members::web::{Angemeldet, Formular, Hochladen};
 use crate::programme::anhaenge::{self, Anhang, Upload};
 use crate::programme::bearbeiten;
 use crate::programme::details::{self, NamedRef, WorkshopView};
+use crate::programme::workshop_edit::{self, WorkshopFormular};
 
 pub(super) fn routes() -> Router<AppState> {
     // Room for the largest file plus the form fields and multipart framing.
@@ -35,6 +36,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/anhaenge/{id}/entfernen", post(entfernen))
         .route("/anhaenge/{id}/{name}", get(ausliefern))
         .route("/workshops/{id}", get(workshop_seite))
+        .route(
+            "/workshops/{id}/bearbeiten",
+            get(workshop_formular).post(workshop_speichern),
+        )
 }
 
 /// Whether `n` may `aktion` for any of `tfs` (or everywhere).
@@ -264,6 +269,7 @@ struct WorkshopSeite {
     w: WorkshopView,
     projekte: Vec<NamedRef>,
     fotos: Vec<Anhang>,
+    teilnehmer: Vec<(String, String)>,
     intern_verborgen: bool,
     csrf: Option<String>,
     fehler: Option<(&'static str, String)>,
@@ -294,7 +300,12 @@ async fn workshop_antwort(
             .len()
             .eq(&fotos.len());
     let bearbeiten = darf_bei(s.map(|s| &s.nutzer), Aktion::WorkshopBearbeiten, &tfs);
+    let teilnehmer = workshop_edit::laden(&st.db, id)
+        .await?
+        .map(|w| w.teilnehmer)
+        .unwrap_or_default();
     let mut r = WorkshopSeite {
+        teilnehmer,
         title: format!("Workshop am {}", w.datum_de()),
         nav: "workshops",
         w,
@@ -320,4 +331,160 @@ async fn workshop_seite(
         )));
     };
     workshop_antwort(&st, id, s.as_ref(), None, StatusCode::OK).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "workshop_bearbeiten.html")]
+struct WorkshopFormSeite {
+    title: String,
+    nav: &'static str,
+    id: i64,
+    csrf: String,
+    f: WorkshopFormular,
+    themenfelder: Vec<(String, String)>,
+    fehler: crate::members::accounts::Feldfehler,
+    konflikt: bool,
+}
+
+impl WorkshopFormSeite {
+    fn fehler_bei(&self, feld: &str) -> Option<String> {
+        self.fehler
+            .iter()
+            .filter(|(k, _)| *k == feld)
+            .map(|(_, m)| m.clone())
+            .reduce(|a, b| format!("{a} {b}"))
+    }
+    fn gewaehlt(&self, slug: &str) -> bool {
+        self.f.themenfelder.iter().any(|t| t == slug)
+    }
+}
+
+async fn workshop_formular_laden<'a>(
+    st: &AppState,
+    id: &str,
+    s: Option<&'a Sitzung>,
+) -> Result<(&'a Sitzung, workshop_edit::WorkshopDaten), PageError> {
+    let s = rolle_pruefen(s, Aktion::WorkshopBearbeiten)?;
+    let w = match id.parse::<i64>() {
+        Ok(id) => workshop_edit::laden(&st.db, id).await?,
+        Err(_) => None,
+    };
+    let Some(w) = w else {
+        return Err(PageError::NotFound(format!(
+            "Einen Workshop „{id}“ gibt es nicht."
+        )));
+    };
+    if !darf_bei(Some(&s.nutzer), Aktion::WorkshopBearbeiten, &w.tf_ids()) {
+        return Err(PageError::Forbidden(
+            "Workshops bearbeiten die Koordinierungsstelle und die Koordination ihrer Themenfelder."
+                .into(),
+        ));
+    }
+    Ok((s, w))
+}
+
+async fn themenfeld_optionen(st: &AppState) -> Result<Vec<(String, String)>, PageError> {
+    Ok(st
+        .model()
+        .await?
+        .themenfelder
+        .iter()
+        .map(|t| (t.slug.clone(), t.name.clone()))
+        .collect())
+}
+
+async fn workshop_formular(
+    State(st): State<AppState>,
+    Angemeldet(s): Angemeldet,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    if s.is_none() {
+        return Ok(
+            Redirect::to(&format!("/anmelden?weiter=/workshops/{id}/bearbeiten")).into_response(),
+        );
+    }
+    let (s, w) = workshop_formular_laden(&st, &id, s.as_ref()).await?;
+    Ok(WorkshopFormSeite {
+        title: "Workshop bearbeiten".into(),
+        nav: "workshops",
+        id: w.id,
+        csrf: s.csrf.clone(),
+        f: w.formular(),
+        themenfelder: themenfeld_optionen(&st).await?,
+        fehler: Vec::new(),
+        konflikt: false,
+    }
+    .into_response())
+}
+
+async fn workshop_speichern(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    f: Formular<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let (s, w) = workshop_formular_laden(&st, &id, f.sitzung.as_ref()).await?;
+    let eingabe = WorkshopFormular::aus_paaren(&f.daten);
+    let antwort =
+        |status: StatusCode, eingabe: WorkshopFormular, fehler, konflikt, themenfelder| {
+            let mut r = WorkshopFormSeite {
+                title: "Workshop bearbeiten".into(),
+                nav: "workshops",
+                id: w.id,
+                csrf: s.csrf.clone(),
+                f: eingabe,
+                themenfelder,
+                fehler,
+                konflikt,
+            }
+            .into_response();
+            *r.status_mut() = status;
+            r
+        };
+    let mut g = match workshop_edit::pruefen(&st.db, &eingabe).await? {
+        Ok(g) => Ok(g),
+        Err(fehler) => Err(fehler),
+    };
+    // A coordinator may only assign Themenfelder they coordinate.
+    if let Ok(x) = &g {
+        let fremd: Vec<&str> = x
+            .themenfelder
+            .iter()
+            .filter(|(tf, _, _)| !darf(Some(&s.nutzer), Aktion::WorkshopBearbeiten, Some(*tf)))
+            .map(|(_, _, name)| name.as_str())
+            .collect();
+        if !fremd.is_empty() {
+            g = Err(vec![(
+                "themenfeld",
+                format!(
+                    "Sie koordinieren diese Themenfelder nicht: {}.",
+                    fremd.join(", ")
+                ),
+            )]);
+        }
+    }
+    let g = match g {
+        Ok(g) => g,
+        Err(fehler) => {
+            return Ok(antwort(
+                StatusCode::BAD_REQUEST,
+                eingabe,
+                fehler,
+                false,
+                themenfeld_optionen(&st).await?,
+            ));
+        }
+    };
+    if workshop_edit::speichern(&st.db, &w, &g, &s.konto.benutzername).await? {
+        Ok(Redirect::to(&format!("/workshops/{}", w.id)).into_response())
+    } else {
+        let mut neu = eingabe;
+        neu.version = w.version.to_string();
+        Ok(antwort(
+            StatusCode::CONFLICT,
+            neu,
+            Vec::new(),
+            true,
+            themenfeld_optionen(&st).await?,
+        ))
+    }
 }
