@@ -440,10 +440,7 @@ async fn workshop_speichern(
             *r.status_mut() = status;
             r
         };
-    let mut g = match workshop_edit::pruefen(&st.db, &eingabe).await? {
-        Ok(g) => Ok(g),
-        Err(fehler) => Err(fehler),
-    };
+    let mut g = workshop_edit::pruefen(&st.db, &eingabe).await?;
     // A coordinator may only assign Themenfelder they coordinate.
     if let Ok(x) = &g {
         let fremd: Vec<&str> = x
