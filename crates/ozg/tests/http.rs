@@ -3352,3 +3352,107 @@ async fn workshop_editing(t: &TestApp) {
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(t.audit_count().await, n + 1);
 }
+
+story!(project_roles_and_leistungen_editing);
+async fn project_roles_and_leistungen_editing(t: &TestApp) {
+    let (tk, tk_csrf) = login_as(t, "familie", "themenfeld-koordinator", "familie-kind").await;
+    let url = "/projekte/kinderbetreuung/beteiligte";
+    let form = t.get_with(url, &tk).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let text = form.text();
+    assert!(
+        text.contains("Wuppertal") && text.contains("Schalksmühle") && text.contains("10019"),
+        "{text}"
+    );
+    let i = text.find("name=\"version\" value=\"").unwrap() + 22;
+    let v = text[i..].split('"').next().unwrap().to_owned();
+    let n = t.audit_count().await;
+    let r = t
+        .post(
+            url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("mitarbeit", "Wuppertal\nAtlantis"),
+                ("ozg_leistungen", "10019\n99999\nKita"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let text = r.text();
+    assert!(
+        text.contains(
+            "id=\"bt-mitarbeit-fehler\">Zeile 2: „Atlantis“ ist keine bekannte Organisation"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Zeile 2: die OZG-ID 99999 gibt es im Katalog nicht.")
+            && text.contains("Zeile 3: „Kita“ beginnt nicht mit einer OZG-ID"),
+        "{text}"
+    );
+    assert_eq!(t.audit_count().await, n);
+    let r = t
+        .post(
+            url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("mitarbeit", "ITK Rheinland\nWuppertal\nbonn"),
+                ("interesse", "Schalksmühle"),
+                ("ozg_leistungen", "10019 Kindertagesbetreuung\n10040\n10013"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.audit_count().await, n + 1);
+    let p = t
+        .ok("/api/v1/umsetzungsprojekte/kinderbetreuung")
+        .await
+        .json();
+    let mitarbeit: Vec<String> = p["mitarbeit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        mitarbeit.iter().any(|m| m == "Bonn") && !mitarbeit.iter().any(|m| m == "Soest"),
+        "{mitarbeit:?}"
+    );
+    let seite = t.ok("/projekte/kinderbetreuung").await.text();
+    assert!(
+        seite.contains("10013 Pflegekindervermittlung")
+            && seite.contains("von der Koordination zugeordnet"),
+        "{seite}"
+    );
+    assert!(
+        t.ok("/ozg-leistungen/10013")
+            .await
+            .text()
+            .contains("/projekte/kinderbetreuung")
+    );
+    let hist = t
+        .get_with("/projekte/kinderbetreuung/historie", &tk)
+        .await
+        .text();
+    assert!(
+        hist.contains("Mitarbeit zugesichert") && hist.contains("Soest"),
+        "{hist}"
+    );
+    // The form is stale now.
+    let r = t
+        .post(
+            url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("mitarbeit", "Wuppertal"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+}

@@ -101,6 +101,10 @@ pub const SCHREIBENDE_ROUTEN: &[(&str, Option<Aktion>)] = &[
         "/workshops/{id}/bearbeiten",
         Some(Aktion::WorkshopBearbeiten),
     ),
+    (
+        "/projekte/{slug}/beteiligte",
+        Some(Aktion::ProjektBearbeiten),
+    ),
 ];
 
 pub(crate) fn routes() -> Router<AppState> {

@@ -4,6 +4,7 @@
 pub mod abstimmung;
 pub mod anhaenge;
 pub mod bearbeiten;
+pub mod beteiligte_edit;
 pub mod beteiligung;
 pub mod details;
 pub mod export;

@@ -22,6 +22,10 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/projekte/{slug}/bearbeiten", get(formular).post(speichern))
         .route("/projekte/{slug}/historie", get(historie))
+        .route(
+            "/projekte/{slug}/beteiligte",
+            get(beteiligte_formular).post(beteiligte_speichern),
+        )
         .route("/prioritaeten", get(prioritaeten))
         .route(
             "/prioritaeten/{slug}",
@@ -301,5 +305,99 @@ async fn abstimmung_erfassen(
             *r.status_mut() = StatusCode::BAD_REQUEST;
             Ok(r)
         }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "projekt_beteiligte.html")]
+struct BeteiligteSeite {
+    title: String,
+    nav: &'static str,
+    slug: String,
+    name: String,
+    csrf: String,
+    f: crate::programme::beteiligte_edit::BeteiligteFormular,
+    rollen: Vec<(&'static str, &'static str, &'static str)>,
+    fehler: Feldfehler,
+    konflikt: bool,
+}
+
+impl BeteiligteSeite {
+    fn fehler_bei(&self, feld: &str) -> Option<String> {
+        self.fehler
+            .iter()
+            .filter(|(k, _)| *k == feld)
+            .map(|(_, m)| m.clone())
+            .reduce(|a, b| format!("{a} {b}"))
+    }
+}
+
+async fn beteiligte_formular(
+    State(st): State<AppState>,
+    Angemeldet(s): Angemeldet,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    use crate::programme::beteiligte_edit as be;
+    if s.is_none() {
+        return Ok(
+            Redirect::to(&format!("/anmelden?weiter=/projekte/{slug}/beteiligte")).into_response(),
+        );
+    }
+    laden_und_pruefen(&st, &slug, s.as_ref()).await?;
+    let s = s.expect("checked");
+    let b = be::laden(&st.db, &slug).await?.ok_or_else(|| {
+        PageError::NotFound(format!("Ein Umsetzungsprojekt „{slug}“ gibt es nicht."))
+    })?;
+    Ok(BeteiligteSeite {
+        title: format!("Beteiligte und Leistungen: {}", b.name),
+        nav: "projekte",
+        slug,
+        name: b.name.clone(),
+        csrf: s.csrf.clone(),
+        f: b.formular(),
+        rollen: be::ROLLEN.to_vec(),
+        fehler: Vec::new(),
+        konflikt: false,
+    }
+    .into_response())
+}
+
+async fn beteiligte_speichern(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    f: Formular<crate::programme::beteiligte_edit::BeteiligteFormular>,
+) -> Result<Response, PageError> {
+    use crate::programme::beteiligte_edit as be;
+    laden_und_pruefen(&st, &slug, f.sitzung.as_ref()).await?;
+    let s = f.sitzung.expect("checked");
+    let b = be::laden(&st.db, &slug).await?.ok_or_else(|| {
+        PageError::NotFound(format!("Ein Umsetzungsprojekt „{slug}“ gibt es nicht."))
+    })?;
+    let antwort = |status: StatusCode, eingabe, fehler, konflikt| {
+        let mut r = BeteiligteSeite {
+            title: format!("Beteiligte und Leistungen: {}", b.name),
+            nav: "projekte",
+            slug: slug.clone(),
+            name: b.name.clone(),
+            csrf: s.csrf.clone(),
+            f: eingabe,
+            rollen: be::ROLLEN.to_vec(),
+            fehler,
+            konflikt,
+        }
+        .into_response();
+        *r.status_mut() = status;
+        r
+    };
+    let g = match be::pruefen(&st.db, &b, &f.daten).await? {
+        Ok(g) => g,
+        Err(fehler) => return Ok(antwort(StatusCode::BAD_REQUEST, f.daten, fehler, false)),
+    };
+    if be::speichern(&st.db, &slug, &b, &g, &s.konto.benutzername).await? {
+        Ok(Redirect::to(&format!("/projekte/{slug}")).into_response())
+    } else {
+        let mut neu = f.daten;
+        neu.version = b.version.to_string();
+        Ok(antwort(StatusCode::CONFLICT, neu, Vec::new(), true))
     }
 }
