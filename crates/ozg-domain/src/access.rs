@@ -87,6 +87,8 @@ pub enum Aktion {
     BeteiligungMelden,
     /// Vote in an Umlaufverfahren (committee members only: the vote counts heads).
     Abstimmen,
+    /// Edit an organisation's programme data (Koordinierungsstelle).
+    OrganisationBearbeiten,
     /// Comment on a project (members' area; comments are internal).
     Kommentieren,
     /// Edit a workshop (of a Themenfeld) and upload its photo protocol.

@@ -266,6 +266,8 @@ async fn member_invited_logs_in_edits_a_project_and_logs_out() {
     );
     axe("/projekte/…/historie", b.axe_violations().await);
 
+    b.goto("/organisationen/bonn/bearbeiten").await;
+    axe("/organisationen/…/bearbeiten", b.axe_violations().await);
     b.goto("/projekte/kinderbetreuung/beteiligte").await;
     axe("/projekte/…/beteiligte", b.axe_violations().await);
     b.goto("/projekte/kinderbetreuung/steckbrief").await;

@@ -3456,3 +3456,66 @@ async fn project_roles_and_leistungen_editing(t: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 }
+
+story!(organisation_editing);
+async fn organisation_editing(t: &TestApp) {
+    let (ks, ks_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let (tk, tk_csrf) = login_as(t, "familie", "themenfeld-koordinator", "familie-kind").await;
+    let url = "/organisationen/bonn/bearbeiten";
+    assert_eq!(t.get_with(url, &tk).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.post(url, &tk, &[("_csrf", &tk_csrf)]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let text = t.get_with(url, &ks).await.text();
+    let i = text.find("name=\"version\" value=\"").unwrap() + 22;
+    let v = text[i..].split('"').next().unwrap().to_owned();
+    let n = t.audit_count().await;
+    let r = t
+        .post(
+            url,
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("url", "javascript:alert(1)"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("id=\"o-url-fehler\""), "{}", r.text());
+    assert!(
+        r.text().contains("value=\"javascript:alert(1)\""),
+        "typed value kept"
+    );
+    assert_eq!(t.audit_count().await, n);
+    let r = t
+        .post(
+            url,
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("kurzname", "BN"),
+                ("url", "https://www.bonn.de"),
+                ("beschreibung", "Bundesstadt am Rhein."),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.audit_count().await, n + 1);
+    let seite = t.ok("/organisationen/bonn").await.text();
+    assert!(
+        seite.contains("https://www.bonn.de") && seite.contains("Bundesstadt am Rhein."),
+        "{seite}"
+    );
+    let r = t
+        .post(
+            url,
+            &ks,
+            &[("_csrf", &ks_csrf), ("kurzname", "B"), ("version", &v)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(t.audit_count().await, n + 1);
+}

@@ -105,6 +105,10 @@ pub const SCHREIBENDE_ROUTEN: &[(&str, Option<Aktion>)] = &[
         "/projekte/{slug}/beteiligte",
         Some(Aktion::ProjektBearbeiten),
     ),
+    (
+        "/organisationen/{slug}/bearbeiten",
+        Some(Aktion::OrganisationBearbeiten),
+    ),
 ];
 
 pub(crate) fn routes() -> Router<AppState> {

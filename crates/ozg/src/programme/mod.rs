@@ -11,6 +11,7 @@ pub mod export;
 pub mod lenkungsausschuss;
 pub mod lists;
 pub mod model;
+pub mod organisation_edit;
 pub mod plan_document;
 pub mod plan_pdf;
 pub mod plan_report;

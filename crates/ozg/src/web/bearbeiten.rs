@@ -23,6 +23,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/projekte/{slug}/bearbeiten", get(formular).post(speichern))
         .route("/projekte/{slug}/historie", get(historie))
         .route(
+            "/organisationen/{slug}/bearbeiten",
+            get(org_formular).post(org_speichern),
+        )
+        .route(
             "/projekte/{slug}/beteiligte",
             get(beteiligte_formular).post(beteiligte_speichern),
         )
@@ -399,5 +403,103 @@ async fn beteiligte_speichern(
         let mut neu = f.daten;
         neu.version = b.version.to_string();
         Ok(antwort(StatusCode::CONFLICT, neu, Vec::new(), true))
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "organisation_bearbeiten.html")]
+struct OrgSeite {
+    title: String,
+    nav: &'static str,
+    slug: String,
+    name: String,
+    csrf: String,
+    f: crate::programme::organisation_edit::OrganisationFormular,
+    fehler: Feldfehler,
+    konflikt: bool,
+}
+
+impl OrgSeite {
+    fn fehler_bei(&self, feld: &str) -> Option<String> {
+        self.fehler
+            .iter()
+            .find(|(k, _)| *k == feld)
+            .map(|(_, m)| m.clone())
+    }
+}
+
+async fn org_laden(
+    st: &AppState,
+    slug: &str,
+) -> Result<crate::programme::organisation_edit::OrganisationDaten, PageError> {
+    crate::programme::organisation_edit::laden(&st.db, slug)
+        .await?
+        .ok_or_else(|| PageError::NotFound(format!("Eine Organisation „{slug}“ gibt es nicht.")))
+}
+
+async fn org_formular(
+    State(st): State<AppState>,
+    Angemeldet(s): Angemeldet,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    if s.is_none() {
+        return Ok(Redirect::to(&format!(
+            "/anmelden?weiter=/organisationen/{slug}/bearbeiten"
+        ))
+        .into_response());
+    }
+    let s = erlaubt(s.as_ref(), Aktion::OrganisationBearbeiten)?;
+    let o = org_laden(&st, &slug).await?;
+    Ok(OrgSeite {
+        title: format!("{} bearbeiten", o.name),
+        nav: "organisationen",
+        slug,
+        name: o.name.clone(),
+        csrf: s.csrf.clone(),
+        f: o.formular(),
+        fehler: Vec::new(),
+        konflikt: false,
+    }
+    .into_response())
+}
+
+async fn org_speichern(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    f: Formular<crate::programme::organisation_edit::OrganisationFormular>,
+) -> Result<Response, PageError> {
+    let s = erlaubt(f.sitzung.as_ref(), Aktion::OrganisationBearbeiten)?;
+    let o = org_laden(&st, &slug).await?;
+    let seite = |status: StatusCode, eingabe, fehler, konflikt| {
+        let mut r = OrgSeite {
+            title: format!("{} bearbeiten", o.name),
+            nav: "organisationen",
+            slug: slug.clone(),
+            name: o.name.clone(),
+            csrf: s.csrf.clone(),
+            f: eingabe,
+            fehler,
+            konflikt,
+        }
+        .into_response();
+        *r.status_mut() = status;
+        r
+    };
+    match crate::programme::organisation_edit::speichern(
+        &st.db,
+        &slug,
+        &o,
+        &f.daten,
+        &s.konto.benutzername,
+    )
+    .await?
+    {
+        Ok(true) => Ok(Redirect::to(&format!("/organisationen/{slug}")).into_response()),
+        Ok(false) => {
+            let mut neu = f.daten;
+            neu.version = o.version.to_string();
+            Ok(seite(StatusCode::CONFLICT, neu, Vec::new(), true))
+        }
+        Err(fehler) => Ok(seite(StatusCode::BAD_REQUEST, f.daten, fehler, false)),
     }
 }
