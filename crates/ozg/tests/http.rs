@@ -3351,6 +3351,52 @@ async fn workshop_editing(t: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(t.audit_count().await, n + 1);
+    // A new workshop: in one's own Themenfeld, with a real date.
+    let r = t
+        .post(
+            "/workshops",
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "morgen"),
+                ("themenfeld", "familie-kind"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text().contains("Feld Datum: „morgen“ ist kein Datum"),
+        "{}",
+        r.text()
+    );
+    let r = t
+        .post(
+            "/workshops",
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2027-02-01"),
+                ("themenfeld", "bildung"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.audit_count().await, n + 1);
+    let r = t
+        .post(
+            "/workshops",
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2027-02-01"),
+                ("themenfeld", "familie-kind"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(r.location().ends_with("/bearbeiten"));
+    assert_eq!(t.audit_count().await, n + 2);
+    assert!(t.ok("/workshops").await.text().contains("01.02.2027"));
 }
 
 story!(project_roles_and_leistungen_editing);

@@ -109,6 +109,7 @@ pub const SCHREIBENDE_ROUTEN: &[(&str, Option<Aktion>)] = &[
         "/organisationen/{slug}/bearbeiten",
         Some(Aktion::OrganisationBearbeiten),
     ),
+    ("/workshops", Some(Aktion::WorkshopBearbeiten)),
 ];
 
 pub(crate) fn routes() -> Router<AppState> {

@@ -409,3 +409,63 @@ pub async fn speichern(db: &Db, alt: &WorkshopDaten, g: &Geprueft, wer: &str) ->
     });
     db.execute_guarded(&stmts, 0).await
 }
+
+/// Creates a workshop on `datum` in one Themenfeld (the rest is filled in with the edit form).
+/// Errors name the field.
+pub async fn anlegen(
+    db: &Db,
+    datum: &str,
+    themenfeld: (i64, &str),
+    wer: &str,
+) -> Result<Result<i64, (&'static str, String)>> {
+    let datum = datum.trim();
+    if datum.len() != 10
+        || time::Date::parse(
+            datum,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .is_err()
+    {
+        return Ok(Err((
+            "datum",
+            if datum.is_empty() {
+                "Bitte geben Sie das Datum des Workshops an.".into()
+            } else {
+                format!("„{datum}“ ist kein Datum; erwartet wird JJJJ-MM-TT.")
+            },
+        )));
+    }
+    let revision = format!("workshop-{}", crate::members::accounts::token()?);
+    let id = db
+        .mit_neuer_id("workshop", |id| {
+            vec![
+                Stmt {
+                    sql: "INSERT INTO workshop (id, datum, ort, quelle, anmerkung, themenfelder, unsicher, version) \
+                          VALUES ($1, $2, NULL, NULL, NULL, $3, '{}', 0)"
+                        .into(),
+                    args: vec![id.into(), datum.into(), themenfeld.1.into()],
+                },
+                Stmt {
+                    sql: "INSERT INTO workshop_themenfeld (workshop_id, themenfeld_id) VALUES ($1, $2)"
+                        .into(),
+                    args: vec![id.into(), themenfeld.0.into()],
+                },
+                audit::eintrag(
+                    wer,
+                    "workshop-angelegt",
+                    &format!("workshop:{id}"),
+                    &[("workshop", "", &format!("{datum}, {}", themenfeld.1))],
+                ),
+                Stmt {
+                    sql: "UPDATE meta SET value = $1 WHERE key = 'datenstand'".into(),
+                    args: vec![revision.as_str().into()],
+                },
+                Stmt {
+                    sql: "UPDATE meta SET value = $1 WHERE key = 'geaendert'".into(),
+                    args: vec![now_iso().into()],
+                },
+            ]
+        })
+        .await?;
+    Ok(Ok(id))
+}

@@ -36,6 +36,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/anhaenge/{id}/entfernen", post(entfernen))
         .route("/anhaenge/{id}/{name}", get(ausliefern))
         .route("/workshops/{id}", get(workshop_seite))
+        .route("/workshops", post(workshop_anlegen))
         .route(
             "/workshops/{id}/bearbeiten",
             get(workshop_formular).post(workshop_speichern),
@@ -483,5 +484,62 @@ async fn workshop_speichern(
             true,
             themenfeld_optionen(&st).await?,
         ))
+    }
+}
+
+#[derive(Deserialize)]
+struct NeuerWorkshop {
+    #[serde(default)]
+    datum: String,
+    #[serde(default)]
+    themenfeld: String,
+}
+
+async fn workshop_anlegen(
+    State(st): State<AppState>,
+    f: Formular<NeuerWorkshop>,
+) -> Result<Response, PageError> {
+    let s = rolle_pruefen(f.sitzung.as_ref(), Aktion::WorkshopBearbeiten)?;
+    #[derive(Deserialize)]
+    struct T {
+        id: i64,
+        name: String,
+    }
+    let tf: Option<T> = st
+        .db
+        .query_opt(
+            "SELECT id, name FROM themenfeld WHERE slug = $1",
+            &[f.daten.themenfeld.as_str().into()],
+        )
+        .await?;
+    let Some(tf) = tf else {
+        return super::pages::workshops_seite(
+            &st,
+            Some(s),
+            Some(format!(
+                "Feld Themenfeld: „{}“ ist kein Themenfeld.",
+                f.daten.themenfeld
+            )),
+        )
+        .await;
+    };
+    if !darf(Some(&s.nutzer), Aktion::WorkshopBearbeiten, Some(tf.id)) {
+        return Err(PageError::Forbidden(format!(
+            "Sie koordinieren das Themenfeld {} nicht.",
+            tf.name
+        )));
+    }
+    match workshop_edit::anlegen(
+        &st.db,
+        &f.daten.datum,
+        (tf.id, &tf.name),
+        &s.konto.benutzername,
+    )
+    .await?
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/workshops/{id}/bearbeiten")).into_response()),
+        Err((_, m)) => {
+            super::pages::workshops_seite(&st, Some(s), Some(format!("Feld Datum: {m}"))).await
+        }
     }
 }

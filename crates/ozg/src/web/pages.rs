@@ -761,15 +761,58 @@ struct WorkshopsPage {
     title: &'static str,
     nav: &'static str,
     items: Vec<(WorkshopView, Vec<NamedRef>)>,
+    /// CSRF token and the Themenfelder (slug, name) in which the visitor may add a workshop.
+    anlegen: Option<(String, Vec<(String, String)>)>,
+    fehler: Option<String>,
 }
 
-async fn workshops(State(st): State<AppState>) -> PageResult {
-    Ok(WorkshopsPage {
+async fn workshops(State(st): State<AppState>, Angemeldet(s): Angemeldet) -> PageResult {
+    workshops_seite(&st, s.as_ref(), None).await
+}
+
+/// The workshop list; with a form to add one for coordinators, `fehler` after a refused one.
+pub(super) async fn workshops_seite(
+    st: &AppState,
+    s: Option<&Sitzung>,
+    fehler: Option<String>,
+) -> PageResult {
+    use ozg_domain::access::{Aktion, darf};
+    let anlegen = match s {
+        Some(s) => {
+            let model = st.model().await?;
+            let mut tfs = Vec::new();
+            for (i, t) in model.themenfelder.iter().enumerate() {
+                let id = st
+                    .db
+                    .scalar(
+                        "SELECT id FROM themenfeld WHERE slug = $1",
+                        &[t.slug.as_str().into()],
+                    )
+                    .await
+                    .unwrap_or(i as i64);
+                if darf(Some(&s.nutzer), Aktion::WorkshopBearbeiten, Some(id)) {
+                    tfs.push((t.slug.clone(), t.name.clone()));
+                }
+            }
+            (!tfs.is_empty()).then(|| (s.csrf.clone(), tfs))
+        }
+        None => None,
+    };
+    let status = if fehler.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut r = WorkshopsPage {
         title: "Workshops",
         nav: "workshops",
         items: details::workshops(&st.db).await?,
+        anlegen,
+        fehler,
     }
-    .into_response())
+    .into_response();
+    *r.status_mut() = status;
+    Ok(r)
 }
 
 // --- Static text pages -----------------------------------------------------------------------
