@@ -3151,6 +3151,10 @@ async fn steckbrief_editor_draft_and_publish(t: &TestApp) {
     let r = post_all(t, url, &tk, felder("veroeffentlichen", &v0)).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.text().contains("Während Sie bearbeitet haben"));
+    assert!(
+        r.text().contains("<strong>steckbrief.projektziel</strong>"),
+        "what changed meanwhile"
+    );
     assert_eq!(t.audit_count().await, n + 1);
     // Publish from the current version: the public sees it, the roles follow.
     let text = t.get_with(url, &tk).await.text();
@@ -3350,6 +3354,18 @@ async fn workshop_editing(t: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
+    let konflikt = r.text();
+    let konflikt = konflikt
+        .split("role=\"alert\"")
+        .nth(1)
+        .unwrap()
+        .split("</div>")
+        .next()
+        .unwrap();
+    assert!(
+        konflikt.contains("„Kreishaus Gütersloh“"),
+        "what changed meanwhile: {konflikt}"
+    );
     assert_eq!(t.audit_count().await, n + 1);
     // A new workshop: in one's own Themenfeld, with a real date.
     let r = t
@@ -3501,6 +3517,10 @@ async fn project_roles_and_leistungen_editing(t: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.text().contains("<strong>Mitarbeit zugesichert</strong>"),
+        "what changed meanwhile"
+    );
 }
 
 story!(organisation_editing);
@@ -3563,5 +3583,11 @@ async fn organisation_editing(t: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.text()
+            .contains("<strong>url</strong> – → „https://www.bonn.de“"),
+        "{}",
+        r.text()
+    );
     assert_eq!(t.audit_count().await, n + 1);
 }

@@ -83,3 +83,32 @@ pub async fn liste(db: &Db, suche: &str, limit: i64) -> Result<Vec<Eintrag>> {
     )
     .await
 }
+
+/// The entries of exactly one record, newest first.
+pub async fn von(db: &Db, objekt: &str) -> Result<Vec<Eintrag>> {
+    db.query(
+        "SELECT id, zeit, konto, aktion, objekt, aenderungen FROM audit WHERE objekt = $1 ORDER BY id DESC LIMIT 200",
+        &[objekt.into()],
+    )
+    .await
+}
+
+/// The number of the newest entry of a record (0: none), sent with a form so a refused save
+/// can show what changed since the form was loaded.
+pub async fn stand(db: &Db, objekt: &str) -> Result<i64> {
+    db.scalar(
+        "SELECT COALESCE(MAX(id), 0) FROM audit WHERE objekt = $1",
+        &[objekt.into()],
+    )
+    .await
+}
+
+/// The entries of a record after `seit` (what changed since a form was loaded), newest first.
+pub async fn seit(db: &Db, objekt: &str, seit: &str) -> Result<Vec<Eintrag>> {
+    let seit: i64 = seit.trim().parse().unwrap_or(0);
+    Ok(von(db, objekt)
+        .await?
+        .into_iter()
+        .filter(|e| e.id > seit)
+        .collect())
+}

@@ -35,6 +35,9 @@ pub struct BeteiligteFormular {
     /// Version of the project.
     #[serde(default)]
     pub version: String,
+    /// The newest audit entry when the form was loaded.
+    #[serde(default)]
+    pub protokoll_stand: String,
 }
 
 impl BeteiligteFormular {
@@ -100,6 +103,7 @@ impl Bestand {
                 .collect::<Vec<_>>()
                 .join("\n"),
             version: self.version.to_string(),
+            protokoll_stand: String::new(),
         }
     }
 }

@@ -25,6 +25,9 @@ pub struct OrganisationFormular {
     /// Version.
     #[serde(default)]
     pub version: String,
+    /// The newest audit entry when the form was loaded.
+    #[serde(default)]
+    pub protokoll_stand: String,
 }
 
 /// As stored.
@@ -52,6 +55,7 @@ impl OrganisationDaten {
             url: self.url.clone().unwrap_or_default(),
             beschreibung: self.beschreibung.clone().unwrap_or_default(),
             version: self.version.to_string(),
+            protokoll_stand: String::new(),
         }
     }
 }

@@ -51,6 +51,8 @@ pub struct SteckbriefFormular {
     pub version: String,
     /// "entwurf" or "veroeffentlichen".
     pub aktion: String,
+    /// The newest audit entry when the form was loaded.
+    pub protokoll_stand: String,
 }
 
 /// Most variants a Steckbrief can have in the form.
@@ -89,6 +91,7 @@ impl SteckbriefFormular {
             it_partner: feld("it_partner"),
             version: feld("version"),
             aktion: feld("aktion"),
+            protokoll_stand: feld("protokoll_stand"),
         }
     }
 
@@ -145,6 +148,7 @@ impl SteckbriefFormular {
             it_partner: zeilen(&sb.it_partner),
             version: version.to_string(),
             aktion: String::new(),
+            protokoll_stand: String::new(),
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct WorkshopFormular {
     pub projekte: String,
     /// Version.
     pub version: String,
+    /// The newest audit entry when the form was loaded.
+    pub protokoll_stand: String,
 }
 
 impl WorkshopFormular {
@@ -50,6 +52,7 @@ impl WorkshopFormular {
             teilnehmer: feld("teilnehmer"),
             projekte: feld("projekte"),
             version: feld("version"),
+            protokoll_stand: feld("protokoll_stand"),
         }
     }
 }
@@ -96,6 +99,7 @@ impl WorkshopDaten {
                 .collect::<Vec<_>>()
                 .join("\n"),
             version: self.version.to_string(),
+            protokoll_stand: String::new(),
         }
     }
     /// Themenfeld ids.

@@ -271,6 +271,8 @@ struct WorkshopSeite {
     projekte: Vec<NamedRef>,
     fotos: Vec<Anhang>,
     teilnehmer: Vec<(String, String)>,
+    /// The workshop's change history (members only).
+    historie: Option<Vec<crate::members::audit::Eintrag>>,
     intern_verborgen: bool,
     csrf: Option<String>,
     fehler: Option<(&'static str, String)>,
@@ -305,7 +307,12 @@ async fn workshop_antwort(
         .await?
         .map(|w| w.teilnehmer)
         .unwrap_or_default();
+    let historie = match s {
+        Some(_) => Some(crate::members::audit::von(&st.db, &objekt).await?),
+        None => None,
+    };
     let mut r = WorkshopSeite {
+        historie,
         teilnehmer,
         title: format!("Workshop am {}", w.datum_de()),
         nav: "workshops",
@@ -344,7 +351,7 @@ struct WorkshopFormSeite {
     f: WorkshopFormular,
     themenfelder: Vec<(String, String)>,
     fehler: crate::members::accounts::Feldfehler,
-    konflikt: bool,
+    konflikt: Option<Vec<crate::members::audit::Eintrag>>,
 }
 
 impl WorkshopFormSeite {
@@ -405,15 +412,19 @@ async fn workshop_formular(
         );
     }
     let (s, w) = workshop_formular_laden(&st, &id, s.as_ref()).await?;
+    let mut f = w.formular();
+    f.protokoll_stand = crate::members::audit::stand(&st.db, &format!("workshop:{}", w.id))
+        .await?
+        .to_string();
     Ok(WorkshopFormSeite {
         title: "Workshop bearbeiten".into(),
         nav: "workshops",
         id: w.id,
         csrf: s.csrf.clone(),
-        f: w.formular(),
+        f,
         themenfelder: themenfeld_optionen(&st).await?,
         fehler: Vec::new(),
-        konflikt: false,
+        konflikt: None,
     }
     .into_response())
 }
@@ -467,7 +478,7 @@ async fn workshop_speichern(
                 StatusCode::BAD_REQUEST,
                 eingabe,
                 fehler,
-                false,
+                None,
                 themenfeld_optionen(&st).await?,
             ));
         }
@@ -475,13 +486,19 @@ async fn workshop_speichern(
     if workshop_edit::speichern(&st.db, &w, &g, &s.konto.benutzername).await? {
         Ok(Redirect::to(&format!("/workshops/{}", w.id)).into_response())
     } else {
+        let objekt = format!("workshop:{}", w.id);
+        let konflikt =
+            crate::members::audit::seit(&st.db, &objekt, &eingabe.protokoll_stand).await?;
         let mut neu = eingabe;
         neu.version = w.version.to_string();
+        neu.protokoll_stand = crate::members::audit::stand(&st.db, &objekt)
+            .await?
+            .to_string();
         Ok(antwort(
             StatusCode::CONFLICT,
             neu,
             Vec::new(),
-            true,
+            Some(konflikt),
             themenfeld_optionen(&st).await?,
         ))
     }

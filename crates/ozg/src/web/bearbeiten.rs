@@ -323,7 +323,7 @@ struct BeteiligteSeite {
     f: crate::programme::beteiligte_edit::BeteiligteFormular,
     rollen: Vec<(&'static str, &'static str, &'static str)>,
     fehler: Feldfehler,
-    konflikt: bool,
+    konflikt: Option<Vec<Eintrag>>,
 }
 
 impl BeteiligteSeite {
@@ -352,16 +352,20 @@ async fn beteiligte_formular(
     let b = be::laden(&st.db, &slug).await?.ok_or_else(|| {
         PageError::NotFound(format!("Ein Umsetzungsprojekt „{slug}“ gibt es nicht."))
     })?;
+    let mut f = b.formular();
+    f.protokoll_stand = audit::stand(&st.db, &format!("projekt:{slug}"))
+        .await?
+        .to_string();
     Ok(BeteiligteSeite {
         title: format!("Beteiligte und Leistungen: {}", b.name),
         nav: "projekte",
         slug,
         name: b.name.clone(),
         csrf: s.csrf.clone(),
-        f: b.formular(),
+        f,
         rollen: be::ROLLEN.to_vec(),
         fehler: Vec::new(),
-        konflikt: false,
+        konflikt: None,
     }
     .into_response())
 }
@@ -395,14 +399,22 @@ async fn beteiligte_speichern(
     };
     let g = match be::pruefen(&st.db, &b, &f.daten).await? {
         Ok(g) => g,
-        Err(fehler) => return Ok(antwort(StatusCode::BAD_REQUEST, f.daten, fehler, false)),
+        Err(fehler) => return Ok(antwort(StatusCode::BAD_REQUEST, f.daten, fehler, None)),
     };
     if be::speichern(&st.db, &slug, &b, &g, &s.konto.benutzername).await? {
         Ok(Redirect::to(&format!("/projekte/{slug}")).into_response())
     } else {
+        let objekt = format!("projekt:{slug}");
+        let konflikt = audit::seit(&st.db, &objekt, &f.daten.protokoll_stand).await?;
         let mut neu = f.daten;
         neu.version = b.version.to_string();
-        Ok(antwort(StatusCode::CONFLICT, neu, Vec::new(), true))
+        neu.protokoll_stand = audit::stand(&st.db, &objekt).await?.to_string();
+        Ok(antwort(
+            StatusCode::CONFLICT,
+            neu,
+            Vec::new(),
+            Some(konflikt),
+        ))
     }
 }
 
@@ -416,7 +428,8 @@ struct OrgSeite {
     csrf: String,
     f: crate::programme::organisation_edit::OrganisationFormular,
     fehler: Feldfehler,
-    konflikt: bool,
+    konflikt: Option<Vec<Eintrag>>,
+    historie: Vec<Eintrag>,
 }
 
 impl OrgSeite {
@@ -450,15 +463,20 @@ async fn org_formular(
     }
     let s = erlaubt(s.as_ref(), Aktion::OrganisationBearbeiten)?;
     let o = org_laden(&st, &slug).await?;
+    let objekt = format!("organisation:{slug}");
+    let historie = audit::von(&st.db, &objekt).await?;
+    let mut f = o.formular();
+    f.protokoll_stand = historie.first().map(|e| e.id).unwrap_or(0).to_string();
     Ok(OrgSeite {
         title: format!("{} bearbeiten", o.name),
         nav: "organisationen",
         slug,
         name: o.name.clone(),
         csrf: s.csrf.clone(),
-        f: o.formular(),
+        f,
         fehler: Vec::new(),
-        konflikt: false,
+        konflikt: None,
+        historie,
     }
     .into_response())
 }
@@ -470,7 +488,9 @@ async fn org_speichern(
 ) -> Result<Response, PageError> {
     let s = erlaubt(f.sitzung.as_ref(), Aktion::OrganisationBearbeiten)?;
     let o = org_laden(&st, &slug).await?;
-    let seite = |status: StatusCode, eingabe, fehler, konflikt| {
+    let objekt = format!("organisation:{slug}");
+    let historie = audit::von(&st.db, &objekt).await?;
+    let seite = |status: StatusCode, eingabe, fehler, konflikt, historie| {
         let mut r = OrgSeite {
             title: format!("{} bearbeiten", o.name),
             nav: "organisationen",
@@ -480,6 +500,7 @@ async fn org_speichern(
             f: eingabe,
             fehler,
             konflikt,
+            historie,
         }
         .into_response();
         *r.status_mut() = status;
@@ -496,10 +517,24 @@ async fn org_speichern(
     {
         Ok(true) => Ok(Redirect::to(&format!("/organisationen/{slug}")).into_response()),
         Ok(false) => {
+            let konflikt = audit::seit(&st.db, &objekt, &f.daten.protokoll_stand).await?;
             let mut neu = f.daten;
             neu.version = o.version.to_string();
-            Ok(seite(StatusCode::CONFLICT, neu, Vec::new(), true))
+            neu.protokoll_stand = historie.first().map(|e| e.id).unwrap_or(0).to_string();
+            Ok(seite(
+                StatusCode::CONFLICT,
+                neu,
+                Vec::new(),
+                Some(konflikt),
+                historie,
+            ))
         }
-        Err(fehler) => Ok(seite(StatusCode::BAD_REQUEST, f.daten, fehler, false)),
+        Err(fehler) => Ok(seite(
+            StatusCode::BAD_REQUEST,
+            f.daten,
+            fehler,
+            None,
+            historie,
+        )),
     }
 }

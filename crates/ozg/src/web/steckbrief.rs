@@ -31,7 +31,7 @@ struct Seite {
     f: SteckbriefFormular,
     fehler: Feldfehler,
     entwurf: bool,
-    konflikt: bool,
+    konflikt: Option<Vec<crate::members::audit::Eintrag>>,
 }
 
 impl Seite {
@@ -85,16 +85,20 @@ async fn formular(
         );
     }
     let (s, stand) = pruefen_und_laden(&st, &slug, s.as_ref()).await?;
+    let mut f = SteckbriefFormular::aus_steckbrief(&stand.arbeitsfassung(&slug), stand.version);
+    f.protokoll_stand = crate::members::audit::stand(&st.db, &format!("projekt:{slug}"))
+        .await?
+        .to_string();
     Ok(Seite {
         title: format!("Steckbrief bearbeiten: {}", stand.name),
         nav: "projekte",
-        f: SteckbriefFormular::aus_steckbrief(&stand.arbeitsfassung(&slug), stand.version),
+        f,
         slug,
         name: stand.name.clone(),
         csrf: s.csrf.clone(),
         fehler: Vec::new(),
         entwurf: stand.entwurf.is_some(),
-        konflikt: false,
+        konflikt: None,
     }
     .into_response())
 }
@@ -127,7 +131,7 @@ async fn speichern(
     };
     let (neu, version) = match edit::pruefen(&eingabe, &stand.arbeitsfassung(&slug)) {
         Ok(x) => x,
-        Err(fehler) => return Ok(antwort(StatusCode::BAD_REQUEST, eingabe, fehler, false)),
+        Err(fehler) => return Ok(antwort(StatusCode::BAD_REQUEST, eingabe, fehler, None)),
     };
     let veroeffentlichen = eingabe.aktion == "veroeffentlichen";
     if edit::speichern(
@@ -152,8 +156,19 @@ async fn speichern(
         .into_response())
     } else {
         // Keep what was typed; the next save is based on the current version.
+        let objekt = format!("projekt:{slug}");
+        let konflikt =
+            crate::members::audit::seit(&st.db, &objekt, &eingabe.protokoll_stand).await?;
         let mut neu_eingabe = eingabe;
         neu_eingabe.version = stand.version.to_string();
-        Ok(antwort(StatusCode::CONFLICT, neu_eingabe, Vec::new(), true))
+        neu_eingabe.protokoll_stand = crate::members::audit::stand(&st.db, &objekt)
+            .await?
+            .to_string();
+        Ok(antwort(
+            StatusCode::CONFLICT,
+            neu_eingabe,
+            Vec::new(),
+            Some(konflikt),
+        ))
     }
 }
