@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::db::{Db, Stmt};
 use crate::members::accounts::Feldfehler;
 use crate::members::audit;
-use crate::programme::plan_stand::now_iso;
 
 /// The phase columns, in the order of [`Phase::ALL`].
 pub const PHASEN_SPALTEN: [&str; 6] = [
@@ -400,8 +399,7 @@ pub async fn speichern(
             Gespeichert::Konflikt
         });
     }
-    let revision = format!("bearbeitet-{}", crate::members::accounts::token()?);
-    let stmts = vec![
+    let mut stmts = vec![
         Stmt {
             sql: "UPDATE projekt SET name = $1, projektstart_text = $2, projektstart_art = $3, start_ordinal = $4, \
                   prioritaet_nrw = $5, prioritaet_bund = $6, zielportal = $7, anmerkung = $8, version = version + 1, \
@@ -437,16 +435,9 @@ pub async fn speichern(
             ],
         },
         audit::eintrag(wer, "projekt-bearbeitet", &format!("projekt:{}", alt.slug), &geaendert),
-        // Every write changes the data revision, so every instance rebuilds its read model.
-        Stmt {
-            sql: "UPDATE meta SET value = $1 WHERE key = 'datenstand'".into(),
-            args: vec![revision.into()],
-        },
-        Stmt {
-            sql: "UPDATE meta SET value = $1 WHERE key = 'geaendert'".into(),
-            args: vec![now_iso().into()],
-        },
     ];
+    // Every write changes the data revision, so every instance rebuilds its read model.
+    stmts.extend(crate::programme::neuer_datenstand("bearbeitet")?);
     Ok(if db.execute_guarded(&stmts, 0).await? {
         Gespeichert::Ja(geaendert.len())
     } else {

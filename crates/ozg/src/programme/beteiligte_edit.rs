@@ -8,7 +8,6 @@ use serde::Deserialize;
 use crate::db::{Db, Stmt};
 use crate::members::accounts::Feldfehler;
 use crate::members::audit;
-use crate::programme::plan_stand::now_iso;
 
 /// The roles this form edits: (key, label, form field).
 pub const ROLLEN: [(&str, &str, &str); 3] = [
@@ -398,13 +397,6 @@ pub async fn speichern(
         &format!("projekt:{slug}"),
         &felder_ref,
     ));
-    stmts.push(Stmt {
-        sql: "UPDATE meta SET value = $1 WHERE key = 'datenstand'".into(),
-        args: vec![format!("beteiligte-{}", crate::members::accounts::token()?).into()],
-    });
-    stmts.push(Stmt {
-        sql: "UPDATE meta SET value = $1 WHERE key = 'geaendert'".into(),
-        args: vec![now_iso().into()],
-    });
+    stmts.extend(crate::programme::neuer_datenstand("beteiligte")?);
     db.execute_guarded(&stmts, 0).await
 }

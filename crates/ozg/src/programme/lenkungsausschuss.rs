@@ -700,14 +700,7 @@ async fn beschluss_stmts(
                     .into(),
                 args: vec![f.datum.trim().into(), v.projekt.as_str().into()],
             });
-            stmts.push(Stmt {
-                sql: "UPDATE meta SET value = $1 WHERE key = 'datenstand'".into(),
-                args: vec![format!("beschluss-{}", crate::members::accounts::token()?).into()],
-            });
-            stmts.push(Stmt {
-                sql: "UPDATE meta SET value = $1 WHERE key = 'geaendert'".into(),
-                args: vec![now_iso().into()],
-            });
+            stmts.extend(crate::programme::neuer_datenstand("beschluss")?);
             felder.push((
                 "phase_umsetzung".into(),
                 String::new(),

@@ -8,7 +8,6 @@ use serde::Deserialize;
 use crate::db::{Db, Stmt};
 use crate::members::accounts::Feldfehler;
 use crate::members::audit;
-use crate::programme::plan_stand::now_iso;
 
 /// The form as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -125,9 +124,7 @@ pub async fn speichern(
         .iter()
         .map(|(a, b, c)| (*a, b.as_str(), c.as_str()))
         .collect();
-    let ok = db
-        .execute_guarded(
-            &[
+    let mut stmts = vec![
                 Stmt {
                     sql: "UPDATE organisation SET kurzname = $1, url = $2, beschreibung = $3, version = version + 1 \
                           WHERE id = $4 AND version = $5"
@@ -146,17 +143,7 @@ pub async fn speichern(
                     &format!("organisation:{slug}"),
                     &felder_ref,
                 ),
-                Stmt {
-                    sql: "UPDATE meta SET value = $1 WHERE key = 'datenstand'".into(),
-                    args: vec![format!("organisation-{}", crate::members::accounts::token()?).into()],
-                },
-                Stmt {
-                    sql: "UPDATE meta SET value = $1 WHERE key = 'geaendert'".into(),
-                    args: vec![now_iso().into()],
-                },
-            ],
-            0,
-        )
-        .await?;
-    Ok(Ok(ok))
+    ];
+    stmts.extend(crate::programme::neuer_datenstand("organisation")?);
+    Ok(Ok(db.execute_guarded(&stmts, 0).await?))
 }

@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use crate::db::{Db, Stmt};
 use crate::members::accounts::Feldfehler;
 use crate::members::audit;
-use crate::programme::plan_stand::now_iso;
 
 /// One variant as typed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -501,14 +500,7 @@ pub async fn speichern(
     }];
     if veroeffentlichen {
         stmts.extend(rollen_stmts(db, stand.id, neu).await?);
-        stmts.push(Stmt {
-            sql: "UPDATE meta SET value = $1 WHERE key = 'datenstand'".into(),
-            args: vec![format!("steckbrief-{}", crate::members::accounts::token()?).into()],
-        });
-        stmts.push(Stmt {
-            sql: "UPDATE meta SET value = $1 WHERE key = 'geaendert'".into(),
-            args: vec![now_iso().into()],
-        });
+        stmts.extend(crate::programme::neuer_datenstand("steckbrief")?);
     }
     stmts.push(audit::eintrag(
         wer,

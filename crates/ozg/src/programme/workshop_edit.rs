@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use crate::db::{Db, Stmt};
 use crate::members::accounts::Feldfehler;
 use crate::members::audit;
-use crate::programme::plan_stand::now_iso;
 
 /// The form as typed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -403,14 +402,7 @@ pub async fn speichern(db: &Db, alt: &WorkshopDaten, g: &Geprueft, wer: &str) ->
         &format!("workshop:{id}"),
         &geaendert,
     ));
-    stmts.push(Stmt {
-        sql: "UPDATE meta SET value = $1 WHERE key = 'datenstand'".into(),
-        args: vec![format!("workshop-{}", crate::members::accounts::token()?).into()],
-    });
-    stmts.push(Stmt {
-        sql: "UPDATE meta SET value = $1 WHERE key = 'geaendert'".into(),
-        args: vec![now_iso().into()],
-    });
+    stmts.extend(crate::programme::neuer_datenstand("workshop")?);
     db.execute_guarded(&stmts, 0).await
 }
 
@@ -439,10 +431,10 @@ pub async fn anlegen(
             },
         )));
     }
-    let revision = format!("workshop-{}", crate::members::accounts::token()?);
+    let revision = crate::programme::neuer_datenstand("workshop")?;
     let id = db
         .mit_neuer_id("workshop", |id| {
-            vec![
+            let mut stmts = vec![
                 Stmt {
                     sql: "INSERT INTO workshop (id, datum, ort, quelle, anmerkung, themenfelder, unsicher, version) \
                           VALUES ($1, $2, NULL, NULL, NULL, $3, '{}', 0)"
@@ -460,15 +452,9 @@ pub async fn anlegen(
                     &format!("workshop:{id}"),
                     &[("workshop", "", &format!("{datum}, {}", themenfeld.1))],
                 ),
-                Stmt {
-                    sql: "UPDATE meta SET value = $1 WHERE key = 'datenstand'".into(),
-                    args: vec![revision.as_str().into()],
-                },
-                Stmt {
-                    sql: "UPDATE meta SET value = $1 WHERE key = 'geaendert'".into(),
-                    args: vec![now_iso().into()],
-                },
-            ]
+            ];
+            stmts.extend(revision.iter().cloned());
+            stmts
         })
         .await?;
     Ok(Ok(id))

@@ -60,7 +60,9 @@ impl BearbeitenSeite {
     }
 }
 
-async fn laden_und_pruefen(
+/// The project if the session may edit it (Koordinierungsstelle, coordinators of its
+/// Themenfelder), else 403/404 naming why.
+pub(super) async fn laden_und_pruefen(
     st: &AppState,
     slug: &str,
     s: Option<&Sitzung>,

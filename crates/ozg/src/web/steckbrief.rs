@@ -8,12 +8,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use ozg_domain::access::{Aktion, darf};
 
 use super::{AppState, PageError};
 use crate::members::accounts::{Feldfehler, Sitzung};
 use crate::members::web::{Angemeldet, Formular};
-use crate::programme::bearbeiten;
 use crate::programme::steckbrief_edit::{self as edit, SteckbriefFormular};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -48,26 +46,8 @@ async fn pruefen_und_laden<'a>(
     slug: &str,
     s: Option<&'a Sitzung>,
 ) -> Result<(&'a Sitzung, edit::Stand), PageError> {
-    let Some(s) = s else {
-        return Err(PageError::Forbidden(
-            "Bitte melden Sie sich an (Mitgliederbereich).".into(),
-        ));
-    };
-    let Some((_, tfs)) = bearbeiten::laden(&st.db, slug).await? else {
-        return Err(PageError::NotFound(format!(
-            "Ein Umsetzungsprojekt „{slug}“ gibt es nicht."
-        )));
-    };
-    if !darf(Some(&s.nutzer), Aktion::ProjektBearbeiten, None)
-        && !tfs
-            .iter()
-            .any(|t| darf(Some(&s.nutzer), Aktion::ProjektBearbeiten, Some(*t)))
-    {
-        return Err(PageError::Forbidden(
-            "Steckbriefe bearbeiten die Koordinierungsstelle und die Koordination des Themenfelds."
-                .into(),
-        ));
-    }
+    super::bearbeiten::laden_und_pruefen(st, slug, s).await?;
+    let s = s.expect("checked");
     let stand = edit::laden(&st.db, slug).await?.ok_or_else(|| {
         PageError::NotFound(format!("Ein Umsetzungsprojekt „{slug}“ gibt es nicht."))
     })?;
