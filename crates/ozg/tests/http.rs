@@ -3504,6 +3504,34 @@ async fn project_roles_and_leistungen_editing(t: &TestApp) {
         hist.contains("Mitarbeit zugesichert") && hist.contains("Soest"),
         "{hist}"
     );
+    // "Stand vom" yesterday shows the plan's organisations, today's the edited ones.
+    let gestern = {
+        let d = time::OffsetDateTime::now_utc()
+            .date()
+            .previous_day()
+            .unwrap();
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    };
+    let damals = t
+        .ok(&format!("/projekte/kinderbetreuung/stand?datum={gestern}"))
+        .await
+        .text();
+    let zeile = damals
+        .split("<th scope=\"row\">Mitarbeit zugesichert</th>")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    let (vorher, nachher) = zeile.split_once("</td><td>").unwrap();
+    assert!(
+        vorher.contains("Soest") && !vorher.contains("Bonn"),
+        "{zeile}"
+    );
+    assert!(
+        nachher.contains("Bonn") && !nachher.contains("Soest") && nachher.contains("(geändert)"),
+        "{zeile}"
+    );
     // The form is stale now.
     let r = t
         .post(

@@ -81,6 +81,33 @@ pub struct Bestand {
 }
 
 impl Bestand {
+    /// The roles and links as the audit log writes them: (label, value).
+    pub fn als_text(&self) -> Vec<(&'static str, String)> {
+        let mut out: Vec<(&'static str, String)> = ROLLEN
+            .iter()
+            .map(|(rolle, label, _)| {
+                (
+                    *label,
+                    self.rollen
+                        .iter()
+                        .filter(|r| r.rolle == *rolle)
+                        .map(|r| r.org_name.clone().unwrap_or_else(|| r.text.clone()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            })
+            .collect();
+        out.push((
+            "OZG-Leistungen",
+            self.leistungen
+                .iter()
+                .map(|l| l.ozg_id.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+        out
+    }
+
     /// The form filled with the stored values.
     pub fn formular(&self) -> BeteiligteFormular {
         let zeilen = |rolle: &str| {
@@ -152,6 +179,7 @@ pub async fn laden(db: &Db, slug: &str) -> Result<Option<Bestand>> {
 #[derive(Debug, Clone)]
 struct Eintrag {
     rolle: &'static str,
+    anzeige: String,
     organisation_id: Option<i64>,
     text: String,
     hinweis: Option<String>,
@@ -199,6 +227,7 @@ pub async fn pruefen(
             {
                 eintraege.push(Eintrag {
                     rolle,
+                    anzeige: r.org_name.clone().unwrap_or_else(|| r.text.clone()),
                     organisation_id: r.organisation_id,
                     text: r.text.clone(),
                     hinweis: r.hinweis.clone(),
@@ -219,6 +248,7 @@ pub async fn pruefen(
             match treffer.as_slice() {
                 [o] => eintraege.push(Eintrag {
                     rolle,
+                    anzeige: o.name.clone(),
                     organisation_id: Some(o.id),
                     text: o.name.clone(),
                     hinweis: None,
@@ -328,7 +358,7 @@ pub async fn speichern(
             .eintraege
             .iter()
             .filter(|r| r.rolle == rolle)
-            .map(|r| r.text.clone())
+            .map(|r| r.anzeige.clone())
             .collect::<Vec<_>>()
             .join(", ");
         felder.push((label.to_owned(), vorher, nachher));

@@ -79,6 +79,12 @@ pub async fn stand_am(db: &Db, slug: &str, datum: &str) -> Result<Option<Vec<Fel
             f.phasen()[i].2.to_owned(),
         ));
     }
+    // Organisations and Leistungen, as the audit log names them.
+    if let Some(b) = crate::programme::beteiligte_edit::laden(db, slug).await? {
+        for (label, wert) in b.als_text() {
+            felder.push((label.to_owned(), label.to_owned(), wert));
+        }
+    }
     let heute: Vec<String> = felder.iter().map(|x| x.2.clone()).collect();
     let grenze = format!("{datum}T23:59:59Z");
     let objekt = format!("projekt:{slug}");
