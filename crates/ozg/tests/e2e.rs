@@ -471,6 +471,138 @@ async fn member_registers_interest_for_own_organisation() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Invites an account on the shell, sets its password through the invitation link and logs in.
+async fn neues_konto_anmelden(b: &Browser, name: &str, rolle: &str, pw: &str) {
+    let out = b.ozg(&[
+        "user",
+        "add",
+        name,
+        "--name",
+        &format!("Person {name}"),
+        "--email",
+        &format!("{name}@kdn.de"),
+        "--rolle",
+        rolle,
+        "--basis-url",
+        &b.base,
+    ]);
+    let link = out
+        .lines()
+        .find(|l| l.contains("/einladung/"))
+        .expect("the invitation link is printed")
+        .trim()
+        .to_owned();
+    b.goto(link.trim_start_matches(&b.base)).await;
+    b.fill("Neues Passwort", pw).await;
+    b.fill("Passwort wiederholen", pw).await;
+    click(b, "//button[normalize-space(.)='Passwort festlegen']").await;
+    b.wait_for_path("the login page", |p| p.starts_with("/anmelden"))
+        .await;
+    b.fill("Benutzername", name).await;
+    b.fill("Passwort", pw).await;
+    click(b, "//button[normalize-space(.)='Anmelden']").await;
+    b.wait_for_path("the account page", |p| p == "/konto").await;
+}
+
+async fn anmelden(b: &Browser, name: &str, pw: &str) {
+    b.goto("/anmelden").await;
+    b.fill("Benutzername", name).await;
+    b.fill("Passwort", pw).await;
+    click(b, "//button[normalize-space(.)='Anmelden']").await;
+    b.wait_for_path("the account page", |p| p == "/konto").await;
+}
+
+async fn abmelden(b: &Browser) {
+    b.goto("/konto").await;
+    click(b, "//button[normalize-space(.)='Abmelden']").await;
+    b.wait_for_path("the home page", |p| p == "/").await;
+}
+
+#[tokio::test]
+async fn committee_member_votes_in_an_umlaufverfahren() {
+    let b = browser!("committee_member_votes_in_an_umlaufverfahren");
+    let mut problems: Vec<String> = Vec::new();
+    // The committee member sets up the account first: the entitled voters are counted when the
+    // Umlaufverfahren starts.
+    let la_pw = "Gremium-Sitzung-2026!";
+    neues_konto_anmelden(&b, "ausschuss", "lenkungsausschuss", la_pw).await;
+    abmelden(&b).await;
+    // The Koordinierungsstelle submits the Steckbrief and starts an Umlaufverfahren.
+    neues_konto_anmelden(
+        &b,
+        "koordination",
+        "koordinierungsstelle",
+        "Rathaus-Kita-2026!",
+    )
+    .await;
+    b.goto("/projekte/fundsachen").await;
+    click(
+        &b,
+        "//button[normalize-space(.)='Steckbrief dem IT-Lenkungsausschuss vorlegen']",
+    )
+    .await;
+    b.wait_for_path("the committee page", |p| p == "/lenkungsausschuss")
+        .await;
+    click(
+        &b,
+        "//summary[normalize-space(.)='Umlaufverfahren starten']",
+    )
+    .await;
+    // The date-time picker is a browser widget; set its value as the picker would.
+    let frist = {
+        let t = time::OffsetDateTime::now_utc() + time::Duration::days(3);
+        format!(
+            "{:04}-{:02}-{:02}T12:00",
+            t.year(),
+            u8::from(t.month()),
+            t.day()
+        )
+    };
+    b.client
+        .execute(
+            "document.querySelector('input[name=frist]').value = arguments[0];",
+            vec![serde_json::json!(frist)],
+        )
+        .await
+        .expect("set the deadline");
+    click(&b, "//button[normalize-space(.)='Umlaufverfahren starten']").await;
+    b.wait_for_text("Die Abstimmung läuft.").await;
+    abmelden(&b).await;
+
+    // The committee member votes once; the form is gone afterwards.
+    anmelden(&b, "ausschuss", la_pw).await;
+    b.goto("/lenkungsausschuss").await;
+    problems.extend(
+        b.axe_violations()
+            .await
+            .into_iter()
+            .map(|v| format!("/lenkungsausschuss (Ausschuss): {v}")),
+    );
+    let text = b.page_text().await;
+    assert!(
+        text.contains("0 von 1 Mitgliedern haben abgestimmt"),
+        "{text}"
+    );
+    click(&b, "//label[normalize-space(.)='Ja']").await;
+    click(&b, "//button[normalize-space(.)='Stimme abgeben']").await;
+    b.wait_for_text("Ihre Stimme: Ja").await;
+    assert!(
+        b.find_all(Locator::XPath(
+            "//button[normalize-space(.)='Stimme abgeben']"
+        ))
+        .await
+        .is_empty()
+    );
+    problems.extend(
+        b.axe_violations()
+            .await
+            .into_iter()
+            .map(|v| format!("/lenkungsausschuss (abgestimmt): {v}")),
+    );
+    abmelden(&b).await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[tokio::test]
 async fn filter_projects() {
     let b = browser!("filter_projects");
