@@ -398,6 +398,16 @@ pub async fn vorlagen(db: &Db, projekt: Option<&str>) -> Result<Vec<Vorlage>> {
 
 /// The decision state of a project and its latest decision.
 pub async fn projekt_stand(db: &Db, slug: &str) -> Result<(Entscheidungsstand, Option<Beschluss>)> {
+    // Most projects were never submitted: one cheap query answers the project page for them.
+    let n = db
+        .scalar(
+            "SELECT COUNT(*) FROM vorlage WHERE projekt = $1",
+            &[slug.into()],
+        )
+        .await?;
+    if n == 0 {
+        return Ok((Entscheidungsstand::KeineVorlage, None));
+    }
     faellige_auswerten(db, jetzt()).await?;
     let v = vorlagen(db, Some(slug)).await?;
     let Some(neueste) = v.first() else {

@@ -82,10 +82,14 @@ impl Mitwirken {
         fehler: Option<(&'static str, String)>,
     ) -> Result<Mitwirken, PageError> {
         let alle = beteiligung::meldungen(&st.db, slug).await?;
-        let tfs = bearbeiten::laden(&st.db, slug)
-            .await?
-            .map(|(_, t)| t)
-            .unwrap_or_default();
+        // The public cannot coordinate: no need to look up the project's Themenfelder.
+        let tfs = match s {
+            Some(_) => bearbeiten::laden(&st.db, slug)
+                .await?
+                .map(|(_, t)| t)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
         let nutzer = s.map(|s| &s.nutzer);
         let koordination = darf_projekt(nutzer, &tfs);
         let mut eigene_org = None;
