@@ -402,38 +402,14 @@ async fn member_invited_logs_in_edits_a_project_and_logs_out() {
 #[tokio::test]
 async fn member_registers_interest_for_own_organisation() {
     let b = browser!("member_registers_interest_for_own_organisation");
-    let out = b.ozg(&[
-        "user",
-        "add",
+    neues_konto_anmelden(
+        &b,
         "bonn-mitglied",
-        "--name",
-        "Bo Bonn",
-        "--email",
-        "bo@bonn.de",
-        "--rolle",
         "mitglied",
-        "--organisation",
-        "bonn",
-        "--basis-url",
-        &b.base,
-    ]);
-    let link = out
-        .lines()
-        .find(|l| l.contains("/einladung/"))
-        .expect("the invitation link is printed")
-        .trim()
-        .to_owned();
-    b.goto(link.trim_start_matches(&b.base)).await;
-    let pw = "Bonn-Rathaus-2026!";
-    b.fill("Neues Passwort", pw).await;
-    b.fill("Passwort wiederholen", pw).await;
-    click(&b, "//button[normalize-space(.)='Passwort festlegen']").await;
-    b.wait_for_path("the login page", |p| p.starts_with("/anmelden"))
-        .await;
-    b.fill("Benutzername", "bonn-mitglied").await;
-    b.fill("Passwort", pw).await;
-    click(&b, "//button[normalize-space(.)='Anmelden']").await;
-    b.wait_for_path("the account page", |p| p == "/konto").await;
+        "Bonn-Rathaus-2026!",
+        &["--organisation", "bonn"],
+    )
+    .await;
 
     // From "Partner gesucht" to the project, then register Interesse for Bonn.
     b.goto("/partner-gesucht?themenfeld=familie-kind").await;
@@ -472,20 +448,24 @@ async fn member_registers_interest_for_own_organisation() {
 }
 
 /// Invites an account on the shell, sets its password through the invitation link and logs in.
-async fn neues_konto_anmelden(b: &Browser, name: &str, rolle: &str, pw: &str) {
-    let out = b.ozg(&[
+async fn neues_konto_anmelden(b: &Browser, name: &str, rolle: &str, pw: &str, extra: &[&str]) {
+    let person = format!("Person {name}");
+    let email = format!("{name}@kdn.de");
+    let mut args = vec![
         "user",
         "add",
         name,
         "--name",
-        &format!("Person {name}"),
+        &person,
         "--email",
-        &format!("{name}@kdn.de"),
+        &email,
         "--rolle",
         rolle,
         "--basis-url",
         &b.base,
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let out = b.ozg(&args);
     let link = out
         .lines()
         .find(|l| l.contains("/einladung/"))
@@ -525,7 +505,7 @@ async fn committee_member_votes_in_an_umlaufverfahren() {
     // The committee member sets up the account first: the entitled voters are counted when the
     // Umlaufverfahren starts.
     let la_pw = "Gremium-Sitzung-2026!";
-    neues_konto_anmelden(&b, "ausschuss", "lenkungsausschuss", la_pw).await;
+    neues_konto_anmelden(&b, "ausschuss", "lenkungsausschuss", la_pw, &[]).await;
     abmelden(&b).await;
     // The Koordinierungsstelle submits the Steckbrief and starts an Umlaufverfahren.
     neues_konto_anmelden(
@@ -533,6 +513,7 @@ async fn committee_member_votes_in_an_umlaufverfahren() {
         "koordination",
         "koordinierungsstelle",
         "Rathaus-Kita-2026!",
+        &[],
     )
     .await;
     b.goto("/projekte/fundsachen").await;

@@ -199,16 +199,7 @@ pub async fn pruefen(
     alt: &Bestand,
     f: &BeteiligteFormular,
 ) -> Result<Result<Geprueft, Feldfehler>> {
-    #[derive(Deserialize)]
-    struct O {
-        id: i64,
-        slug: String,
-        name: String,
-        kurzname: Option<String>,
-    }
-    let orgs: Vec<O> = db
-        .query("SELECT id, slug, name, kurzname FROM organisation", &[])
-        .await?;
+    let orgs = crate::programme::org_verzeichnis(db).await?;
     let mut e: Feldfehler = Vec::new();
     let mut eintraege = Vec::new();
     for (rolle, _, feld) in ROLLEN {
@@ -235,18 +226,8 @@ pub async fn pruefen(
                 });
                 continue;
             }
-            let treffer: Vec<&O> = orgs
-                .iter()
-                .filter(|o| {
-                    o.slug == z
-                        || o.name.eq_ignore_ascii_case(z)
-                        || o.kurzname
-                            .as_deref()
-                            .is_some_and(|k| k.eq_ignore_ascii_case(z))
-                })
-                .collect();
-            match treffer.as_slice() {
-                [o] => eintraege.push(Eintrag {
+            match crate::programme::org_aufloesen(&orgs, i + 1, z) {
+                Ok(o) => eintraege.push(Eintrag {
                     rolle,
                     anzeige: o.name.clone(),
                     organisation_id: Some(o.id),
@@ -254,18 +235,7 @@ pub async fn pruefen(
                     hinweis: None,
                     unsicher: None,
                 }),
-                [] => e.push((
-                    feld,
-                    format!("Zeile {}: „{z}“ ist keine bekannte Organisation (Name, Kurzname oder Kennung wie in /organisationen).", i + 1),
-                )),
-                _ => e.push((
-                    feld,
-                    format!(
-                        "Zeile {}: „{z}“ ist mehrdeutig; bitte die Kennung angeben ({}).",
-                        i + 1,
-                        treffer.iter().map(|o| o.slug.as_str()).collect::<Vec<_>>().join(", ")
-                    ),
-                )),
+                Err(m) => e.push((feld, m)),
             }
         }
     }

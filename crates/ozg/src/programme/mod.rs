@@ -36,3 +36,55 @@ pub fn neuer_datenstand(art: &str) -> anyhow::Result<Vec<crate::db::Stmt>> {
         },
     ])
 }
+
+/// An organisation as the edit forms resolve names against it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct OrgEintrag {
+    /// Id.
+    pub id: i64,
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Short name.
+    pub kurzname: Option<String>,
+}
+
+/// All organisations, for [`org_aufloesen`].
+pub async fn org_verzeichnis(db: &crate::db::Db) -> anyhow::Result<Vec<OrgEintrag>> {
+    db.query("SELECT id, slug, name, kurzname FROM organisation", &[])
+        .await
+}
+
+/// Resolves one line of an edit form (name, short name or slug, case-insensitive) to one
+/// organisation; the error names the line and, when ambiguous, the slugs to choose from.
+pub fn org_aufloesen<'a>(
+    orgs: &'a [OrgEintrag],
+    zeile_nr: usize,
+    z: &str,
+) -> Result<&'a OrgEintrag, String> {
+    let treffer: Vec<&OrgEintrag> = orgs
+        .iter()
+        .filter(|o| {
+            o.slug == z
+                || o.name.eq_ignore_ascii_case(z)
+                || o.kurzname
+                    .as_deref()
+                    .is_some_and(|k| k.eq_ignore_ascii_case(z))
+        })
+        .collect();
+    match treffer.as_slice() {
+        [o] => Ok(o),
+        [] => Err(format!(
+            "Zeile {zeile_nr}: „{z}“ ist keine bekannte Organisation (Name, Kurzname oder Kennung wie in /organisationen)."
+        )),
+        _ => Err(format!(
+            "Zeile {zeile_nr}: „{z}“ ist mehrdeutig; bitte die Kennung angeben ({}).",
+            treffer
+                .iter()
+                .map(|o| o.slug.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}

@@ -237,41 +237,16 @@ pub async fn pruefen(db: &Db, f: &WorkshopFormular) -> Result<Result<Geprueft, F
             "Bitte wählen Sie mindestens ein Themenfeld.".into(),
         ));
     }
-    #[derive(Deserialize)]
-    struct O {
-        slug: String,
-        name: String,
-        kurzname: Option<String>,
-    }
-    let orgs: Vec<O> = db
-        .query("SELECT slug, name, kurzname FROM organisation", &[])
-        .await?;
+    let orgs = crate::programme::org_verzeichnis(db).await?;
     let mut teilnehmer: Vec<(String, String)> = Vec::new();
     for (i, z) in zeilen(&f.teilnehmer).into_iter().enumerate() {
-        let treffer: Vec<&O> = orgs
-            .iter()
-            .filter(|o| {
-                o.slug == z
-                    || o.name.eq_ignore_ascii_case(z)
-                    || o.kurzname
-                        .as_deref()
-                        .is_some_and(|k| k.eq_ignore_ascii_case(z))
-            })
-            .collect();
-        match treffer.as_slice() {
-            [o] => {
+        match crate::programme::org_aufloesen(&orgs, i + 1, z) {
+            Ok(o) => {
                 if !teilnehmer.iter().any(|t| t.0 == o.slug) {
                     teilnehmer.push((o.slug.clone(), o.name.clone()));
                 }
             }
-            [] => e.push((
-                "teilnehmer",
-                format!("Zeile {}: „{z}“ ist keine bekannte Organisation (Name, Kurzname oder Kennung wie in /organisationen).", i + 1),
-            )),
-            _ => e.push((
-                "teilnehmer",
-                format!("Zeile {}: „{z}“ ist mehrdeutig; bitte die Kennung aus /organisationen angeben (z. B. {}).", i + 1, treffer.iter().map(|o| o.slug.as_str()).collect::<Vec<_>>().join(", ")),
-            )),
+            Err(m) => e.push(("teilnehmer", m)),
         }
     }
     #[derive(Deserialize)]
