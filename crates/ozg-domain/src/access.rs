@@ -123,6 +123,12 @@ pub fn darf(nutzer: Option<&Nutzer>, aktion: Aktion, themenfeld: Option<i64>) ->
     }
 }
 
+/// Whether `nutzer` may do `aktion` on a record that belongs to several Themenfelder (a project
+/// or workshop): allowed everywhere, or for at least one of them.
+pub fn darf_fuer(nutzer: Option<&Nutzer>, aktion: Aktion, themenfelder: &[i64]) -> bool {
+    darf(nutzer, aktion, None) || themenfelder.iter().any(|t| darf(nutzer, aktion, Some(*t)))
+}
+
 /// Minimum password length.
 pub const PASSWORT_MIN: usize = 12;
 
@@ -249,6 +255,11 @@ mod tests {
         assert!(darf(Some(&k), Aktion::WorkshopBearbeiten, Some(3)));
         assert!(!darf(Some(&k), Aktion::WorkshopBearbeiten, Some(4)));
         assert!(!darf(Some(&m), Aktion::WorkshopBearbeiten, Some(3)));
+        // A record of several Themenfelder: one of them is enough.
+        assert!(darf_fuer(Some(&k), Aktion::ProjektBearbeiten, &[4, 3]));
+        assert!(!darf_fuer(Some(&k), Aktion::ProjektBearbeiten, &[4, 5]));
+        assert!(!darf_fuer(Some(&k), Aktion::ProjektBearbeiten, &[]));
+        assert!(darf_fuer(Some(&ks), Aktion::ProjektBearbeiten, &[]));
         assert!(darf(Some(&m), Aktion::Kommentieren, None));
         assert!(!darf(None, Aktion::Kommentieren, None));
     }

@@ -1193,6 +1193,16 @@ async fn login_as(t: &TestApp, name: &str, rolle: &str, themenfelder: &str) -> (
     login_in_org(t, name, rolle, themenfelder, "").await
 }
 
+/// The value of the form field `name` in a page (e.g. the version a form was loaded with).
+fn form_value(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let i = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no field {name}: {html}"))
+        + key.len();
+    html[i..].split('"').next().unwrap().to_owned()
+}
+
 /// Invites, sets up and logs in an account of `organisation` (slug; empty: none).
 async fn login_in_org(
     t: &TestApp,
@@ -1670,11 +1680,7 @@ async fn project_editing_history_and_concurrency(t: &TestApp) {
     let url = "/projekte/kinderbetreuung/bearbeiten";
     let form = t.get_with(url, &tk).await;
     assert_eq!(form.status, StatusCode::OK);
-    let version = |r: &Resp| {
-        let s = r.text();
-        let i = s.find("name=\"version\" value=\"").unwrap() + 22;
-        s[i..].split('"').next().unwrap().to_owned()
-    };
+    let version = |r: &Resp| form_value(&r.text(), "version");
     let v0 = version(&form);
     // The coordinator of another Themenfeld may not.
     assert_eq!(t.get_with(url, &bi).await.status, StatusCode::FORBIDDEN);
@@ -2863,11 +2869,7 @@ async fn phase_dates_drive_the_status(t: &TestApp) {
         form.text().contains("id=\"b-phase_umsetzung\""),
         "the form has the phases"
     );
-    let v0 = {
-        let s = form.text();
-        let i = s.find("name=\"version\" value=\"").unwrap() + 22;
-        s[i..].split('"').next().unwrap().to_owned()
-    };
+    let v0 = form_value(&form.text(), "version");
     let base = |v: &str| -> Vec<(String, String)> {
         [
             ("_csrf", tk_csrf.as_str()),
@@ -2936,8 +2938,7 @@ async fn project_as_of_a_past_date_and_comments(t: &TestApp) {
     let (mi, mi_csrf) = login_as(t, "mitglied", "mitglied", "").await;
     let url = "/projekte/kinderbetreuung/bearbeiten";
     let form = t.get_with(url, &ks).await.text();
-    let i = form.find("name=\"version\" value=\"").unwrap() + 22;
-    let v = form[i..].split('"').next().unwrap().to_owned();
+    let v = form_value(&form, "version");
     let r = t
         .post(
             url,
@@ -3069,8 +3070,7 @@ async fn steckbrief_editor_draft_and_publish(t: &TestApp) {
         text.contains("name=\"v2_kennung\" value=\"\""),
         "an empty slot for a new variant"
     );
-    let i = text.find("name=\"version\" value=\"").unwrap() + 22;
-    let v0 = text[i..].split('"').next().unwrap().to_owned();
+    let v0 = form_value(&text, "version");
     let oeffentlich_vorher = t.ok("/projekte/kinderbetreuung").await.text();
 
     let n = t.audit_count().await;
@@ -3162,8 +3162,7 @@ async fn steckbrief_editor_draft_and_publish(t: &TestApp) {
         text.contains("Eltern finden und beantragen Kita-Plätze online."),
         "the editor starts from the draft"
     );
-    let i = text.find("name=\"version\" value=\"").unwrap() + 22;
-    let v1 = text[i..].split('"').next().unwrap().to_owned();
+    let v1 = form_value(&text, "version");
     let r = post_all(t, url, &tk, felder("veroeffentlichen", &v1)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(t.audit_count().await, n + 2);
@@ -3250,8 +3249,7 @@ async fn workshop_editing(t: &TestApp) {
         ),
         "{text}"
     );
-    let i = text.find("name=\"version\" value=\"").unwrap() + 22;
-    let v = text[i..].split('"').next().unwrap().to_owned();
+    let v = form_value(&text, "version");
     let n = t.audit_count().await;
     // Bad input: every field named, nothing changed.
     let r = t
@@ -3426,8 +3424,7 @@ async fn project_roles_and_leistungen_editing(t: &TestApp) {
         text.contains("Wuppertal") && text.contains("Schalksmühle") && text.contains("10019"),
         "{text}"
     );
-    let i = text.find("name=\"version\" value=\"").unwrap() + 22;
-    let v = text[i..].split('"').next().unwrap().to_owned();
+    let v = form_value(&text, "version");
     let n = t.audit_count().await;
     let r = t
         .post(
@@ -3562,8 +3559,7 @@ async fn organisation_editing(t: &TestApp) {
         StatusCode::FORBIDDEN
     );
     let text = t.get_with(url, &ks).await.text();
-    let i = text.find("name=\"version\" value=\"").unwrap() + 22;
-    let v = text[i..].split('"').next().unwrap().to_owned();
+    let v = form_value(&text, "version");
     let n = t.audit_count().await;
     let r = t
         .post(

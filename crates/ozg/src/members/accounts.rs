@@ -162,6 +162,14 @@ pub struct NeuesKonto {
 /// A field with its German error message.
 pub type Feldfehler = Vec<(&'static str, String)>;
 
+/// The messages for `feld` (several joined), for showing next to that field.
+pub fn fehler_bei(f: &Feldfehler, feld: &str) -> Option<String> {
+    f.iter()
+        .filter(|(k, _)| *k == feld)
+        .map(|(_, m)| m.clone())
+        .reduce(|a, b| format!("{a} {b}"))
+}
+
 /// Creates an account and its invitation; returns the invitation token. Validation errors name
 /// the field and change nothing.
 pub async fn einladen(db: &Db, n: &NeuesKonto, von: &str) -> Result<Result<String, Feldfehler>> {

@@ -387,10 +387,6 @@ fn zur_anmeldung(weiter: &str) -> Response {
     .into_response()
 }
 
-fn fehler_bei(f: &Feldfehler, feld: &str) -> Option<String> {
-    f.iter().find(|(k, _)| *k == feld).map(|(_, m)| m.clone())
-}
-
 // --- Login ----------------------------------------------------------------------------------
 
 #[derive(Template, WebTemplate)]
@@ -507,7 +503,7 @@ struct EinladungSeite {
 
 impl EinladungSeite {
     fn fehler_bei(&self, feld: &str) -> Option<String> {
-        fehler_bei(&self.fehler, feld)
+        accounts::fehler_bei(&self.fehler, feld)
     }
 }
 
@@ -592,7 +588,7 @@ struct KontoSeite {
 
 impl KontoSeite {
     fn fehler_bei(&self, feld: &str) -> Option<String> {
-        fehler_bei(&self.fehler, feld)
+        accounts::fehler_bei(&self.fehler, feld)
     }
 }
 
@@ -665,7 +661,7 @@ struct KontenSeite {
 
 impl KontenSeite {
     fn fehler_bei(&self, feld: &str) -> Option<String> {
-        fehler_bei(&self.fehler, feld)
+        accounts::fehler_bei(&self.fehler, feld)
     }
 }
 

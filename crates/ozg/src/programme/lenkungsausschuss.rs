@@ -320,8 +320,8 @@ pub async fn vorlagen(db: &Db, projekt: Option<&str>) -> Result<Vec<Vorlage>> {
     let beschluesse: Vec<Beschluss> = db
         .query(
             "SELECT id, vorlage_id, entscheidung, variante, finanzierung, beauftragung, datum, protokoll, verfahren, erfasst_von \
-             FROM beschluss ORDER BY id",
-            &[],
+             FROM beschluss WHERE $1 = '' OR vorlage_id IN (SELECT id FROM vorlage WHERE projekt = $1) ORDER BY id",
+            &[projekt.unwrap_or("").into()],
         )
         .await?;
     #[derive(Deserialize)]
@@ -338,8 +338,9 @@ pub async fn vorlagen(db: &Db, projekt: Option<&str>) -> Result<Vec<Vorlage>> {
     }
     let umlaeufe: Vec<U> = db
         .query(
-            "SELECT id, vorlage_id, variante, frist, quorum, mehrheit, stimmberechtigt, gestartet_von, ergebnis FROM umlauf ORDER BY id",
-            &[],
+            "SELECT id, vorlage_id, variante, frist, quorum, mehrheit, stimmberechtigt, gestartet_von, ergebnis FROM umlauf \
+             WHERE $1 = '' OR vorlage_id IN (SELECT id FROM vorlage WHERE projekt = $1) ORDER BY id",
+            &[projekt.unwrap_or("").into()],
         )
         .await?;
     #[derive(Deserialize)]
@@ -351,8 +352,10 @@ pub async fn vorlagen(db: &Db, projekt: Option<&str>) -> Result<Vec<Vorlage>> {
     }
     let stimmen: Vec<S> = db
         .query(
-            "SELECT s.umlauf_id, s.konto_id, k.name, s.stimme FROM umlauf_stimme s JOIN konto k ON k.id = s.konto_id ORDER BY s.zeit",
-            &[],
+            "SELECT s.umlauf_id, s.konto_id, k.name, s.stimme FROM umlauf_stimme s JOIN konto k ON k.id = s.konto_id \
+             WHERE $1 = '' OR s.umlauf_id IN (SELECT u.id FROM umlauf u JOIN vorlage v ON v.id = u.vorlage_id WHERE v.projekt = $1) \
+             ORDER BY s.zeit",
+            &[projekt.unwrap_or("").into()],
         )
         .await?;
     Ok(rows
@@ -989,12 +992,12 @@ pub async fn abstimmen(
     wer: &str,
 ) -> Result<Result<(), Abgelehnt>> {
     faellige_auswerten(db, jetzt).await?;
-    let u = vorlagen(db, None)
-        .await?
-        .into_iter()
-        .flat_map(|v| v.umlaeufe)
-        .find(|u| u.id == umlauf_id);
-    let Some(u) = u else {
+    // The Umlaufverfahren and its Vorlage in one read.
+    let gefunden = vorlagen(db, None).await?.into_iter().find_map(|v| {
+        let u = v.umlaeufe.iter().find(|u| u.id == umlauf_id).cloned();
+        u.map(|u| (v, u))
+    });
+    let Some((v, u)) = gefunden else {
         return Ok(Err(fehler(
             "umlauf",
             format!("Ein Umlaufverfahren Nr. {umlauf_id} gibt es nicht."),
@@ -1019,9 +1022,6 @@ pub async fn abstimmen(
             format!("Sie haben bereits abgestimmt ({alt}); jedes Mitglied stimmt einmal ab."),
         )));
     }
-    let v = vorlage(db, u.vorlage_id)
-        .await?
-        .expect("umlauf has a vorlage");
     // The primary key (umlauf, konto) refuses a second vote even from two tabs at once.
     let r = db
         .execute_all(&[

@@ -9,7 +9,7 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use ozg_domain::access::{Aktion, Nutzer, darf};
+use ozg_domain::access::{Aktion, darf, darf_fuer};
 use ozg_domain::anhang::{ANHANG_MAX_BYTES, Dateiart};
 use serde::Deserialize;
 
@@ -43,11 +43,6 @@ pub(super) fn routes() -> Router<AppState> {
         )
 }
 
-/// Whether `n` may `aktion` for any of `tfs` (or everywhere).
-fn darf_bei(n: Option<&Nutzer>, aktion: Aktion, tfs: &[i64]) -> bool {
-    darf(n, aktion, None) || tfs.iter().any(|t| darf(n, aktion, Some(*t)))
-}
-
 /// Refuses early when the role cannot do `aktion` anywhere (before looking anything up).
 fn rolle_pruefen(s: Option<&Sitzung>, aktion: Aktion) -> Result<&Sitzung, PageError> {
     let Some(s) = s else {
@@ -55,7 +50,7 @@ fn rolle_pruefen(s: Option<&Sitzung>, aktion: Aktion) -> Result<&Sitzung, PageEr
             "Bitte melden Sie sich an (Mitgliederbereich).".into(),
         ));
     };
-    if !darf_bei(Some(&s.nutzer), aktion, &s.nutzer.themenfelder) {
+    if !darf_fuer(Some(&s.nutzer), aktion, &s.nutzer.themenfelder) {
         return Err(PageError::Forbidden(
             "Ihre Rolle erlaubt diese Aktion nicht (nur die Koordinierungsstelle und die Koordination des Themenfelds)."
                 .into(),
@@ -89,7 +84,7 @@ async fn projekt_hochladen(
             "Ein Umsetzungsprojekt „{slug}“ gibt es nicht."
         )));
     };
-    if !darf_bei(Some(&s.nutzer), Aktion::ProjektBearbeiten, &tfs) {
+    if !darf_fuer(Some(&s.nutzer), Aktion::ProjektBearbeiten, &tfs) {
         return Err(PageError::Forbidden(
             "Anlagen eines Steckbriefs laden die Koordinierungsstelle und die Koordination seines Themenfelds hoch."
                 .into(),
@@ -149,7 +144,7 @@ async fn workshop_hochladen(
 ) -> Result<Response, PageError> {
     let s = rolle_pruefen(f.sitzung.as_ref(), Aktion::WorkshopBearbeiten)?;
     let (_, _, tfs) = workshop_laden(&st, id).await?;
-    if !darf_bei(Some(&s.nutzer), Aktion::WorkshopBearbeiten, &tfs) {
+    if !darf_fuer(Some(&s.nutzer), Aktion::WorkshopBearbeiten, &tfs) {
         return Err(PageError::Forbidden(
             "Das Fotoprotokoll eines Workshops laden die Koordinierungsstelle und die Koordination seiner Themenfelder hoch."
                 .into(),
@@ -209,7 +204,7 @@ async fn entfernen(
             format!("/workshops/{wid}#fotoprotokoll"),
         )
     };
-    if !darf_bei(Some(&s.nutzer), Aktion::ProjektBearbeiten, &tfs) {
+    if !darf_fuer(Some(&s.nutzer), Aktion::ProjektBearbeiten, &tfs) {
         return Err(PageError::Forbidden(
             "Anlagen entfernen die Koordinierungsstelle und die Koordination des Themenfelds."
                 .into(),
@@ -302,7 +297,7 @@ async fn workshop_antwort(
             .await?
             .len()
             .eq(&fotos.len());
-    let bearbeiten = darf_bei(s.map(|s| &s.nutzer), Aktion::WorkshopBearbeiten, &tfs);
+    let bearbeiten = darf_fuer(s.map(|s| &s.nutzer), Aktion::WorkshopBearbeiten, &tfs);
     let teilnehmer = workshop_edit::laden(&st.db, id)
         .await?
         .map(|w| w.teilnehmer)
@@ -356,11 +351,7 @@ struct WorkshopFormSeite {
 
 impl WorkshopFormSeite {
     fn fehler_bei(&self, feld: &str) -> Option<String> {
-        self.fehler
-            .iter()
-            .filter(|(k, _)| *k == feld)
-            .map(|(_, m)| m.clone())
-            .reduce(|a, b| format!("{a} {b}"))
+        crate::members::accounts::fehler_bei(&self.fehler, feld)
     }
     fn gewaehlt(&self, slug: &str) -> bool {
         self.f.themenfelder.iter().any(|t| t == slug)
@@ -382,7 +373,7 @@ async fn workshop_formular_laden<'a>(
             "Einen Workshop „{id}“ gibt es nicht."
         )));
     };
-    if !darf_bei(Some(&s.nutzer), Aktion::WorkshopBearbeiten, &w.tf_ids()) {
+    if !darf_fuer(Some(&s.nutzer), Aktion::WorkshopBearbeiten, &w.tf_ids()) {
         return Err(PageError::Forbidden(
             "Workshops bearbeiten die Koordinierungsstelle und die Koordination ihrer Themenfelder."
                 .into(),

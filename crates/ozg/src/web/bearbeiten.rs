@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use ozg_domain::access::{Aktion, darf};
+use ozg_domain::access::{Aktion, darf, darf_fuer};
 use ozg_domain::project::Zielportal;
 
 use super::{AppState, PageError};
@@ -53,10 +53,7 @@ struct BearbeitenSeite {
 
 impl BearbeitenSeite {
     fn fehler_bei(&self, feld: &str) -> Option<String> {
-        self.fehler
-            .iter()
-            .find(|(k, _)| *k == feld)
-            .map(|(_, m)| m.clone())
+        crate::members::accounts::fehler_bei(&self.fehler, feld)
     }
 }
 
@@ -77,11 +74,7 @@ pub(super) async fn laden_und_pruefen(
             "Ein Umsetzungsprojekt „{slug}“ gibt es nicht."
         )));
     };
-    if !tfs
-        .iter()
-        .any(|t| darf(Some(&s.nutzer), Aktion::ProjektBearbeiten, Some(*t)))
-        && !darf(Some(&s.nutzer), Aktion::ProjektBearbeiten, None)
-    {
+    if !darf_fuer(Some(&s.nutzer), Aktion::ProjektBearbeiten, &tfs) {
         return Err(PageError::Forbidden(
             "Ihre Rolle erlaubt es nicht, dieses Projekt zu bearbeiten (nur die Koordinierungsstelle und die Koordination seines Themenfelds)."
                 .into(),
@@ -228,9 +221,7 @@ async fn historie(
             "Ein Umsetzungsprojekt „{slug}“ gibt es nicht."
         )));
     };
-    let bearbeiten = tfs
-        .iter()
-        .any(|t| darf(Some(&s.nutzer), Aktion::ProjektBearbeiten, Some(*t)));
+    let bearbeiten = darf_fuer(Some(&s.nutzer), Aktion::ProjektBearbeiten, &tfs);
     Ok(HistorieSeite {
         title: format!("Änderungen: {}", p.name),
         nav: "projekte",
@@ -330,11 +321,7 @@ struct BeteiligteSeite {
 
 impl BeteiligteSeite {
     fn fehler_bei(&self, feld: &str) -> Option<String> {
-        self.fehler
-            .iter()
-            .filter(|(k, _)| *k == feld)
-            .map(|(_, m)| m.clone())
-            .reduce(|a, b| format!("{a} {b}"))
+        crate::members::accounts::fehler_bei(&self.fehler, feld)
     }
 }
 
@@ -436,10 +423,7 @@ struct OrgSeite {
 
 impl OrgSeite {
     fn fehler_bei(&self, feld: &str) -> Option<String> {
-        self.fehler
-            .iter()
-            .find(|(k, _)| *k == feld)
-            .map(|(_, m)| m.clone())
+        crate::members::accounts::fehler_bei(&self.fehler, feld)
     }
 }
 

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use ozg_domain::access::{Aktion, darf};
+use ozg_domain::access::{Aktion, darf, darf_fuer};
 use ozg_domain::governance::{Entscheidung, Mehrheit, Stimme};
 use serde::Deserialize;
 
@@ -324,11 +324,7 @@ async fn vorlage_einreichen(
             "Ein Umsetzungsprojekt „{slug}“ gibt es nicht."
         )));
     };
-    if !darf(Some(&s.nutzer), Aktion::VorlageEinreichen, None)
-        && !tfs
-            .iter()
-            .any(|t| darf(Some(&s.nutzer), Aktion::VorlageEinreichen, Some(*t)))
-    {
+    if !darf_fuer(Some(&s.nutzer), Aktion::VorlageEinreichen, &tfs) {
         return Err(PageError::Forbidden(
             "Vorlagen für den IT-Lenkungsausschuss reichen die Koordinierungsstelle und die Koordination des Themenfelds ein."
                 .into(),

@@ -779,21 +779,20 @@ pub(super) async fn workshops_seite(
     use ozg_domain::access::{Aktion, darf};
     let anlegen = match s {
         Some(s) => {
-            let model = st.model().await?;
-            let mut tfs = Vec::new();
-            for (i, t) in model.themenfelder.iter().enumerate() {
-                let id = st
-                    .db
-                    .scalar(
-                        "SELECT id FROM themenfeld WHERE slug = $1",
-                        &[t.slug.as_str().into()],
-                    )
-                    .await
-                    .unwrap_or(i as i64);
-                if darf(Some(&s.nutzer), Aktion::WorkshopBearbeiten, Some(id)) {
-                    tfs.push((t.slug.clone(), t.name.clone()));
-                }
+            #[derive(Deserialize)]
+            struct T {
+                id: i64,
+                slug: String,
+                name: String,
             }
+            let tfs: Vec<(String, String)> = st
+                .db
+                .query::<T>("SELECT id, slug, name FROM themenfeld ORDER BY id", &[])
+                .await?
+                .into_iter()
+                .filter(|t| darf(Some(&s.nutzer), Aktion::WorkshopBearbeiten, Some(t.id)))
+                .map(|t| (t.slug, t.name))
+                .collect();
             (!tfs.is_empty()).then(|| (s.csrf.clone(), tfs))
         }
         None => None,

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use ozg_domain::access::{Aktion, darf};
+use ozg_domain::access::{Aktion, darf, darf_fuer};
 use serde::Deserialize;
 
 use super::{AppState, PageError};
@@ -91,7 +91,7 @@ impl Mitwirken {
             None => Vec::new(),
         };
         let nutzer = s.map(|s| &s.nutzer);
-        let koordination = darf_projekt(nutzer, &tfs);
+        let koordination = darf_fuer(nutzer, Aktion::ProjektBearbeiten, &tfs);
         let mut eigene_org = None;
         if let Some(s) = s
             && darf(Some(&s.nutzer), Aktion::BeteiligungMelden, None)
@@ -121,10 +121,7 @@ impl Mitwirken {
             crate::programme::lenkungsausschuss::projekt_stand(&st.db, slug).await?;
         let entscheidung = (stand != ozg_domain::governance::Entscheidungsstand::KeineVorlage)
             .then(|| (stand.label(), beschluss));
-        let vorlage_moeglich = darf(nutzer, Aktion::VorlageEinreichen, None)
-            || tfs
-                .iter()
-                .any(|t| darf(nutzer, Aktion::VorlageEinreichen, Some(*t)));
+        let vorlage_moeglich = darf_fuer(nutzer, Aktion::VorlageEinreichen, &tfs);
         let anlagen =
             crate::programme::anhaenge::liste(&st.db, &format!("steckbrief:{slug}"), s.is_some())
                 .await?;
@@ -178,14 +175,6 @@ impl Mitwirken {
             .filter(|(f, _)| *f == feld)
             .map(|(_, m)| m.as_str())
     }
-}
-
-/// Coordinators of a project: the Koordinierungsstelle and the coordinators of its Themenfelder.
-fn darf_projekt(nutzer: Option<&ozg_domain::access::Nutzer>, tfs: &[i64]) -> bool {
-    darf(nutzer, Aktion::ProjektBearbeiten, None)
-        || tfs
-            .iter()
-            .any(|t| darf(nutzer, Aktion::ProjektBearbeiten, Some(*t)))
 }
 
 #[derive(Deserialize)]
@@ -262,7 +251,7 @@ async fn koordination<'a>(
             "Ein Umsetzungsprojekt „{slug}“ gibt es nicht."
         )));
     };
-    if !darf_projekt(Some(&s.nutzer), &tfs) {
+    if !darf_fuer(Some(&s.nutzer), Aktion::ProjektBearbeiten, &tfs) {
         return Err(PageError::Forbidden(
             "Partner und Verteiler eines Projekts verwalten die Koordinierungsstelle und die Koordination seines Themenfelds."
                 .into(),
@@ -305,10 +294,7 @@ struct PartnerSeite {
 
 impl PartnerSeite {
     fn fehler_bei(&self, feld: &str) -> Option<String> {
-        self.fehler
-            .iter()
-            .find(|(k, _)| *k == feld)
-            .map(|(_, m)| m.clone())
+        crate::members::accounts::fehler_bei(&self.fehler, feld)
     }
 }
 

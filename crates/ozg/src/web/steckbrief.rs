@@ -34,10 +34,7 @@ struct Seite {
 
 impl Seite {
     fn fehler_bei(&self, feld: &str) -> Option<String> {
-        self.fehler
-            .iter()
-            .find(|(k, _)| *k == feld)
-            .map(|(_, m)| m.clone())
+        crate::members::accounts::fehler_bei(&self.fehler, feld)
     }
 }
 
