@@ -2347,15 +2347,17 @@ async fn lenkungsausschuss_decisions_and_umlaufverfahren(t: &TestApp) {
     assert!(r.text().contains("id=\"vl-titel-fehler\""), "{}", r.text());
     let r = t
         .post(
-            "/projekte/bauantrag/vorlage",
+            "/projekte/bauaufsicht/vorlage",
             &ks,
             &[("_csrf", &ks_csrf), ("titel", "Bau")],
         )
         .await;
+    // A project without a Steckbrief cannot be submitted; the message says why.
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(
-        matches!(r.status, StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND),
+        r.text().contains("keinen Steckbrief mit Varianten"),
         "{}",
-        r.status
+        r.text()
     );
     assert_eq!(t.audit_count().await, n);
     let r = t
