@@ -259,82 +259,182 @@ impl Market {
     }
 }
 
+/// Validates a raw input document section by section (Kita year, criteria, Kitas, children), in
+/// this order, so the errors come out in document order per section. Returns every error found,
+/// never a partial market.
 pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<MarketError>> {
-    let mut errs: Vec<MarketError> = Vec::new();
-    let doc = rows.year.clone().unwrap_or(Location::Document);
-    if !(1990..=2200).contains(&input.kita_year) {
-        errs.push(MarketError::new(
-            doc,
-            None,
-            format!(
-                "Kita-Jahr {} fehlt oder ist ungültig (erwartet z. B. 2025 für das Kita-Jahr ab 1. August 2025)",
-                input.kita_year
-            ),
-        ));
+    let mut v = Validator {
+        input,
+        rows,
+        errs: Vec::new(),
+        kita_year: 0,
+        crit_index: HashMap::new(),
+        kita_index: HashMap::new(),
+    };
+    v.check_kita_year();
+    let criteria = v.criteria();
+    let kitas = v.kitas();
+    let children = v.children();
+    if !v.errs.is_empty() {
+        return Err(v.errs);
     }
-    let kita_year = input.kita_year.clamp(1990, 2200) as i32;
+    assemble(v.kita_year, criteria, kitas, children)
+}
 
-    // Criteria
-    let mut crit_index: HashMap<&str, u16> = HashMap::new();
-    let mut criteria = Vec::new();
-    for (i, c) in input.criteria.iter().enumerate() {
-        let loc = rows.criteria[i].clone();
-        let id = c.id.trim();
-        if id.is_empty() {
-            errs.push(MarketError::new(loc, None, "Kriterium ohne Id"));
-            continue;
-        }
-        let label = c.label.clone().unwrap_or_else(|| id.to_string());
-        if is_rank_dependent(id) || is_rank_dependent(&label) {
-            errs.push(MarketError::new(loc, Some(id), rank_message(id)));
-            continue;
-        }
-        if crit_index.contains_key(id) {
-            errs.push(MarketError::new(
-                loc,
-                Some(id),
-                "Kriterium doppelt definiert",
+/// The state of [`validate`]: every error so far, and what the later sections need from the
+/// earlier ones (the Kita year, the criterion and Kita indices).
+struct Validator<'a> {
+    input: &'a MarketInput,
+    rows: &'a Rows,
+    errs: Vec<MarketError>,
+    /// The Kita year, clamped into the valid range so that the children can still be checked
+    /// after an invalid year.
+    kita_year: i32,
+    /// Criterion index by id.
+    crit_index: HashMap<&'a str, u16>,
+    /// Kita index by id. A Kita with errors is `u32::MAX`: known, so a wish for it is not
+    /// reported once more as a wish for an unknown Kita.
+    kita_index: HashMap<&'a str, u32>,
+}
+
+/// The children's part of a market, filled child by child.
+struct ChildTables {
+    children: Vec<Child>,
+    wishes: Vec<Wish>,
+    /// One value per child and criterion (`child * ncrit + criterion`).
+    values: Vec<i32>,
+    kita_values: Vec<KitaValue>,
+}
+
+/// A child being checked: its position in the input, its row, its trimmed id and its input.
+struct ChildAt<'a> {
+    i: usize,
+    loc: Location,
+    id: &'a str,
+    c: &'a ChildInput,
+}
+
+impl<'a> Validator<'a> {
+    /// The Kita year must lie in 1990–2200.
+    fn check_kita_year(&mut self) {
+        let doc = self.rows.year.clone().unwrap_or(Location::Document);
+        if !(1990..=2200).contains(&self.input.kita_year) {
+            self.errs.push(MarketError::new(
+                doc,
+                None,
+                format!(
+                    "Kita-Jahr {} fehlt oder ist ungültig (erwartet z. B. 2025 für das Kita-Jahr ab 1. August 2025)",
+                    self.input.kita_year
+                ),
             ));
-            continue;
         }
-        if criteria.len() >= u16::MAX as usize {
-            errs.push(MarketError::new(loc, Some(id), "zu viele Kriterien"));
-            continue;
-        }
-        crit_index.insert(id, criteria.len() as u16);
-        criteria.push(Criterion {
-            id: id.to_string(),
-            label,
-        });
+        self.kita_year = self.input.kita_year.clamp(1990, 2200) as i32;
     }
-    let ncrit = criteria.len();
 
-    // Kitas
-    let mut kita_index: HashMap<&str, u32> = HashMap::with_capacity(input.kitas.len());
-    let mut kitas = Vec::with_capacity(input.kitas.len());
-    for (i, k) in input.kitas.iter().enumerate() {
-        let loc = rows.kitas[i].clone();
-        let id = k.id.trim();
+    /// The criteria: an id, unique, not about the rank of the wish (neither id nor label).
+    fn criteria(&mut self) -> Vec<Criterion> {
+        let input = self.input;
+        let mut criteria = Vec::new();
+        for (i, c) in input.criteria.iter().enumerate() {
+            let loc = self.rows.criteria[i].clone();
+            let id = c.id.trim();
+            if id.is_empty() {
+                self.errs
+                    .push(MarketError::new(loc, None, "Kriterium ohne Id"));
+                continue;
+            }
+            let label = c.label.clone().unwrap_or_else(|| id.to_string());
+            if is_rank_dependent(id) || is_rank_dependent(&label) {
+                self.errs
+                    .push(MarketError::new(loc, Some(id), rank_message(id)));
+                continue;
+            }
+            if self.crit_index.contains_key(id) {
+                self.errs.push(MarketError::new(
+                    loc,
+                    Some(id),
+                    "Kriterium doppelt definiert",
+                ));
+                continue;
+            }
+            if criteria.len() >= u16::MAX as usize {
+                self.errs
+                    .push(MarketError::new(loc, Some(id), "zu viele Kriterien"));
+                continue;
+            }
+            self.crit_index.insert(id, criteria.len() as u16);
+            criteria.push(Criterion {
+                id: id.to_string(),
+                label,
+            });
+        }
+        criteria
+    }
+
+    /// The Kitas: a unique id, their capacities and their rules. Every Kita is kept (so the
+    /// indices stay the input positions); one with errors is marked in `kita_index`.
+    fn kitas(&mut self) -> Vec<Kita> {
+        let input = self.input;
+        self.kita_index = HashMap::with_capacity(input.kitas.len());
+        let mut kitas = Vec::with_capacity(input.kitas.len());
+        for (i, k) in input.kitas.iter().enumerate() {
+            let loc = self.rows.kitas[i].clone();
+            let id = k.id.trim();
+            let mut ok = true;
+            if id.is_empty() {
+                self.errs
+                    .push(MarketError::new(loc.clone(), None, "Kita ohne Id"));
+                ok = false;
+            } else if self.kita_index.contains_key(id) {
+                self.errs.push(MarketError::new(
+                    loc.clone(),
+                    Some(id),
+                    format!("Kita-Id '{id}' ist doppelt vergeben"),
+                ));
+                ok = false;
+            }
+            let (capacity, capacity_ok) = self.kita_capacity(i, k, &loc, id);
+            let (rules, rules_ok) = self.kita_rules(i, k, &loc, id);
+            ok = ok && capacity_ok && rules_ok;
+            if ok {
+                self.kita_index.insert(id, kitas.len() as u32);
+            } else if !id.is_empty() && !self.kita_index.contains_key(id) {
+                // keep the id known so wishes to it are not reported twice as unknown
+                self.kita_index.insert(id, u32::MAX);
+            }
+            kitas.push(Kita {
+                id: id.to_string(),
+                name: k.name.clone().unwrap_or_else(|| id.to_string()),
+                capacity,
+                rules,
+            });
+        }
+        kitas
+    }
+
+    /// The places of Kita `i` per age group and hours (`false` if any entry is wrong): a known
+    /// age group and hours, 0 to 100000 places, each combination once.
+    fn kita_capacity(
+        &mut self,
+        i: usize,
+        k: &KitaInput,
+        loc: &Location,
+        id: &str,
+    ) -> ([[u32; 3]; 3], bool) {
         let mut ok = true;
-        if id.is_empty() {
-            errs.push(MarketError::new(loc.clone(), None, "Kita ohne Id"));
-            ok = false;
-        } else if kita_index.contains_key(id) {
-            errs.push(MarketError::new(
-                loc.clone(),
-                Some(id),
-                format!("Kita-Id '{id}' ist doppelt vergeben"),
-            ));
-            ok = false;
-        }
         let mut capacity = [[0u32; 3]; 3];
         let mut seen = [[false; 3]; 3];
         for (j, cap) in k.capacity.iter().enumerate() {
-            let cloc = rows.kita_caps.get(&(i, j)).cloned().unwrap_or(loc.clone());
+            let cloc = self
+                .rows
+                .kita_caps
+                .get(&(i, j))
+                .cloned()
+                .unwrap_or(loc.clone());
             let ag = AgeGroup::parse(&cap.age_group);
             let h = Hours::from_value(cap.hours);
             if ag.is_none() {
-                errs.push(MarketError::new(
+                self.errs.push(MarketError::new(
                     cloc.clone(),
                     Some(id),
                     format!(
@@ -345,7 +445,7 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                 ok = false;
             }
             if h.is_none() {
-                errs.push(MarketError::new(
+                self.errs.push(MarketError::new(
                     cloc.clone(),
                     Some(id),
                     format!(
@@ -356,14 +456,14 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                 ok = false;
             }
             if cap.places < 0 {
-                errs.push(MarketError::new(
+                self.errs.push(MarketError::new(
                     cloc.clone(),
                     Some(id),
                     format!("negative Kapazität {} ist unzulässig", cap.places),
                 ));
                 ok = false;
             } else if cap.places > 100_000 {
-                errs.push(MarketError::new(
+                self.errs.push(MarketError::new(
                     cloc.clone(),
                     Some(id),
                     format!("unplausible Kapazität {} (höchstens 100000)", cap.places),
@@ -372,7 +472,7 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
             }
             if let (Some(ag), Some(h)) = (ag, h) {
                 if seen[ag.index()][h.index()] {
-                    errs.push(MarketError::new(
+                    self.errs.push(MarketError::new(
                         cloc,
                         Some(id),
                         format!(
@@ -385,18 +485,37 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                 capacity[ag.index()][h.index()] = cap.places.clamp(0, 100_000) as u32;
             }
         }
+        (capacity, ok)
+    }
+
+    /// The priority rules of Kita `i` (`false` if any is wrong): a known criterion that is not
+    /// about the rank of the wish, a known direction, each criterion once. Wrong rules are left out.
+    fn kita_rules(
+        &mut self,
+        i: usize,
+        k: &KitaInput,
+        loc: &Location,
+        id: &str,
+    ) -> (Vec<Rule>, bool) {
+        let mut ok = true;
         let mut rules = Vec::with_capacity(k.rules.len());
         let mut rule_seen = HashSet::new();
         for (j, r) in k.rules.iter().enumerate() {
-            let rloc = rows.kita_rules.get(&(i, j)).cloned().unwrap_or(loc.clone());
+            let rloc = self
+                .rows
+                .kita_rules
+                .get(&(i, j))
+                .cloned()
+                .unwrap_or(loc.clone());
             let name = r.criterion.trim();
             if is_rank_dependent(name) {
-                errs.push(MarketError::new(rloc, Some(id), rank_message(name)));
+                self.errs
+                    .push(MarketError::new(rloc, Some(id), rank_message(name)));
                 ok = false;
                 continue;
             }
-            let Some(&ci) = crit_index.get(name) else {
-                errs.push(MarketError::new(
+            let Some(&ci) = self.crit_index.get(name) else {
+                self.errs.push(MarketError::new(
                     rloc,
                     Some(id),
                     format!("Regel verweist auf unbekanntes Kriterium '{name}'"),
@@ -405,7 +524,7 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                 continue;
             };
             let Some(order) = Order::parse(r.order.as_deref().unwrap_or("")) else {
-                errs.push(MarketError::new(
+                self.errs.push(MarketError::new(
                     rloc,
                     Some(id),
                     format!(
@@ -417,7 +536,7 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                 continue;
             };
             if !rule_seen.insert(ci) {
-                errs.push(MarketError::new(
+                self.errs.push(MarketError::new(
                     rloc,
                     Some(id),
                     format!("Kriterium '{name}' steht mehrfach in den Regeln"),
@@ -430,48 +549,102 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                 order,
             });
         }
-        if ok {
-            kita_index.insert(id, kitas.len() as u32);
-        } else if !id.is_empty() && !kita_index.contains_key(id) {
-            // keep the id known so wishes to it are not reported twice as unknown
-            kita_index.insert(id, u32::MAX);
-        }
-        kitas.push(Kita {
-            id: id.to_string(),
-            name: k.name.clone().unwrap_or_else(|| id.to_string()),
-            capacity,
-            rules,
-        });
+        (rules, ok)
     }
 
-    // Children
-    let reference = Date {
-        year: kita_year,
-        month: 8,
-        day: 1,
-    };
-    let mut child_ids: HashSet<&str> = HashSet::with_capacity(input.children.len());
-    let mut children = Vec::with_capacity(input.children.len());
-    let total_wishes: usize = input.children.iter().map(|c| c.wishes.len()).sum();
-    let mut wishes = Vec::with_capacity(total_wishes);
-    let mut values = vec![0i32; input.children.len() * ncrit];
-    let mut kita_values = Vec::new();
-    for (i, c) in input.children.iter().enumerate() {
-        let loc = rows.children[i].clone();
-        let id = c.id.trim();
-        if id.is_empty() {
-            errs.push(MarketError::new(loc.clone(), None, "Kind ohne Id"));
-        } else if !child_ids.insert(id) {
-            errs.push(MarketError::new(
-                loc.clone(),
-                Some(id),
-                format!("Kind-Id '{id}' ist doppelt vergeben"),
+    /// The children, in input order, with their wishes and criterion values.
+    fn children(&mut self) -> ChildTables {
+        let input = self.input;
+        // `crit_index` holds exactly the valid criteria: its length is their number.
+        let ncrit = self.crit_index.len();
+        let total_wishes: usize = input.children.iter().map(|c| c.wishes.len()).sum();
+        let mut t = ChildTables {
+            children: Vec::with_capacity(input.children.len()),
+            wishes: Vec::with_capacity(total_wishes),
+            values: vec![0i32; input.children.len() * ncrit],
+            kita_values: Vec::new(),
+        };
+        let mut child_ids: HashSet<&str> = HashSet::with_capacity(input.children.len());
+        for (i, c) in input.children.iter().enumerate() {
+            let at = ChildAt {
+                i,
+                loc: self.rows.children[i].clone(),
+                id: c.id.trim(),
+                c,
+            };
+            if at.id.is_empty() {
+                self.errs
+                    .push(MarketError::new(at.loc.clone(), None, "Kind ohne Id"));
+            } else if !child_ids.insert(at.id) {
+                self.errs.push(MarketError::new(
+                    at.loc.clone(),
+                    Some(at.id),
+                    format!("Kind-Id '{}' ist doppelt vergeben", at.id),
+                ));
+            }
+            let child = self.child(&at, &mut t);
+            t.children.push(child);
+        }
+        t
+    }
+
+    /// One child (its id is checked by the caller): birth date and age group, start month,
+    /// hours, wishes and values. Wrong values are reported and replaced by a default, so that
+    /// the rest of the child can still be checked.
+    fn child(&mut self, at: &ChildAt<'a>, t: &mut ChildTables) -> Child {
+        let reference = self.reference_date();
+        let (birth, age_group) = self.child_age_group(at);
+        let start = self.child_start_month(at);
+        let c = at.c;
+        let hours = Hours::from_value(c.hours);
+        if hours.is_none() {
+            self.errs.push(MarketError::new(
+                at.loc.clone(),
+                Some(at.id),
+                format!(
+                    "ungültiger Betreuungsumfang {} Wochenstunden (erlaubt: 25, 35, 45)",
+                    c.hours
+                ),
             ));
         }
+        let hours = hours.unwrap_or(Hours::H35);
+        let wish_start = t.wishes.len() as u32;
+        self.child_wishes(at, hours, &mut t.wishes);
+        let wish_len = t.wishes.len() as u32 - wish_start;
+        let ncrit = self.crit_index.len();
+        self.child_values(at, &mut t.values[at.i * ncrit..(at.i + 1) * ncrit]);
+        self.child_kita_values(at, &mut t.kita_values);
+        Child {
+            id: at.id.to_string(),
+            birth_date: birth.unwrap_or(reference),
+            start_month: start.unwrap_or(YearMonth {
+                year: self.kita_year,
+                month: 8,
+            }),
+            hours,
+            age_group,
+            wish_start,
+            wish_len,
+        }
+    }
+
+    /// The reference date for the age groups: 1 August of the Kita year.
+    fn reference_date(&self) -> Date {
+        Date {
+            year: self.kita_year,
+            month: 8,
+            day: 1,
+        }
+    }
+
+    /// The birth date and the age group it gives on the reference date (`U2` if either is wrong).
+    fn child_age_group(&mut self, at: &ChildAt) -> (Option<Date>, AgeGroup) {
+        let reference = self.reference_date();
+        let (loc, id, c) = (&at.loc, at.id, at.c);
         let birth = Date::parse(&c.birth_date);
         let mut age_group = AgeGroup::U2;
         match birth {
-            None => errs.push(MarketError::new(
+            None => self.errs.push(MarketError::new(
                 loc.clone(),
                 Some(id),
                 format!(
@@ -483,14 +656,14 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                 let age = b.age_on(reference);
                 match AgeGroup::from_age(age) {
                     Some(g) => age_group = g,
-                    None if age < 0 => errs.push(MarketError::new(
+                    None if age < 0 => self.errs.push(MarketError::new(
                         loc.clone(),
                         Some(id),
                         format!(
                             "Kind ist am Stichtag {reference} noch nicht geboren (Geburtsdatum {b}) und fällt in keine Altersgruppe"
                         ),
                     )),
-                    None => errs.push(MarketError::new(
+                    None => self.errs.push(MarketError::new(
                         loc.clone(),
                         Some(id),
                         format!(
@@ -500,9 +673,15 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                 }
             }
         }
+        (birth, age_group)
+    }
+
+    /// The desired start month, which must lie in the Kita year (August to July).
+    fn child_start_month(&mut self, at: &ChildAt) -> Option<YearMonth> {
+        let (loc, id, c) = (&at.loc, at.id, at.c);
         let start = YearMonth::parse(&c.start_month);
         match start {
-            None => errs.push(MarketError::new(
+            None => self.errs.push(MarketError::new(
                 loc.clone(),
                 Some(id),
                 format!(
@@ -512,15 +691,15 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
             )),
             Some(s) => {
                 let first = YearMonth {
-                    year: kita_year,
+                    year: self.kita_year,
                     month: 8,
                 };
                 let last = YearMonth {
-                    year: kita_year + 1,
+                    year: self.kita_year + 1,
                     month: 7,
                 };
                 if s < first || s > last {
-                    errs.push(MarketError::new(
+                    self.errs.push(MarketError::new(
                         loc.clone(),
                         Some(id),
                         format!("Wunschbeginn {s} liegt nicht im Kita-Jahr {first} bis {last}"),
@@ -528,31 +707,26 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                 }
             }
         }
-        let hours = Hours::from_value(c.hours);
-        if hours.is_none() {
-            errs.push(MarketError::new(
-                loc.clone(),
-                Some(id),
-                format!(
-                    "ungültiger Betreuungsumfang {} Wochenstunden (erlaubt: 25, 35, 45)",
-                    c.hours
-                ),
-            ));
-        }
-        let hours = hours.unwrap_or(Hours::H35);
-        let wish_start = wishes.len() as u32;
+        start
+    }
+
+    /// The wishes of a child, appended to `wishes`: a known Kita, valid hours (default: the
+    /// child's `hours`), each (Kita, hours) once. Wishes with an unknown Kita or hours are left out.
+    fn child_wishes(&mut self, at: &ChildAt, hours: Hours, wishes: &mut Vec<Wish>) {
+        let (i, loc, id, c) = (at.i, &at.loc, at.id, at.c);
         let mut seen_buckets: Vec<(u32, Hours)> = Vec::with_capacity(c.wishes.len());
         for (j, w) in c.wishes.iter().enumerate() {
-            let wloc = rows
+            let wloc = self
+                .rows
                 .child_wishes
                 .get(&(i, j))
                 .cloned()
                 .unwrap_or(loc.clone());
             let (kid, wh) = w.parts();
             let kid = kid.trim();
-            let k = match kita_index.get(kid) {
+            let k = match self.kita_index.get(kid) {
                 None => {
-                    errs.push(MarketError::new(
+                    self.errs.push(MarketError::new(
                         wloc.clone(),
                         Some(id),
                         format!("Wunsch {} verweist auf unbekannte Kita '{kid}'", j + 1),
@@ -566,7 +740,7 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                 Some(v) => {
                     let h = Hours::from_value(v);
                     if h.is_none() {
-                        errs.push(MarketError::new(
+                        self.errs.push(MarketError::new(
                             wloc.clone(),
                             Some(id),
                             format!(
@@ -580,7 +754,7 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
             };
             if let (Some(k), Some(h)) = (k, h) {
                 if seen_buckets.contains(&(k, h)) {
-                    errs.push(MarketError::new(
+                    self.errs.push(MarketError::new(
                         wloc,
                         Some(id),
                         format!(
@@ -596,15 +770,21 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                 });
             }
         }
-        let wish_len = wishes.len() as u32 - wish_start;
+    }
+
+    /// The child's criterion values (`values`: its row, one entry per criterion): a known
+    /// criterion that is not about the rank of the wish, a value that fits an `i32`.
+    fn child_values(&mut self, at: &ChildAt, values: &mut [i32]) {
+        let (i, loc, id, c) = (at.i, &at.loc, at.id, at.c);
         for (name, &v) in &c.values {
-            let vloc = rows
+            let vloc = self
+                .rows
                 .child_values
                 .get(&(i, name.clone()))
                 .cloned()
                 .unwrap_or(loc.clone());
-            match crit_index.get(name.trim()) {
-                None => errs.push(MarketError::new(
+            match self.crit_index.get(name.trim()) {
+                None => self.errs.push(MarketError::new(
                     vloc,
                     Some(id),
                     if is_rank_dependent(name) {
@@ -614,8 +794,8 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                     },
                 )),
                 Some(&ci) => match i32::try_from(v) {
-                    Ok(v) => values[i * ncrit + ci as usize] = v,
-                    Err(_) => errs.push(MarketError::new(
+                    Ok(v) => values[ci as usize] = v,
+                    Err(_) => self.errs.push(MarketError::new(
                         vloc,
                         Some(id),
                         format!("Wert {v} für Kriterium '{name}' ist zu groß"),
@@ -623,24 +803,31 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                 },
             }
         }
+    }
+
+    /// The child's values that apply at one Kita only, appended to `kita_values`: a known Kita,
+    /// and per value the same checks as [`Self::child_values`].
+    fn child_kita_values(&mut self, at: &ChildAt, kita_values: &mut Vec<KitaValue>) {
+        let (i, loc, id, c) = (at.i, &at.loc, at.id, at.c);
         for (kname, map) in &c.kita_values {
             let kname = kname.trim();
-            let k = kita_index.get(kname).copied();
+            let k = self.kita_index.get(kname).copied();
             if k.is_none() {
-                errs.push(MarketError::new(
+                self.errs.push(MarketError::new(
                     loc.clone(),
                     Some(id),
                     format!("kitabezogener Wert für unbekannte Kita '{kname}'"),
                 ));
             }
             for (name, &v) in map {
-                let vloc = rows
+                let vloc = self
+                    .rows
                     .child_values
                     .get(&(i, format!("{kname}/{name}")))
                     .cloned()
                     .unwrap_or(loc.clone());
-                match (crit_index.get(name.trim()), i32::try_from(v)) {
-                    (None, _) => errs.push(MarketError::new(
+                match (self.crit_index.get(name.trim()), i32::try_from(v)) {
+                    (None, _) => self.errs.push(MarketError::new(
                         vloc,
                         Some(id),
                         if is_rank_dependent(name) {
@@ -649,7 +836,7 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                             format!("Wert für unbekanntes Kriterium '{name}' (Kita '{kname}')")
                         },
                     )),
-                    (_, Err(_)) => errs.push(MarketError::new(
+                    (_, Err(_)) => self.errs.push(MarketError::new(
                         vloc,
                         Some(id),
                         format!("Wert {v} für Kriterium '{name}' ist zu groß"),
@@ -667,22 +854,23 @@ pub(crate) fn validate(input: &MarketInput, rows: &Rows) -> Result<Market, Vec<M
                 }
             }
         }
-        children.push(Child {
-            id: id.to_string(),
-            birth_date: birth.unwrap_or(reference),
-            start_month: start.unwrap_or(YearMonth {
-                year: kita_year,
-                month: 8,
-            }),
-            hours,
-            age_group,
-            wish_start,
-            wish_len,
-        });
     }
-    if !errs.is_empty() {
-        return Err(errs);
-    }
+}
+
+/// The market from the validated parts. The priority keys must fit 128 bits (checked here,
+/// since it depends on all rules and values together).
+fn assemble(
+    kita_year: i32,
+    criteria: Vec<Criterion>,
+    kitas: Vec<Kita>,
+    t: ChildTables,
+) -> Result<Market, Vec<MarketError>> {
+    let ChildTables {
+        children,
+        wishes,
+        values,
+        mut kita_values,
+    } = t;
     kita_values.sort_unstable();
     let market = Market {
         kita_year,

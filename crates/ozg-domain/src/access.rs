@@ -1,63 +1,18 @@
 //! Who may do what in the members' area, and the rules for passwords, login throttling and
 //! session lifetime. Pure: the application asks these functions and enforces their answers.
 
-use serde::{Deserialize, Serialize};
-
-/// The roles of the members' area. The public has no account and no role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Rolle {
-    /// OZG-Koordinierungsstelle: administers everything, manages accounts.
-    Koordinierungsstelle,
-    /// Themenfeld-Koordinator: edits the projects, Steckbriefe and workshops of their Themenfelder.
-    ThemenfeldKoordinator,
-    /// A person of a Kommune, IT-Dienstleister or ministry.
-    Mitglied,
-    /// Member of the IT-Lenkungsausschuss: votes and records decisions.
-    Lenkungsausschuss,
-}
-
-impl Rolle {
-    /// All roles.
-    pub const ALL: [Rolle; 4] = [
-        Rolle::Koordinierungsstelle,
-        Rolle::ThemenfeldKoordinator,
-        Rolle::Mitglied,
-        Rolle::Lenkungsausschuss,
-    ];
-
-    /// Stored key.
-    pub fn key(self) -> &'static str {
-        match self {
-            Rolle::Koordinierungsstelle => "koordinierungsstelle",
-            Rolle::ThemenfeldKoordinator => "themenfeld-koordinator",
-            Rolle::Mitglied => "mitglied",
-            Rolle::Lenkungsausschuss => "lenkungsausschuss",
-        }
-    }
-
-    /// German label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Rolle::Koordinierungsstelle => "Koordinierungsstelle",
-            Rolle::ThemenfeldKoordinator => "Themenfeld-Koordinator/in",
-            Rolle::Mitglied => "Mitglied",
-            Rolle::Lenkungsausschuss => "IT-Lenkungsausschuss",
-        }
-    }
-
-    /// Parses a key; the error names the allowed ones.
-    pub fn parse(s: &str) -> Result<Rolle, String> {
-        Rolle::ALL
-            .into_iter()
-            .find(|r| r.key() == s.trim())
-            .ok_or_else(|| {
-                format!(
-                    "„{}“ ist keine Rolle: erlaubt sind {}",
-                    s.trim(),
-                    Rolle::ALL.map(Rolle::key).join(", ")
-                )
-            })
+crate::schluessel! {
+    /// The roles of the members' area. The public has no account and no role.
+    pub enum Rolle: "keine Rolle" {
+        /// OZG-Koordinierungsstelle: administers everything, manages accounts.
+        Koordinierungsstelle = "koordinierungsstelle" / "Koordinierungsstelle",
+        /// Themenfeld-Koordinator: edits the projects, Steckbriefe and workshops of their
+        /// Themenfelder.
+        ThemenfeldKoordinator = "themenfeld-koordinator" / "Themenfeld-Koordinator/in",
+        /// A person of a Kommune, IT-Dienstleister or ministry.
+        Mitglied = "mitglied" / "Mitglied",
+        /// Member of the IT-Lenkungsausschuss: votes and records decisions.
+        Lenkungsausschuss = "lenkungsausschuss" / "IT-Lenkungsausschuss",
     }
 }
 
@@ -127,6 +82,12 @@ pub fn darf(nutzer: Option<&Nutzer>, aktion: Aktion, themenfeld: Option<i64>) ->
 /// or workshop): allowed everywhere, or for at least one of them.
 pub fn darf_fuer(nutzer: Option<&Nutzer>, aktion: Aktion, themenfelder: &[i64]) -> bool {
     darf(nutzer, aktion, None) || themenfelder.iter().any(|t| darf(nutzer, aktion, Some(*t)))
+}
+
+/// Whether `nutzer` may do `aktion` at all: anywhere, or for a record of one of its own
+/// Themenfelder. The route-level check of every form; the handler then decides for the record.
+pub fn darf_irgendwo(nutzer: Option<&Nutzer>, aktion: Aktion) -> bool {
+    nutzer.is_some_and(|n| darf_fuer(Some(n), aktion, &n.themenfelder))
 }
 
 /// Minimum password length.

@@ -3,8 +3,6 @@
 //! `Content-Disposition` header. Pure: the application reads the upload and asks these
 //! functions.
 
-use serde::{Deserialize, Serialize};
-
 /// Largest attachment accepted, in bytes (10 MB).
 pub const ANHANG_MAX_BYTES: usize = 10 * 1024 * 1024;
 
@@ -14,44 +12,21 @@ const MB: usize = 1024 * 1024;
 /// Longest cleaned file name, extension included, in characters.
 const NAME_MAX_ZEICHEN: usize = 80;
 
-/// The file types an attachment may have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Dateiart {
-    /// PDF document.
-    Pdf,
-    /// PNG image.
-    Png,
-    /// JPEG image.
-    Jpeg,
-    /// WebP image.
-    Webp,
+crate::schluessel! {
+    /// The file types an attachment may have.
+    pub enum Dateiart: "keine Dateiart" {
+        /// PDF document.
+        Pdf = "pdf" / "PDF",
+        /// PNG image.
+        Png = "png" / "PNG-Bild",
+        /// JPEG image.
+        Jpeg = "jpeg" / "JPEG-Bild",
+        /// WebP image.
+        Webp = "webp" / "WebP-Bild",
+    }
 }
 
 impl Dateiart {
-    /// All file types.
-    pub const ALL: [Dateiart; 4] = [Dateiart::Pdf, Dateiart::Png, Dateiart::Jpeg, Dateiart::Webp];
-
-    /// Stored key.
-    pub fn key(self) -> &'static str {
-        match self {
-            Dateiart::Pdf => "pdf",
-            Dateiart::Png => "png",
-            Dateiart::Jpeg => "jpeg",
-            Dateiart::Webp => "webp",
-        }
-    }
-
-    /// German label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Dateiart::Pdf => "PDF",
-            Dateiart::Png => "PNG-Bild",
-            Dateiart::Jpeg => "JPEG-Bild",
-            Dateiart::Webp => "WebP-Bild",
-        }
-    }
-
     /// MIME type for the `Content-Type` header.
     pub fn mime(self) -> &'static str {
         match self {
@@ -75,20 +50,6 @@ impl Dateiart {
     /// Whether the type is an image (may be shown inline, e.g. in a photo protocol).
     pub fn ist_bild(self) -> bool {
         !matches!(self, Dateiart::Pdf)
-    }
-
-    /// Parses a key; the error names the allowed ones.
-    pub fn parse(s: &str) -> Result<Dateiart, String> {
-        Dateiart::ALL
-            .into_iter()
-            .find(|d| d.key() == s.trim())
-            .ok_or_else(|| {
-                format!(
-                    "„{}“ ist keine Dateiart: erlaubt sind {}",
-                    s.trim(),
-                    Dateiart::ALL.map(Dateiart::key).join(", ")
-                )
-            })
     }
 }
 

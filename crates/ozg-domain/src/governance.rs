@@ -4,100 +4,30 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A vote cast in an Umlaufverfahren.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Stimme {
-    /// In favour.
-    Ja,
-    /// Against.
-    Nein,
-    /// Abstention: counts for the quorum, not for the majority.
-    Enthaltung,
-}
-
-impl Stimme {
-    /// All votes.
-    pub const ALL: [Stimme; 3] = [Stimme::Ja, Stimme::Nein, Stimme::Enthaltung];
-
-    /// Stored key.
-    pub fn key(self) -> &'static str {
-        match self {
-            Stimme::Ja => "ja",
-            Stimme::Nein => "nein",
-            Stimme::Enthaltung => "enthaltung",
-        }
-    }
-
-    /// German label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Stimme::Ja => "Ja",
-            Stimme::Nein => "Nein",
-            Stimme::Enthaltung => "Enthaltung",
-        }
-    }
-
-    /// Parses a key; the error names the allowed ones.
-    pub fn parse(s: &str) -> Result<Stimme, String> {
-        Stimme::ALL
-            .into_iter()
-            .find(|v| v.key() == s.trim())
-            .ok_or_else(|| {
-                format!(
-                    "„{}“ ist keine Stimme: erlaubt sind {}",
-                    s.trim(),
-                    Stimme::ALL.map(Stimme::key).join(", ")
-                )
-            })
+crate::schluessel! {
+    /// A vote cast in an Umlaufverfahren.
+    pub enum Stimme: "keine Stimme" {
+        /// In favour.
+        Ja = "ja" / "Ja",
+        /// Against.
+        Nein = "nein" / "Nein",
+        /// Abstention: counts for the quorum, not for the majority.
+        Enthaltung = "enthaltung" / "Enthaltung",
     }
 }
 
-/// The majority a proposal needs. Abstentions do not count (German Geschäftsordnung practice):
-/// only Ja and Nein are compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mehrheit {
-    /// More Ja than Nein; a tie rejects.
-    Einfach,
-    /// At least two thirds of the Ja and Nein votes are Ja, and at least one Ja.
-    ZweiDrittel,
+crate::schluessel! {
+    /// The majority a proposal needs. Abstentions do not count (German Geschäftsordnung
+    /// practice): only Ja and Nein are compared.
+    pub enum Mehrheit: "keine Mehrheitsregel" {
+        /// More Ja than Nein; a tie rejects.
+        Einfach = "einfach" / "einfache Mehrheit",
+        /// At least two thirds of the Ja and Nein votes are Ja, and at least one Ja.
+        ZweiDrittel = "zwei-drittel" / "Zwei-Drittel-Mehrheit",
+    }
 }
 
 impl Mehrheit {
-    /// All majority rules.
-    pub const ALL: [Mehrheit; 2] = [Mehrheit::Einfach, Mehrheit::ZweiDrittel];
-
-    /// Stored key.
-    pub fn key(self) -> &'static str {
-        match self {
-            Mehrheit::Einfach => "einfach",
-            Mehrheit::ZweiDrittel => "zwei-drittel",
-        }
-    }
-
-    /// German label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Mehrheit::Einfach => "einfache Mehrheit",
-            Mehrheit::ZweiDrittel => "Zwei-Drittel-Mehrheit",
-        }
-    }
-
-    /// Parses a key; the error names the allowed ones.
-    pub fn parse(s: &str) -> Result<Mehrheit, String> {
-        Mehrheit::ALL
-            .into_iter()
-            .find(|v| v.key() == s.trim())
-            .ok_or_else(|| {
-                format!(
-                    "„{}“ ist keine Mehrheitsregel: erlaubt sind {}",
-                    s.trim(),
-                    Mehrheit::ALL.map(Mehrheit::key).join(", ")
-                )
-            })
-    }
-
     /// Whether `ja` votes against `nein` votes reach this majority (abstentions left out).
     pub fn erreicht(self, ja: usize, nein: usize) -> bool {
         let (ja, nein) = (ja as u128, nein as u128);
@@ -143,56 +73,28 @@ impl Default for Regel {
     }
 }
 
-/// The outcome of a vote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Ergebnis {
-    /// Quorum and majority reached.
-    Angenommen,
-    /// Quorum reached, majority not.
-    Abgelehnt,
-    /// Too few members took part.
-    NichtBeschlussfaehig,
+crate::schluessel! {
+    /// The outcome of a vote.
+    pub enum Ergebnis: "kein Abstimmungsergebnis" {
+        /// Quorum and majority reached.
+        Angenommen = "angenommen" / "angenommen",
+        /// Quorum reached, majority not.
+        Abgelehnt = "abgelehnt" / "abgelehnt",
+        /// Too few members took part.
+        NichtBeschlussfaehig = "nicht-beschlussfaehig" / "nicht beschlussfähig",
+    }
 }
 
 impl Ergebnis {
-    /// All outcomes.
-    pub const ALL: [Ergebnis; 3] = [
-        Ergebnis::Angenommen,
-        Ergebnis::Abgelehnt,
-        Ergebnis::NichtBeschlussfaehig,
-    ];
-
-    /// Stored key.
-    pub fn key(self) -> &'static str {
+    /// The decision an Umlaufverfahren records with this outcome: approval or rejection of
+    /// the variant put to the vote; none when the committee could not decide (the Vorlage
+    /// stays open).
+    pub fn entscheidung(self) -> Option<Entscheidung> {
         match self {
-            Ergebnis::Angenommen => "angenommen",
-            Ergebnis::Abgelehnt => "abgelehnt",
-            Ergebnis::NichtBeschlussfaehig => "nicht-beschlussfaehig",
+            Ergebnis::Angenommen => Some(Entscheidung::Freigegeben),
+            Ergebnis::Abgelehnt => Some(Entscheidung::Abgelehnt),
+            Ergebnis::NichtBeschlussfaehig => None,
         }
-    }
-
-    /// German label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Ergebnis::Angenommen => "angenommen",
-            Ergebnis::Abgelehnt => "abgelehnt",
-            Ergebnis::NichtBeschlussfaehig => "nicht beschlussfähig",
-        }
-    }
-
-    /// Parses a key; the error names the allowed ones.
-    pub fn parse(s: &str) -> Result<Ergebnis, String> {
-        Ergebnis::ALL
-            .into_iter()
-            .find(|v| v.key() == s.trim())
-            .ok_or_else(|| {
-                format!(
-                    "„{}“ ist kein Abstimmungsergebnis: erlaubt sind {}",
-                    s.trim(),
-                    Ergebnis::ALL.map(Ergebnis::key).join(", ")
-                )
-            })
     }
 }
 
@@ -279,121 +181,31 @@ pub fn offen(frist: i64, jetzt: i64) -> bool {
     jetzt < frist
 }
 
-/// A decision the IT-Lenkungsausschuss records about a project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Entscheidung {
-    /// Implementation approved.
-    Freigegeben,
-    /// Rejected.
-    Abgelehnt,
-    /// Postponed.
-    Zurueckgestellt,
-}
-
-impl Entscheidung {
-    /// All decisions.
-    pub const ALL: [Entscheidung; 3] = [
-        Entscheidung::Freigegeben,
-        Entscheidung::Abgelehnt,
-        Entscheidung::Zurueckgestellt,
-    ];
-
-    /// Stored key.
-    pub fn key(self) -> &'static str {
-        match self {
-            Entscheidung::Freigegeben => "freigegeben",
-            Entscheidung::Abgelehnt => "abgelehnt",
-            Entscheidung::Zurueckgestellt => "zurueckgestellt",
-        }
-    }
-
-    /// German label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Entscheidung::Freigegeben => "freigegeben",
-            Entscheidung::Abgelehnt => "abgelehnt",
-            Entscheidung::Zurueckgestellt => "zurückgestellt",
-        }
-    }
-
-    /// Parses a key; the error names the allowed ones.
-    pub fn parse(s: &str) -> Result<Entscheidung, String> {
-        Entscheidung::ALL
-            .into_iter()
-            .find(|v| v.key() == s.trim())
-            .ok_or_else(|| {
-                format!(
-                    "„{}“ ist keine Entscheidung: erlaubt sind {}",
-                    s.trim(),
-                    Entscheidung::ALL.map(Entscheidung::key).join(", ")
-                )
-            })
+crate::schluessel! {
+    /// A decision the IT-Lenkungsausschuss records about a project.
+    pub enum Entscheidung: "keine Entscheidung" {
+        /// Implementation approved.
+        Freigegeben = "freigegeben" / "freigegeben",
+        /// Rejected.
+        Abgelehnt = "abgelehnt" / "abgelehnt",
+        /// Postponed.
+        Zurueckgestellt = "zurueckgestellt" / "zurückgestellt",
     }
 }
 
-/// Where a project stands with the IT-Lenkungsausschuss.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Entscheidungsstand {
-    /// Not submitted to the committee.
-    KeineVorlage,
-    /// Submitted, no decision yet.
-    Vorgelegt,
-    /// Implementation approved.
-    Freigegeben,
-    /// Rejected.
-    Abgelehnt,
-    /// Postponed.
-    Zurueckgestellt,
-}
-
-impl Entscheidungsstand {
-    /// All states.
-    pub const ALL: [Entscheidungsstand; 5] = [
-        Entscheidungsstand::KeineVorlage,
-        Entscheidungsstand::Vorgelegt,
-        Entscheidungsstand::Freigegeben,
-        Entscheidungsstand::Abgelehnt,
-        Entscheidungsstand::Zurueckgestellt,
-    ];
-
-    /// Stored key.
-    pub fn key(self) -> &'static str {
-        match self {
-            Entscheidungsstand::KeineVorlage => "keine-vorlage",
-            Entscheidungsstand::Vorgelegt => "vorgelegt",
-            Entscheidungsstand::Freigegeben => "freigegeben",
-            Entscheidungsstand::Abgelehnt => "abgelehnt",
-            Entscheidungsstand::Zurueckgestellt => "zurueckgestellt",
-        }
-    }
-
-    /// German label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Entscheidungsstand::KeineVorlage => "keine Vorlage",
-            Entscheidungsstand::Vorgelegt => "dem IT-Lenkungsausschuss vorgelegt",
-            Entscheidungsstand::Freigegeben => "Umsetzung freigegeben",
-            Entscheidungsstand::Abgelehnt => "abgelehnt",
-            Entscheidungsstand::Zurueckgestellt => "zurückgestellt",
-        }
-    }
-
-    /// Parses a key; the error names the allowed ones.
-    pub fn parse(s: &str) -> Result<Entscheidungsstand, String> {
-        Entscheidungsstand::ALL
-            .into_iter()
-            .find(|v| v.key() == s.trim())
-            .ok_or_else(|| {
-                format!(
-                    "„{}“ ist kein Entscheidungsstand: erlaubt sind {}",
-                    s.trim(),
-                    Entscheidungsstand::ALL
-                        .map(Entscheidungsstand::key)
-                        .join(", ")
-                )
-            })
+crate::schluessel! {
+    /// Where a project stands with the IT-Lenkungsausschuss.
+    pub enum Entscheidungsstand: "kein Entscheidungsstand" {
+        /// Not submitted to the committee.
+        KeineVorlage = "keine-vorlage" / "keine Vorlage",
+        /// Submitted, no decision yet.
+        Vorgelegt = "vorgelegt" / "dem IT-Lenkungsausschuss vorgelegt",
+        /// Implementation approved.
+        Freigegeben = "freigegeben" / "Umsetzung freigegeben",
+        /// Rejected.
+        Abgelehnt = "abgelehnt" / "abgelehnt",
+        /// Postponed.
+        Zurueckgestellt = "zurueckgestellt" / "zurückgestellt",
     }
 }
 
@@ -652,6 +464,27 @@ mod tests {
         fn deadline_never_panics(frist in any::<i64>(), jetzt in any::<i64>()) {
             let _ = frist_pruefen(frist, jetzt);
             let _ = offen(frist, jetzt);
+        }
+    }
+
+    #[test]
+    fn a_count_decides_only_when_the_committee_could() {
+        assert_eq!(
+            Ergebnis::Angenommen.entscheidung(),
+            Some(Entscheidung::Freigegeben)
+        );
+        assert_eq!(
+            Ergebnis::Abgelehnt.entscheidung(),
+            Some(Entscheidung::Abgelehnt)
+        );
+        assert_eq!(Ergebnis::NichtBeschlussfaehig.entscheidung(), None);
+        // The state a project shows follows the recorded decision.
+        for e in Ergebnis::ALL {
+            let stand = entscheidungsstand(true, e.entscheidung().as_slice());
+            assert_eq!(
+                stand == Entscheidungsstand::Vorgelegt,
+                e == Ergebnis::NichtBeschlussfaehig
+            );
         }
     }
 }

@@ -10,6 +10,7 @@
 //! - [`dataset`]: builds and validates the complete dataset from the data files.
 //! - [`governance`]: IT-Lenkungsausschuss votes (Umlaufverfahren), quorum, majority and decisions.
 //! - [`anhang`]: checks for uploaded attachments (size, type by content, safe file names).
+//! - [`schluessel!`]: one declaration for the keyed enums (key, label, parse with German errors).
 
 pub mod access;
 pub mod anhang;
@@ -20,4 +21,5 @@ pub mod ids;
 pub mod orgs;
 pub mod plan;
 pub mod project;
+pub mod schluessel;
 pub mod search;

@@ -2,68 +2,25 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::search::fold;
 
-/// Kind of an organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum OrgArt {
-    /// A Gemeinde belonging to a Kreis (kreisangehörig).
-    Gemeinde,
-    /// A kreisfreie Stadt (Gemeinde and Kreis level at once).
-    KreisfreieStadt,
-    /// A Kreis or the Städteregion Aachen.
-    Kreis,
-    /// A Regierungsbezirk.
-    Regierungsbezirk,
-    /// A municipal IT service provider (KDN member).
-    ItDienstleister,
-    /// A Land ministry or the Staatskanzlei.
-    Ministerium,
-    /// Another public body (d-NRW, LVR, LWL, RKI, associations, federal bodies).
-    Einrichtung,
-}
-
-impl OrgArt {
-    /// All kinds.
-    pub const ALL: [OrgArt; 7] = [
-        OrgArt::Gemeinde,
-        OrgArt::KreisfreieStadt,
-        OrgArt::Kreis,
-        OrgArt::Regierungsbezirk,
-        OrgArt::ItDienstleister,
-        OrgArt::Ministerium,
-        OrgArt::Einrichtung,
-    ];
-    /// Key.
-    pub fn key(self) -> &'static str {
-        match self {
-            OrgArt::Gemeinde => "gemeinde",
-            OrgArt::KreisfreieStadt => "kreisfreie-stadt",
-            OrgArt::Kreis => "kreis",
-            OrgArt::Regierungsbezirk => "regierungsbezirk",
-            OrgArt::ItDienstleister => "it-dienstleister",
-            OrgArt::Ministerium => "ministerium",
-            OrgArt::Einrichtung => "einrichtung",
-        }
-    }
-    /// German label.
-    pub fn label(self) -> &'static str {
-        match self {
-            OrgArt::Gemeinde => "Kreisangehörige Gemeinde",
-            OrgArt::KreisfreieStadt => "Kreisfreie Stadt",
-            OrgArt::Kreis => "Kreis",
-            OrgArt::Regierungsbezirk => "Regierungsbezirk",
-            OrgArt::ItDienstleister => "IT-Dienstleister",
-            OrgArt::Ministerium => "Ministerium",
-            OrgArt::Einrichtung => "Einrichtung",
-        }
-    }
-    /// Parses a key.
-    pub fn parse(s: &str) -> Option<Self> {
-        OrgArt::ALL.into_iter().find(|a| a.key() == s)
+crate::schluessel! {
+    /// Kind of an organisation.
+    pub enum OrgArt: "keine Art von Organisation" {
+        /// A Gemeinde belonging to a Kreis (kreisangehörig).
+        Gemeinde = "gemeinde" / "Kreisangehörige Gemeinde",
+        /// A kreisfreie Stadt (Gemeinde and Kreis level at once).
+        KreisfreieStadt = "kreisfreie-stadt" / "Kreisfreie Stadt",
+        /// A Kreis or the Städteregion Aachen.
+        Kreis = "kreis" / "Kreis",
+        /// A Regierungsbezirk.
+        Regierungsbezirk = "regierungsbezirk" / "Regierungsbezirk",
+        /// A municipal IT service provider (KDN member).
+        ItDienstleister = "it-dienstleister" / "IT-Dienstleister",
+        /// A Land ministry or the Staatskanzlei.
+        Ministerium = "ministerium" / "Ministerium",
+        /// Another public body (d-NRW, LVR, LWL, RKI, associations, federal bodies).
+        Einrichtung = "einrichtung" / "Einrichtung",
     }
 }
 

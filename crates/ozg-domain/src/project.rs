@@ -120,173 +120,166 @@ pub fn prioritaet_nrw_label(p: u8) -> &'static str {
     }
 }
 
-/// Where a service will run, per the plan's legend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Zielportal {
-    /// Orange: kommunales Landesportal.
-    KommunalesLandesportal,
-    /// Green: Land portal with (co-)development by a KDN member.
-    LandKdnMitglied,
-    /// Black: portal of the Land, a cross-state cooperation or the Bund.
-    LandBund,
-    /// Grey: not yet clear.
-    Unklar,
-}
-
-impl Zielportal {
-    /// All values in legend order.
-    pub const ALL: [Zielportal; 4] = [
-        Zielportal::KommunalesLandesportal,
-        Zielportal::LandKdnMitglied,
-        Zielportal::LandBund,
-        Zielportal::Unklar,
-    ];
-
-    /// URL/database key.
-    pub fn key(self) -> &'static str {
-        match self {
-            Zielportal::KommunalesLandesportal => "kommunales-landesportal",
-            Zielportal::LandKdnMitglied => "land-kdn-mitglied",
-            Zielportal::LandBund => "land-bund",
-            Zielportal::Unklar => "unklar",
-        }
-    }
-
-    /// German label as in the legend.
-    pub fn label(self) -> &'static str {
-        match self {
-            Zielportal::KommunalesLandesportal => "Kommunales Landesportal (orange)",
-            Zielportal::LandKdnMitglied => {
-                "Portal des Landes mit Entwicklung durch KDN-Mitglied (grün)"
-            }
-            Zielportal::LandBund => {
-                "Portal des Landes, länderübergreifend oder des Bundes (schwarz)"
-            }
-            Zielportal::Unklar => "noch unklar (grau)",
-        }
-    }
-
-    /// Parses a key.
-    pub fn parse(s: &str) -> Result<Self, ParseError> {
-        Zielportal::ALL
-            .into_iter()
-            .find(|z| z.key() == s.trim())
-            .ok_or_else(|| {
-                ParseError(format!(
-                    "„{}“ ist kein Zielportal: erlaubt sind {}",
-                    s.trim(),
-                    Zielportal::ALL.map(Zielportal::key).join(", ")
-                ))
-            })
+crate::schluessel! {
+    /// Where a service will run, per the plan's legend.
+    pub enum Zielportal: "kein Zielportal" {
+        /// Orange: kommunales Landesportal.
+        KommunalesLandesportal = "kommunales-landesportal" / "Kommunales Landesportal (orange)",
+        /// Green: Land portal with (co-)development by a KDN member.
+        LandKdnMitglied = "land-kdn-mitglied"
+            / "Portal des Landes mit Entwicklung durch KDN-Mitglied (grün)",
+        /// Black: portal of the Land, a cross-state cooperation or the Bund.
+        LandBund = "land-bund" / "Portal des Landes, länderübergreifend oder des Bundes (schwarz)",
+        /// Grey: not yet clear.
+        Unklar = "unklar" / "noch unklar (grau)",
     }
 }
 
-/// The role an organisation has in a project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Rolle {
-    /// Projektleitung (and federal lead where the plan says so).
-    Projektleitung,
-    /// Mitarbeit zugesichert (core team).
-    Mitarbeit,
-    /// Interesse an Mitarbeit (extended team).
-    Interesse,
-    /// Auftraggeber of the Steckbrief.
-    Auftraggeber,
-    /// Kommunalpartner of the Steckbrief.
-    Kommunalpartner,
-    /// IT-Partner of the Steckbrief.
-    ItPartner,
-}
-
-impl Rolle {
-    /// All roles in display order.
-    pub const ALL: [Rolle; 6] = [
-        Rolle::Projektleitung,
-        Rolle::Mitarbeit,
-        Rolle::Interesse,
-        Rolle::Auftraggeber,
-        Rolle::Kommunalpartner,
-        Rolle::ItPartner,
-    ];
-    /// Database/URL key.
-    pub fn key(self) -> &'static str {
-        match self {
-            Rolle::Projektleitung => "projektleitung",
-            Rolle::Mitarbeit => "mitarbeit",
-            Rolle::Interesse => "interesse",
-            Rolle::Auftraggeber => "auftraggeber",
-            Rolle::Kommunalpartner => "kommunalpartner",
-            Rolle::ItPartner => "it-partner",
-        }
-    }
-    /// German label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Rolle::Projektleitung => "Projektleitung",
-            Rolle::Mitarbeit => "Mitarbeit zugesichert",
-            Rolle::Interesse => "Interesse an Mitarbeit",
-            Rolle::Auftraggeber => "Auftraggeber",
-            Rolle::Kommunalpartner => "Kommunalpartner",
-            Rolle::ItPartner => "IT-Partner",
-        }
-    }
-    /// Parses a key.
-    pub fn parse(s: &str) -> Option<Self> {
-        Rolle::ALL.into_iter().find(|r| r.key() == s)
+crate::schluessel! {
+    /// The role an organisation has in a project.
+    pub enum Rolle: "keine Rolle in einem Projekt" {
+        /// Projektleitung (and federal lead where the plan says so).
+        Projektleitung = "projektleitung" / "Projektleitung",
+        /// Mitarbeit zugesichert (core team).
+        Mitarbeit = "mitarbeit" / "Mitarbeit zugesichert",
+        /// Interesse an Mitarbeit (extended team).
+        Interesse = "interesse" / "Interesse an Mitarbeit",
+        /// Auftraggeber of the Steckbrief.
+        Auftraggeber = "auftraggeber" / "Auftraggeber",
+        /// Kommunalpartner of the Steckbrief.
+        Kommunalpartner = "kommunalpartner" / "Kommunalpartner",
+        /// IT-Partner of the Steckbrief.
+        ItPartner = "it-partner" / "IT-Partner",
     }
 }
 
-/// The six phases of ozg.kdn.de, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Phase {
-    /// Vorbereitung.
-    Vorbereitung,
-    /// Konzeption.
-    Konzeption,
-    /// Umsetzung.
-    Umsetzung,
-    /// Pilotierung NRW.
-    PilotierungNrw,
-    /// Start Roll-out NRW.
-    RolloutNrw,
-    /// Start bundesweiter Roll-out.
-    RolloutBund,
+crate::schluessel! {
+    /// The six phases of ozg.kdn.de, in order.
+    pub enum Phase: "keine Phase" {
+        /// Vorbereitung.
+        Vorbereitung = "vorbereitung" / "Vorbereitung",
+        /// Konzeption.
+        Konzeption = "konzeption" / "Konzeption",
+        /// Umsetzung.
+        Umsetzung = "umsetzung" / "Umsetzung",
+        /// Pilotierung NRW.
+        PilotierungNrw = "pilotierung-nrw" / "Pilotierung NRW",
+        /// Start Roll-out NRW.
+        RolloutNrw = "rollout-nrw" / "Roll-out NRW",
+        /// Start bundesweiter Roll-out.
+        RolloutBund = "rollout-bund" / "Bundesweiter Roll-out",
+    }
 }
 
 impl Phase {
-    /// All phases in order.
-    pub const ALL: [Phase; 6] = [
-        Phase::Vorbereitung,
-        Phase::Konzeption,
-        Phase::Umsetzung,
-        Phase::PilotierungNrw,
-        Phase::RolloutNrw,
-        Phase::RolloutBund,
-    ];
-    /// Key.
-    pub fn key(self) -> &'static str {
+    /// The name of the phase's start date as a stored column and form field.
+    pub fn feld(self) -> &'static str {
         match self {
-            Phase::Vorbereitung => "vorbereitung",
-            Phase::Konzeption => "konzeption",
-            Phase::Umsetzung => "umsetzung",
-            Phase::PilotierungNrw => "pilotierung-nrw",
-            Phase::RolloutNrw => "rollout-nrw",
-            Phase::RolloutBund => "rollout-bund",
+            Phase::Vorbereitung => "phase_vorbereitung",
+            Phase::Konzeption => "phase_konzeption",
+            Phase::Umsetzung => "phase_umsetzung",
+            Phase::PilotierungNrw => "phase_pilotierung_nrw",
+            Phase::RolloutNrw => "phase_rollout_nrw",
+            Phase::RolloutBund => "phase_rollout_bund",
         }
     }
-    /// German label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Phase::Vorbereitung => "Vorbereitung",
-            Phase::Konzeption => "Konzeption",
-            Phase::Umsetzung => "Umsetzung",
-            Phase::PilotierungNrw => "Pilotierung NRW",
-            Phase::RolloutNrw => "Roll-out NRW",
-            Phase::RolloutBund => "Bundesweiter Roll-out",
+}
+
+/// The start dates of a project's six phases (ISO `JJJJ-MM-TT`, `None`: unknown), stored as
+/// the columns and sent as the form fields [`Phase::feld`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phasen {
+    #[serde(rename = "phase_vorbereitung", default)]
+    vorbereitung: Option<String>,
+    #[serde(rename = "phase_konzeption", default)]
+    konzeption: Option<String>,
+    #[serde(rename = "phase_umsetzung", default)]
+    umsetzung: Option<String>,
+    #[serde(rename = "phase_pilotierung_nrw", default)]
+    pilotierung_nrw: Option<String>,
+    #[serde(rename = "phase_rollout_nrw", default)]
+    rollout_nrw: Option<String>,
+    #[serde(rename = "phase_rollout_bund", default)]
+    rollout_bund: Option<String>,
+}
+
+impl Phasen {
+    /// From the dates in [`Phase::ALL`] order.
+    pub fn new(daten: [Option<String>; 6]) -> Phasen {
+        let [
+            vorbereitung,
+            konzeption,
+            umsetzung,
+            pilotierung_nrw,
+            rollout_nrw,
+            rollout_bund,
+        ] = daten;
+        Phasen {
+            vorbereitung,
+            konzeption,
+            umsetzung,
+            pilotierung_nrw,
+            rollout_nrw,
+            rollout_bund,
         }
+    }
+
+    /// The start date of a phase.
+    pub fn get(&self, p: Phase) -> Option<&str> {
+        self.feld(p).as_deref()
+    }
+
+    /// Sets the start date of a phase.
+    pub fn setzen(&mut self, p: Phase, datum: Option<String>) {
+        *self.feld_mut(p) = datum;
+    }
+
+    fn feld(&self, p: Phase) -> &Option<String> {
+        match p {
+            Phase::Vorbereitung => &self.vorbereitung,
+            Phase::Konzeption => &self.konzeption,
+            Phase::Umsetzung => &self.umsetzung,
+            Phase::PilotierungNrw => &self.pilotierung_nrw,
+            Phase::RolloutNrw => &self.rollout_nrw,
+            Phase::RolloutBund => &self.rollout_bund,
+        }
+    }
+
+    fn feld_mut(&mut self, p: Phase) -> &mut Option<String> {
+        match p {
+            Phase::Vorbereitung => &mut self.vorbereitung,
+            Phase::Konzeption => &mut self.konzeption,
+            Phase::Umsetzung => &mut self.umsetzung,
+            Phase::PilotierungNrw => &mut self.pilotierung_nrw,
+            Phase::RolloutNrw => &mut self.rollout_nrw,
+            Phase::RolloutBund => &mut self.rollout_bund,
+        }
+    }
+
+    /// Every phase with its date, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (Phase, Option<&str>)> {
+        Phase::ALL.into_iter().map(|p| (p, self.get(p)))
+    }
+
+    /// The dates in [`Phase::ALL`] order.
+    pub fn daten(&self) -> [Option<String>; 6] {
+        Phase::ALL.map(|p| self.feld(p).clone())
+    }
+
+    /// The status as of `today` (ISO), see [`Status::derive`].
+    pub fn status(&self, today: &str, start: Option<Projektstart>) -> Status {
+        Status::derive(&self.daten(), today, start)
+    }
+
+    /// The first pair of phases whose dates run backwards (a later phase starting before an
+    /// earlier one), if any.
+    pub fn ruecklaeufig(&self) -> Option<(Phase, Phase)> {
+        let gesetzt: Vec<(Phase, &str)> =
+            self.iter().filter_map(|(p, d)| d.map(|d| (p, d))).collect();
+        gesetzt
+            .windows(2)
+            .find(|w| w[1].1 < w[0].1)
+            .map(|w| (w[0].0, w[1].0))
     }
 }
 
@@ -454,11 +447,32 @@ mod tests {
             assert_eq!(Zielportal::parse(z.key()).unwrap(), z);
         }
         for r in Rolle::ALL {
-            assert_eq!(Rolle::parse(r.key()), Some(r));
+            assert_eq!(Rolle::parse(r.key()), Ok(r));
         }
         assert!(Zielportal::parse("mond").is_err());
         assert!(parse_prioritaet_nrw(4).is_err());
         assert!(parse_prioritaet_bund(4).is_ok());
+    }
+
+    #[test]
+    fn phases_by_name_and_order() {
+        let mut p = Phasen::default();
+        p.setzen(Phase::Vorbereitung, Some("2021-01-01".into()));
+        p.setzen(Phase::Umsetzung, Some("2020-06-01".into()));
+        assert_eq!(p.get(Phase::Umsetzung), Some("2020-06-01"));
+        assert_eq!(
+            p.ruecklaeufig(),
+            Some((Phase::Vorbereitung, Phase::Umsetzung))
+        );
+        assert_eq!(
+            p.status("2021-02-01", None),
+            Status::InPhase(Phase::Umsetzung)
+        );
+        let json = serde_json::json!({"phase_umsetzung": "2022-01-01", "phase_rollout_bund": null});
+        let q: Phasen = serde_json::from_value(json).unwrap();
+        assert_eq!(q.daten()[2].as_deref(), Some("2022-01-01"));
+        assert_eq!(Phasen::new(q.daten()), q);
+        assert_eq!(Phase::RolloutNrw.feld(), "phase_rollout_nrw");
     }
 
     #[test]

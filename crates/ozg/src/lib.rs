@@ -1,19 +1,41 @@
-//! OZG-Plattform: the programme database of the municipal OZG implementation in NRW.
+//! OZG-Plattform: the programme database of the municipal OZG implementation in NRW, and the
+//! portal services built on it.
 //!
-//! - [`db`]: the storage trait with SQLite and PostgreSQL, the schema and the import.
-//! - [`programme`]: catalogue, organisations, projects, search, timeline (queries and views).
-//! - [`web`]: the server-rendered portal; [`api`]: the JSON API and OpenAPI document.
-//! - [`members`]: accounts, login, sessions, CSRF, audit log (the members' area).
-//! - [`mail`]: e-mail through SMTP (invitations to project pre-meetings).
-//! - [`cli`]: the shell commands; [`data_files`]: the built-in reference data.
+//! - [`kern`]: the platform core every capability uses (state, errors, storage, sessions,
+//!   forms, routes, audit log, clock, attachments, scheduled tasks). It imports no capability.
+//! - Capabilities, each a folder with its handlers, queries, templates and tests:
+//!   [`programm`] (catalogue, projects, search, partner sourcing, the JSON API),
+//!   [`gremien`] (workshops, IT-Lenkungsausschuss, Umlaufverfahren, priorities),
+//!   [`umsetzungsplan`] (the plan document, its Stände, PDF and XLSX),
+//!   [`konten`] (accounts of the members' area), [`kita`] (Kita allocation on the shell).
+//! - [`cli`]: the shell commands.
+//!
+//! A capability uses another only through what that capability's `mod.rs` exports.
 
-pub mod api;
 pub mod cli;
-pub mod data_files;
-pub mod db;
-pub mod mail;
-pub mod members;
-#[cfg(test)]
-mod plan_checks;
-pub mod programme;
-pub mod web;
+pub mod gremien;
+pub mod kern;
+pub mod kita;
+pub mod konten;
+pub mod programm;
+pub mod umsetzungsplan;
+
+/// The capabilities of the portal: one line each.
+pub fn bausteine() -> Vec<kern::Baustein> {
+    vec![
+        programm::baustein(),
+        gremien::baustein(),
+        umsetzungsplan::baustein(),
+        konten::baustein(),
+    ]
+}
+
+/// The portal (all routes, the state they share, the scheduled tasks).
+pub fn portal(state: kern::AppState) -> kern::Portal {
+    kern::app::portal(state, bausteine())
+}
+
+/// The portal's router.
+pub fn router(state: kern::AppState) -> axum::Router {
+    portal(state).router
+}

@@ -84,7 +84,7 @@ enum Command {
     /// Kita-Platzvergabe (Zuteilung per Matching-Algorithmus).
     Kita {
         #[command(subcommand)]
-        command: cli::kita::KitaCommand,
+        command: ozg::kita::KitaCommand,
     },
     /// Prüft die Datendateien und meldet jedes Problem mit Datei, Zeile und Grund.
     CheckData {
@@ -121,7 +121,7 @@ fn main() -> ExitCode {
                 db,
             } => cli::export(&what, &format, output.as_deref(), &db).await,
             Command::CheckData { from, hinweise } => cli::check_data(from.as_deref(), hinweise),
-            Command::Kita { command } => cli::kita::run(command),
+            Command::Kita { command } => ozg::kita::run(command),
             Command::Report {
                 format,
                 output,

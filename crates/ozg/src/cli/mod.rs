@@ -9,11 +9,10 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use ozg_domain::dataset::{Dataset, Severity};
 
-use crate::data_files;
-
-pub mod kita;
-use crate::db::{Db, import};
-use crate::programme::lists::{self, ListKind};
+use crate::kern::db::Db;
+use crate::kern::{AppState, Fehler, Uhr, hintergrund};
+use crate::programm::{self, ListKind};
+use crate::umsetzungsplan::{self as plan, PlanReport, ReportOptions};
 
 /// Where the database is.
 #[derive(clap::Args, Clone, Debug)]
@@ -70,10 +69,10 @@ fn spinner(msg: &str) -> ProgressBar {
 
 fn build_dataset(from: Option<&Path>) -> Result<(Dataset, String)> {
     let files = match from {
-        Some(dir) => data_files::from_dir(dir)?,
-        None => data_files::builtin(),
+        Some(dir) => programm::from_dir(dir)?,
+        None => programm::builtin(),
     };
-    let version = data_files::fingerprint(&files);
+    let version = programm::fingerprint(&files);
     match Dataset::build(&files) {
         Ok(ds) => Ok((ds, version)),
         Err(problems) => {
@@ -95,16 +94,25 @@ pub async fn ensure_seeded(db: &Db) -> Result<bool> {
         return Ok(false);
     }
     let (ds, version) = build_dataset(None)?;
-    import::import(db, &ds, &version).await?;
-    stand_nach_import(db).await?;
+    let uhr = Uhr::system();
+    programm::import_dataset(db, &uhr, &ds, &version).await?;
+    stand_nach_import(db, &uhr).await?;
     Ok(true)
 }
 
 /// Freezes the imported plan, so later changes can be reported against it.
-async fn stand_nach_import(db: &Db) -> Result<()> {
-    let model = crate::web::AppState::new(db.clone()).model().await?;
-    crate::programme::plan_stand::anlegen(db, &model, "Datenimport").await?;
+async fn stand_nach_import(db: &Db, uhr: &Uhr) -> Result<()> {
+    let model = programm::ReadModel::load(db, String::new()).await?;
+    plan::stand_anlegen(db, uhr, &model, "Datenimport").await?;
     Ok(())
+}
+
+/// A German message for the shell from an error of the application.
+fn meldung(e: Fehler) -> anyhow::Error {
+    match e {
+        Fehler::Intern(e) => e,
+        e => anyhow::anyhow!("{e}"),
+    }
 }
 
 /// Outgoing e-mail and the portal's public address.
@@ -128,10 +136,13 @@ pub struct MailArgs {
 /// `ozg serve`.
 pub async fn serve(addr: &str, args: &DbArgs, mail: &MailArgs) -> Result<ExitCode> {
     let started = Instant::now();
-    let smtp = mail.smtp_url.as_ref().map(|url| crate::mail::SmtpConfig {
-        url: url.clone(),
-        absender: mail.smtp_absender.clone(),
-    });
+    let smtp = mail
+        .smtp_url
+        .as_ref()
+        .map(|url| crate::kern::mail::SmtpConfig {
+            url: url.clone(),
+            absender: mail.smtp_absender.clone(),
+        });
     if let Some(c) = &smtp
         && let Err(m) = c.pruefen()
     {
@@ -141,26 +152,15 @@ pub async fn serve(addr: &str, args: &DbArgs, mail: &MailArgs) -> Result<ExitCod
     if ensure_seeded(&db).await? {
         tracing::info!("Referenzdaten und Umsetzungsplan importiert");
     }
-    let state = crate::web::AppState::new(db.clone())
+    let state = AppState::new(db.clone())
         .with_mail(smtp, &mail.basis_url)
         .with_ablage(args.data_dir.join("anhaenge"));
+    let portal = crate::portal(state);
     // Build the read model before the first request, so no request waits for it.
-    state.model().await?;
-    // Count Umlaufverfahren at their deadline even when nobody looks (the pages count lazily
-    // too; the guarded write makes several instances safe).
-    let zaehler = db.clone();
-    tokio::spawn(async move {
-        let mut takt = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            takt.tick().await;
-            let jetzt = crate::programme::lenkungsausschuss::jetzt();
-            match crate::programme::lenkungsausschuss::faellige_auswerten(&zaehler, jetzt).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!("{n} Umlaufverfahren ausgezählt"),
-                Err(e) => tracing::warn!("Umlaufverfahren auszählen: {e:#}"),
-            }
-        }
-    });
+    programm::lesemodell(&portal.state).await.map_err(meldung)?;
+    // Work that is due because time passed (Umlaufverfahren at their deadline, expired
+    // sessions) runs here, never in a page; a guarded write makes several instances safe.
+    hintergrund::starten(&portal.state, &portal.aufgaben);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("Adresse {addr} nicht verfügbar (belegt oder ungültig)"))?;
@@ -169,12 +169,16 @@ pub async fn serve(addr: &str, args: &DbArgs, mail: &MailArgs) -> Result<ExitCod
         "OZG-Plattform bereit auf http://{local} (Start in {} ms)",
         started.elapsed().as_millis()
     );
-    let app = crate::web::router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        portal
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     db.0.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -192,8 +196,9 @@ pub async fn import(from: Option<&Path>, args: &DbArgs) -> Result<ExitCode> {
     };
     pb.set_message("Schreibe in die Datenbank (eine Transaktion)");
     let db = args.open().await?;
-    import::import(&db, &ds, &version).await?;
-    stand_nach_import(&db).await?;
+    let uhr = Uhr::system();
+    programm::import_dataset(&db, &uhr, &ds, &version).await?;
+    stand_nach_import(&db, &uhr).await?;
     pb.finish_and_clear();
     println!(
         "Importiert: {} Themenfelder, {} Lagen, {} OZG-Leistungen, {} LeiKa-Leistungen, {} Organisationen, {} Umsetzungsprojekte, {} Workshops",
@@ -212,8 +217,8 @@ pub async fn import(from: Option<&Path>, args: &DbArgs) -> Result<ExitCode> {
 /// `ozg check-data`.
 pub fn check_data(from: Option<&Path>, show_notes: bool) -> Result<ExitCode> {
     let files = match from {
-        Some(dir) => data_files::from_dir(dir)?,
-        None => data_files::builtin(),
+        Some(dir) => programm::from_dir(dir)?,
+        None => programm::builtin(),
     };
     match Dataset::build(&files) {
         Ok(ds) => {
@@ -267,7 +272,7 @@ pub async fn export(
     output: Option<&Path>,
     args: &DbArgs,
 ) -> Result<ExitCode> {
-    let Some(kind) = ListKind::parse(what) else {
+    let Ok(kind) = ListKind::parse(what) else {
         bail!(
             "unbekannte Liste „{what}“: erlaubt sind {}",
             ListKind::ALL
@@ -282,7 +287,9 @@ pub async fn export(
     }
     let db = args.open().await?;
     ensure_seeded(&db).await?;
-    let table = lists::full_table(&db, kind).await?;
+    let table = programm::full_table(&db, &Uhr::system(), kind)
+        .await
+        .map_err(meldung)?;
     let bytes = if format == "csv" {
         table.to_csv()?
     } else {
@@ -305,40 +312,27 @@ pub async fn report(
     pairs: &[(String, String)],
     args: &DbArgs,
 ) -> Result<ExitCode> {
-    use crate::programme::plan_report::{PlanReport, ReportOptions};
     if !matches!(format, "pdf" | "html" | "xlsx") {
         bail!("unbekanntes Format „{format}“: erlaubt sind pdf, html und xlsx");
     }
-    let options = ReportOptions::from_pairs(pairs).map_err(|b| {
-        anyhow::anyhow!(
-            "Option --{}: {}",
-            if b.param == "themenfeld" {
-                "themenfeld"
-            } else {
-                b.param.as_str()
-            },
-            b.message
-        )
-    })?;
+    let options = ReportOptions::from_pairs(pairs).map_err(option)?;
     let db = args.open().await?;
     ensure_seeded(&db).await?;
-    let state = crate::web::AppState::new(db.clone());
-    let model = state.model().await?;
-    let report = match PlanReport::build(&db, &model, &options).await {
-        Ok(r) => r,
-        Err(lists::ListError::Bad(b)) => bail!("Option --{}: {}", b.param, b.message),
-        Err(lists::ListError::Internal(e)) => return Err(e),
-    };
+    let uhr = Uhr::system();
+    let model = programm::ReadModel::load(&db, String::new()).await?;
+    let report = PlanReport::build(&db, &uhr, &model, &options)
+        .await
+        .map_err(option)?;
     let started = Instant::now();
     let (bytes, detail) = match format {
         "pdf" => {
-            let pdf = crate::programme::plan_pdf::render(&report)?;
+            let pdf = plan::pdf_setzen(&report)?;
             let n = pdf.seiten;
             (pdf.bytes, format!("{n} Seiten, "))
         }
         "xlsx" => (report.doc.to_xlsx()?, String::new()),
         _ => (
-            crate::web::plan_html(&report, &options)?.into_bytes(),
+            plan::plan_html(&report, &options)?.into_bytes(),
             String::new(),
         ),
     };
@@ -352,6 +346,17 @@ pub async fn report(
     );
     db.0.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A refused report option, named as the shell option (`--stand`).
+fn option(e: Fehler) -> anyhow::Error {
+    match e {
+        Fehler::Ungueltig(f) => {
+            let (feld, m) = f.erstes().unwrap_or(("", ""));
+            anyhow::anyhow!("Option --{feld}: {m}")
+        }
+        e => meldung(e),
+    }
 }
 
 /// `ozg user …`.
@@ -399,7 +404,7 @@ pub async fn user(command: UserCommand) -> Result<ExitCode> {
     } = command;
     let db = db.open().await?;
     ensure_seeded(&db).await?;
-    let neu = crate::members::accounts::NeuesKonto {
+    let neu = crate::konten::NeuesKonto {
         benutzername,
         name,
         email,
@@ -407,7 +412,7 @@ pub async fn user(command: UserCommand) -> Result<ExitCode> {
         organisation,
         themenfelder: themenfelder.join(","),
     };
-    let code = match crate::members::accounts::einladen(&db, &neu, "shell").await? {
+    let code = match crate::konten::einladen(&db, &Uhr::system(), &neu, "shell").await {
         Ok(token) => {
             println!(
                 "Konto „{}“ angelegt. Einladungslink (7 Tage gültig, einmal verwendbar):\n{}/einladung/{token}",
@@ -416,13 +421,14 @@ pub async fn user(command: UserCommand) -> Result<ExitCode> {
             );
             ExitCode::SUCCESS
         }
-        Err(fehler) => {
-            for (feld, m) in fehler {
+        Err(Fehler::Ungueltig(fehler)) => {
+            for (feld, m) in fehler.iter() {
                 eprintln!("Fehler bei {feld}: {m}");
             }
             eprintln!("Nichts wurde angelegt.");
             ExitCode::FAILURE
         }
+        Err(e) => return Err(meldung(e)),
     };
     db.0.close().await;
     Ok(code)
@@ -448,7 +454,6 @@ pub enum StandCommand {
 
 /// `ozg stand anlegen|liste`.
 pub async fn stand(command: StandCommand) -> Result<ExitCode> {
-    use crate::programme::plan_stand;
     let args = match &command {
         StandCommand::Anlegen { db, .. } | StandCommand::Liste { db } => db,
     };
@@ -456,12 +461,14 @@ pub async fn stand(command: StandCommand) -> Result<ExitCode> {
     ensure_seeded(&db).await?;
     match command {
         StandCommand::Anlegen { name, .. } => {
-            let model = crate::web::AppState::new(db.clone()).model().await?;
-            let s = plan_stand::anlegen(&db, &model, &name).await?;
+            let model = programm::ReadModel::load(&db, String::new()).await?;
+            let s = plan::stand_anlegen(&db, &Uhr::system(), &model, &name)
+                .await
+                .map_err(meldung)?;
             println!("{} angelegt.", s.label());
         }
         StandCommand::Liste { .. } => {
-            let l = plan_stand::liste(&db).await?;
+            let l = plan::staende(&db).await.map_err(meldung)?;
             if l.is_empty() {
                 println!("Keine Stände gespeichert.");
             }
@@ -469,7 +476,7 @@ pub async fn stand(command: StandCommand) -> Result<ExitCode> {
                 println!(
                     "{:>4}  {}  {}",
                     s.id,
-                    plan_stand::datum_de(&s.erstellt),
+                    crate::kern::uhr::datum_de(&s.erstellt),
                     s.name
                 );
             }

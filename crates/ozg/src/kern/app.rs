@@ -1,0 +1,229 @@
+//! Building the portal from its capabilities: each capability hands in a [`Baustein`] (its
+//! routes, scheduled tasks and attachment owners); the core adds what every page shares
+//! (security headers, assets, the BITV text pages, attachments, the OpenAPI document, the
+//! 404 page) and renders errors of API routes as problem details.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use ozg_domain::access::Aktion;
+use ozg_domain::anhang::ANHANG_MAX_BYTES;
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+
+use crate::kern::anhang::{self, AnhangBesitzer, Besitzer};
+use crate::kern::fehler::{Fehler, problem_json};
+use crate::kern::hintergrund::Aufgabe;
+use crate::kern::routen::Routen;
+use crate::kern::schreibrouten::RoutenTabelle;
+use crate::kern::zustand::AppState;
+
+/// What a capability contributes to the portal.
+pub struct Baustein {
+    /// Name (for the log).
+    pub name: &'static str,
+    /// Its pages, forms and API operations.
+    pub routen: Routen,
+    /// Its scheduled tasks.
+    pub aufgaben: Vec<Aufgabe>,
+    /// The kinds of its records that own attachments.
+    pub anhang_besitzer: Vec<Besitzer>,
+}
+
+impl Baustein {
+    /// A capability with routes only.
+    pub fn new(name: &'static str, routen: Routen) -> Baustein {
+        Baustein {
+            name,
+            routen,
+            aufgaben: Vec::new(),
+            anhang_besitzer: Vec::new(),
+        }
+    }
+
+    /// With a scheduled task.
+    pub fn aufgabe(mut self, a: Aufgabe) -> Baustein {
+        self.aufgaben.push(a);
+        self
+    }
+
+    /// With an owner of attachments.
+    pub fn anhaenge(mut self, b: Besitzer) -> Baustein {
+        self.anhang_besitzer.push(b);
+        self
+    }
+}
+
+/// The Content-Security-Policy: only our own resources, no inline scripts or styles.
+pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; \
+    frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+/// The OpenAPI document's description of the product.
+#[derive(OpenApi)]
+#[openapi(info(
+    title = "OZG-Plattform NRW API",
+    version = "1.0.0",
+    description = "Lesende API der Programmdatenbank zur kommunalen OZG-Umsetzung in NRW."
+))]
+struct ApiInfo;
+
+/// The assembled portal: its router, the state it was built with, and the scheduled tasks of
+/// its capabilities.
+pub struct Portal {
+    /// All routes, with state and layers.
+    pub router: Router,
+    /// The state (with the route table and attachment owners filled in).
+    pub state: AppState,
+    /// Scheduled tasks.
+    pub aufgaben: Vec<Aufgabe>,
+    /// The OpenAPI document (JSON).
+    pub openapi: Arc<String>,
+}
+
+/// The core's own routes: attachments and the static pages.
+fn kern_routen() -> Routen {
+    let r = Routen::new()
+        .lesen("/health", || async { "ok" })
+        .lesen("/static/style.css", css)
+        .lesen("/static/favicon.svg", favicon)
+        .lesen("/anhaenge/{id}/{name}", anhang::ausliefern)
+        .schreiben(
+            "/anhaenge/{id}/entfernen",
+            Some(Aktion::ProjektBearbeiten),
+            anhang::entfernen,
+        );
+    TEXTSEITEN.into_iter().fold(r, |r, (pfad, title, body)| {
+        r.lesen(pfad, move || async move {
+            TextSeite {
+                title,
+                nav: "",
+                body,
+            }
+            .into_response()
+        })
+    })
+}
+
+/// Builds the portal from the capabilities' contributions.
+pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
+    let mut routen = kern_routen();
+    let mut aufgaben = Vec::new();
+    let mut besitzer = Vec::new();
+    for b in bausteine {
+        tracing::debug!("Baustein {}", b.name);
+        routen = routen.mit(b.routen);
+        aufgaben.extend(b.aufgaben);
+        besitzer.extend(b.anhang_besitzer);
+    }
+    let (router, mut api, tabelle): (Router<AppState>, _, RoutenTabelle) = routen.zerlegen();
+    api.info = ApiInfo::openapi().info;
+    let openapi = Arc::new(api.to_json().unwrap_or_else(|_| "{}".into()));
+    state.routen = Arc::new(tabelle);
+    state.erweiterung_setzen(AnhangBesitzer(besitzer));
+    let dokument = openapi.clone();
+    let h = |name: &'static str, v: &'static str| {
+        SetResponseHeaderLayer::if_not_present(
+            header::HeaderName::from_static(name),
+            HeaderValue::from_static(v),
+        )
+    };
+    let router = router
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let d = dokument.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], (*d).clone()) }
+            }),
+        )
+        .fallback(nicht_gefunden)
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn(api_probleme))
+        .layer(h("content-security-policy", CSP))
+        .layer(h("x-content-type-options", "nosniff"))
+        .layer(h("x-frame-options", "DENY"))
+        .layer(h("referrer-policy", "same-origin"))
+        .layer(h(
+            "permissions-policy",
+            "geolocation=(), camera=(), microphone=()",
+        ))
+        .layer(h("cross-origin-opener-policy", "same-origin"));
+    Portal {
+        router,
+        state,
+        aufgaben,
+        openapi,
+    }
+}
+
+/// Errors of API routes as problem details; pages keep their HTML.
+async fn api_probleme(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let r = next.run(req).await;
+    if api { problem_json(r).await } else { r }
+}
+
+async fn nicht_gefunden(uri: Uri) -> Fehler {
+    if uri.path().starts_with("/api/") {
+        Fehler::nicht_gefunden("Diese API-Adresse gibt es nicht; siehe /api/openapi.json")
+    } else {
+        Fehler::nicht_gefunden(format!("Unter {} gibt es keine Seite.", uri.path()))
+    }
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("assets/style.css"),
+    )
+        .into_response()
+}
+
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("assets/favicon.svg"),
+    )
+        .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "kern/templates/text.html")]
+struct TextSeite {
+    title: &'static str,
+    nav: &'static str,
+    body: &'static str,
+}
+
+/// The static text pages BITV and the TMG require: path, title, body.
+const TEXTSEITEN: [(&str, &str, &str); 3] = [
+    (
+        "/barrierefreiheit",
+        "Erklärung zur Barrierefreiheit",
+        include_str!("assets/barrierefreiheit.html"),
+    ),
+    (
+        "/impressum",
+        "Impressum",
+        include_str!("assets/impressum.html"),
+    ),
+    (
+        "/datenschutz",
+        "Datenschutz",
+        include_str!("assets/datenschutz.html"),
+    ),
+];
+
+/// The largest attachment (for upload routes).
+pub const ANHANG_GRENZE: usize = ANHANG_MAX_BYTES;

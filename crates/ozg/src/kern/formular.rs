@@ -1,0 +1,207 @@
+//! Forms that change something: every POST goes through [`Formular`] (URL-encoded) or
+//! [`Hochladen`] (multipart with one file). Both run the one check in [`pruefen`]:
+//!
+//! 1. an `Origin` header, when sent, must name this host;
+//! 2. the hidden `_csrf` field must equal the session's token (before login: the
+//!    `__Host-ozg_csrf` cookie, double submit);
+//! 3. the role must be able to do the [`Aktion`] the route was declared with at all
+//!    ([`crate::kern::routen::Routen::schreiben`]); whether it may for this record (its
+//!    Themenfeld) the handler decides.
+
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
+use axum::http::{HeaderMap, header};
+use serde::de::DeserializeOwned;
+
+use crate::kern::fehler::Fehler;
+use crate::kern::sitzung::{self, Angemeldet, CSRF_COOKIE, Sitzung};
+use crate::kern::token::gleich;
+use crate::kern::zustand::AppState;
+
+const CSRF_FEHLER: &str = "Das Formular ist abgelaufen oder stammt nicht von dieser Seite (Schutz vor Cross-Site-Request-Forgery). Bitte laden Sie die Seite neu und senden Sie das Formular erneut.";
+
+/// The largest URL-encoded form accepted.
+const FORM_MAX_BYTES: usize = 1 << 20;
+
+/// A form that passed the checks, with the session (if logged in).
+pub struct Formular<T> {
+    /// Session.
+    pub sitzung: Option<Sitzung>,
+    /// Form fields.
+    pub daten: T,
+    /// Client address (for login throttling).
+    pub adresse: String,
+}
+
+/// An empty form (a button).
+#[derive(serde::Deserialize, Default)]
+pub struct Leer {}
+
+/// A multipart form (file upload) that passed the same checks: the text fields and at most
+/// one file, field `datei`.
+pub struct Hochladen {
+    /// Session.
+    pub sitzung: Option<Sitzung>,
+    /// Text fields.
+    pub felder: Vec<(String, String)>,
+    /// The file field "datei": (client file name, content).
+    pub datei: Option<(String, Vec<u8>)>,
+}
+
+impl Hochladen {
+    /// A text field's value ("" if missing).
+    pub fn feld(&self, name: &str) -> &str {
+        self.felder
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+}
+
+/// The request's parts every check needs, taken before the body is read.
+struct Kopf {
+    headers: HeaderMap,
+    sitzung: Option<Sitzung>,
+    route: Option<String>,
+    adresse: String,
+}
+
+async fn kopf(parts: &mut axum::http::request::Parts, st: &AppState) -> Result<Kopf, Fehler> {
+    let headers = parts.headers.clone();
+    // Origin first: a foreign site's form is refused before anything is looked up.
+    if let (Some(origin), Some(host)) = (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+    ) && origin.split("://").nth(1) != Some(host)
+    {
+        return Err(Fehler::verboten(CSRF_FEHLER));
+    }
+    let Angemeldet(sitzung) = Angemeldet::from_request_parts(parts, st).await?;
+    Ok(Kopf {
+        route: parts
+            .extensions
+            .get::<MatchedPath>()
+            .map(|m| m.as_str().to_owned()),
+        adresse: parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "lokal".into()),
+        headers,
+        sitzung,
+    })
+}
+
+/// The CSRF token and the route's permission: the one check of every form.
+fn pruefen(k: &Kopf, st: &AppState, gesendet: &str) -> Result<(), Fehler> {
+    let erwartet = match &k.sitzung {
+        Some(s) => Some(s.csrf.clone()),
+        None => sitzung::cookie(&k.headers, CSRF_COOKIE),
+    };
+    if erwartet
+        .as_deref()
+        .is_none_or(|e| e.is_empty() || !gleich(e, gesendet))
+    {
+        return Err(Fehler::verboten(CSRF_FEHLER));
+    }
+    let aktion = k
+        .route
+        .as_deref()
+        .and_then(|r| st.routen.aktion(r))
+        .flatten();
+    if let Some(aktion) = aktion {
+        match &k.sitzung {
+            None => return Err(sitzung::anmelden_bitte()),
+            Some(s) if !s.darf(aktion) => {
+                return Err(Fehler::verboten("Ihre Rolle erlaubt diese Aktion nicht."));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn csrf_feld(paare: &[(String, String)]) -> &str {
+    paare
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for Formular<T> {
+    type Rejection = Fehler;
+
+    async fn from_request(req: Request, st: &AppState) -> Result<Self, Fehler> {
+        let (mut parts, body) = req.into_parts();
+        let k = kopf(&mut parts, st).await?;
+        let bytes = axum::body::to_bytes(body, FORM_MAX_BYTES)
+            .await
+            .map_err(|_| Fehler::feld("Formular", "zu groß oder unvollständig"))?;
+        let paare: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| Fehler::feld("Formular", "nicht lesbar"))?;
+        pruefen(&k, st, csrf_feld(&paare))?;
+        let daten = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| Fehler::feld("Formular", e.to_string()))?;
+        Ok(Formular {
+            sitzung: k.sitzung,
+            daten,
+            adresse: k.adresse,
+        })
+    }
+}
+
+impl FromRequest<AppState> for Hochladen {
+    type Rejection = Fehler;
+
+    async fn from_request(req: Request, st: &AppState) -> Result<Self, Fehler> {
+        let (mut parts, body) = req.into_parts();
+        let k = kopf(&mut parts, st).await?;
+        let zu_gross = || {
+            Fehler::feld(
+                "datei",
+                format!(
+                    "Die Datei ist zu groß oder kam unvollständig an: höchstens {} MB.",
+                    ozg_domain::anhang::ANHANG_MAX_BYTES / 1024 / 1024
+                ),
+            )
+        };
+        let multipart = k
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let req = Request::from_parts(parts, body);
+        let mut felder = Vec::new();
+        let mut datei = None;
+        if multipart {
+            let mut mp = axum::extract::Multipart::from_request(req, st)
+                .await
+                .map_err(|_| zu_gross())?;
+            while let Some(f) = mp.next_field().await.map_err(|_| zu_gross())? {
+                let name = f.name().unwrap_or("").to_owned();
+                if name == "datei" {
+                    let dateiname = f.file_name().unwrap_or("").to_owned();
+                    let bytes = f.bytes().await.map_err(|_| zu_gross())?;
+                    datei = Some((dateiname, bytes.to_vec()));
+                } else {
+                    let text = f.text().await.map_err(|_| zu_gross())?;
+                    felder.push((name, text));
+                }
+            }
+        } else {
+            // A plain form (no file chosen, or a client without multipart): same checks.
+            let bytes = axum::body::to_bytes(req.into_body(), FORM_MAX_BYTES)
+                .await
+                .map_err(|_| zu_gross())?;
+            felder = serde_urlencoded::from_bytes(&bytes)
+                .map_err(|_| Fehler::feld("Formular", "nicht lesbar"))?;
+        }
+        pruefen(&k, st, csrf_feld(&felder))?;
+        Ok(Hochladen {
+            sitzung: k.sitzung,
+            felder,
+            datei,
+        })
+    }
+}

@@ -1,0 +1,42 @@
+//! The platform core: what every capability uses, and nothing any one capability owns.
+//!
+//! - [`zustand`]: the application state ([`AppState`]) with per-capability caches.
+//! - [`fehler`]: the one error type [`Fehler`] (HTML page or problem JSON) and [`Feldfehler`].
+//! - [`db`]: the storage (SQLite, PostgreSQL), [`sql!`](crate::sql) and [`db::SqlBuilder`],
+//!   typed database errors.
+//! - [`sitzung`], [`formular`]: who is logged in; forms that pass one Origin/CSRF/permission
+//!   check ([`Formular`], [`Hochladen`]).
+//! - [`routen`], [`schreibrouten`], [`app`]: route declaration (write routes with their
+//!   `Aktion`) and building the portal from the capabilities' [`Baustein`]s.
+//! - [`audit`]: the append-only audit log with typed records; [`anhang`], [`ablage`]:
+//!   attachments and their store.
+//! - [`uhr`]: the one clock, in German time; [`token`]: random tokens.
+//! - [`hintergrund`]: scheduled tasks; [`mail`]: SMTP; [`tabelle`]: CSV/XLSX/JSON exports.
+//!
+//! The core never imports a capability (checked by `tests/integration/architektur.rs`).
+
+pub mod ablage;
+pub mod anhang;
+pub mod app;
+pub mod audit;
+pub mod datenstand;
+pub mod db;
+pub mod fehler;
+pub mod formular;
+pub mod hintergrund;
+pub mod mail;
+pub mod routen;
+pub mod schreibrouten;
+pub mod sitzung;
+pub mod tabelle;
+pub mod token;
+pub mod uhr;
+pub mod zustand;
+
+pub use app::{Baustein, Portal};
+pub use fehler::{Fehler, Feldfehler};
+pub use formular::{Formular, Hochladen, Leer};
+pub use routen::Routen;
+pub use sitzung::{Angemeldet, Sitzung};
+pub use uhr::Uhr;
+pub use zustand::AppState;

@@ -1,0 +1,105 @@
+//! The application state every handler gets: the database handle, the clock, outgoing mail,
+//! the attachment store, the declared routes, and per-capability caches.
+//!
+//! Nothing here is state another instance would need: caches are derived from the database
+//! and rebuilt when its revision changes, so any number of instances can serve one
+//! PostgreSQL database.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+
+use crate::kern::ablage::Ablage;
+use crate::kern::db::Db;
+use crate::kern::mail::SmtpConfig;
+use crate::kern::schreibrouten::RoutenTabelle;
+use crate::kern::uhr::Uhr;
+
+/// A boxed future (what registered functions return).
+pub type Zukunft<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Shared state of all handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database.
+    pub db: Db,
+    /// The clock (German time).
+    pub uhr: Uhr,
+    /// Outgoing mail (None: sending is not configured).
+    pub mail: Option<SmtpConfig>,
+    /// The portal's public address, for links in e-mails.
+    pub basis_url: String,
+    /// Where attachments are stored (outside anything served directly).
+    pub ablage: Ablage,
+    /// Every write route with the action it needs (filled when the portal is built).
+    pub routen: Arc<RoutenTabelle>,
+    erweiterungen: Arc<RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>>,
+}
+
+impl AppState {
+    /// New state on `db` with the system clock.
+    pub fn new(db: Db) -> Self {
+        AppState {
+            db,
+            uhr: Uhr::system(),
+            mail: None,
+            basis_url: "http://127.0.0.1:8080".into(),
+            ablage: Ablage("./ozg-daten/anhaenge".into()),
+            routen: Arc::default(),
+            erweiterungen: Arc::default(),
+        }
+    }
+
+    /// The same state with attachments stored in `dir`.
+    pub fn with_ablage(mut self, dir: std::path::PathBuf) -> Self {
+        self.ablage = Ablage(dir);
+        self
+    }
+
+    /// The same state with outgoing mail and the public address for links.
+    pub fn with_mail(mut self, mail: Option<SmtpConfig>, basis_url: &str) -> Self {
+        self.mail = mail;
+        self.basis_url = basis_url.trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// The same state with another clock (tests).
+    pub fn with_uhr(mut self, uhr: Uhr) -> Self {
+        self.uhr = uhr;
+        self
+    }
+
+    /// Puts `wert` into the extensions (what the portal registers when it is built).
+    pub fn erweiterung_setzen<T: Send + Sync + 'static>(&self, wert: T) {
+        self.erweiterungen
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(TypeId::of::<T>(), Arc::new(wert));
+    }
+
+    /// A capability's cache of type `T`, created empty on first use; one per state, so two
+    /// portals in one process (tests) never share one.
+    pub fn erweiterung<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        let id = TypeId::of::<T>();
+        if let Some(e) = self
+            .erweiterungen
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .and_then(|e| e.clone().downcast::<T>().ok())
+        {
+            return e;
+        }
+        let mut map = self
+            .erweiterungen
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        let e = map
+            .entry(id)
+            .or_insert_with(|| Arc::new(T::default()) as Arc<dyn Any + Send + Sync>)
+            .clone();
+        e.downcast::<T>().unwrap_or_else(|_| Arc::new(T::default()))
+    }
+}

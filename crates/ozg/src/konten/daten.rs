@@ -1,0 +1,510 @@
+//! Accounts, invitations, login and password changes of the members' area.
+//!
+//! - Passwords: argon2id (PHC string), hashed and verified on the blocking pool. Unknown or
+//!   inactive accounts are verified against a dummy hash, so the answer takes as long.
+//! - Invitation tokens are 32 random bytes; only their SHA-256 is stored.
+//! - A login always creates a new session (no fixation); sessions themselves are the core's
+//!   ([`crate::kern::sitzung`]).
+
+use std::sync::LazyLock;
+
+use anyhow::anyhow;
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use ozg_domain::access::{self, Rolle, SPERRFENSTER_MIN};
+use serde::Deserialize;
+
+use crate::kern::audit::{self, Art, Objekt};
+use crate::kern::db::{Db, DbFehler};
+use crate::kern::sitzung::{self, Konto, Sitzung};
+use crate::kern::token::{token, token_hash};
+use crate::kern::{Fehler, Feldfehler, Uhr};
+use crate::sql;
+
+/// The audit log's record of an account (`konto:<benutzername>`).
+pub const KONTO: Art = Art("konto");
+
+/// Invitations are valid this many days.
+pub const EINLADUNG_TAGE: i64 = 7;
+
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    Argon2::default()
+        .hash_password(b"kein-konto-dummy-passwort")
+        .map(|h| h.to_string())
+        .unwrap_or_default()
+});
+
+async fn hash_password(pw: String) -> Result<String, Fehler> {
+    Ok(tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(pw.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow!("Passwort-Hash fehlgeschlagen: {e}"))
+    })
+    .await
+    .map_err(anyhow::Error::from)??)
+}
+
+async fn verify_password(pw: String, hash: Option<String>) -> Result<bool, Fehler> {
+    let real = hash.is_some();
+    Ok(tokio::task::spawn_blocking(move || {
+        let h = hash.unwrap_or_else(|| DUMMY_HASH.clone());
+        let ok = PasswordHash::new(&h)
+            .map(|p| Argon2::default().verify_password(pw.as_bytes(), &p).is_ok())
+            .unwrap_or(false);
+        ok && real
+    })
+    .await
+    .map_err(|e| anyhow!("Passwortprüfung abgebrochen: {e}"))?)
+}
+
+fn objekt(benutzername: &str) -> Objekt {
+    Objekt::new(KONTO, benutzername)
+}
+
+/// All accounts.
+pub async fn konten(db: &Db) -> Result<Vec<Konto>, DbFehler> {
+    db.query(sql!(
+        "SELECT k.id, k.benutzername, k.name, k.email, k.rolle, k.organisation, k.themenfelder, k.aktiv, \
+         CASE WHEN k.passwort_hash IS NULL THEN 0 ELSE 1 END AS eingerichtet FROM konto k ORDER BY k.benutzername"
+    ))
+    .await
+}
+
+/// The number of active committee members who can log in (entitled to vote).
+pub async fn stimmberechtigte(db: &Db) -> Result<i64, DbFehler> {
+    db.scalar(sql!(
+        "SELECT COUNT(*) FROM konto WHERE rolle = 'lenkungsausschuss' AND aktiv <> 0 AND passwort_hash IS NOT NULL"
+    ))
+    .await
+}
+
+/// What an invitation needs.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NeuesKonto {
+    /// Login name.
+    #[serde(default)]
+    pub benutzername: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// E-mail.
+    #[serde(default)]
+    pub email: String,
+    /// Role key.
+    #[serde(default)]
+    pub rolle: String,
+    /// Organisation slug.
+    #[serde(default)]
+    pub organisation: String,
+    /// Themenfeld slugs, comma-separated (coordinators).
+    #[serde(default)]
+    pub themenfelder: String,
+}
+
+/// Creates an account and its invitation; returns the invitation token. Validation errors name
+/// the field ([`Fehler::Ungueltig`]) and change nothing.
+pub async fn einladen(db: &Db, uhr: &Uhr, n: &NeuesKonto, von: &str) -> Result<String, Fehler> {
+    let mut fehler = Feldfehler::new();
+    let name_ok = n.benutzername.len() >= 3
+        && n.benutzername.len() <= 40
+        && n.benutzername
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c));
+    if !name_ok {
+        fehler.push(
+            "benutzername",
+            "Der Benutzername muss 3 bis 40 Zeichen lang sein und darf nur Kleinbuchstaben a–z, Ziffern, Punkt, Binde- und Unterstrich enthalten.",
+        );
+    } else if db
+        .scalar(sql!(
+            "SELECT COUNT(*) FROM konto WHERE benutzername = $1",
+            n.benutzername.as_str()
+        ))
+        .await?
+        > 0
+    {
+        fehler.push(
+            "benutzername",
+            format!("Den Benutzernamen „{}“ gibt es schon.", n.benutzername),
+        );
+    }
+    if n.name.trim().is_empty() || n.name.chars().count() > 200 {
+        fehler.push(
+            "name",
+            "Bitte geben Sie den Namen der Person an (höchstens 200 Zeichen).",
+        );
+    }
+    let email = n.email.trim();
+    let email_ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(a, d)| {
+            !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+        })
+        && !email.contains(char::is_whitespace);
+    if !email_ok {
+        fehler.push(
+            "email",
+            "Bitte geben Sie eine gültige E-Mail-Adresse an (name@beispiel.de).",
+        );
+    }
+    let rolle = match Rolle::parse(&n.rolle) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            fehler.push("rolle", e);
+            None
+        }
+    };
+    let tfs: Vec<String> = n
+        .themenfelder
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    for t in &tfs {
+        if db
+            .scalar(sql!(
+                "SELECT COUNT(*) FROM themenfeld WHERE slug = $1",
+                t.as_str()
+            ))
+            .await?
+            == 0
+        {
+            fehler.push(
+                "themenfelder",
+                format!("Das Themenfeld „{t}“ gibt es nicht."),
+            );
+        }
+    }
+    if rolle == Some(Rolle::ThemenfeldKoordinator) && tfs.is_empty() {
+        fehler.push(
+            "themenfelder",
+            "Eine Themenfeld-Koordinatorin braucht mindestens ein Themenfeld.",
+        );
+    }
+    let org = n.organisation.trim();
+    if !org.is_empty()
+        && db
+            .scalar(sql!(
+                "SELECT COUNT(*) FROM organisation WHERE slug = $1",
+                org
+            ))
+            .await?
+            == 0
+    {
+        fehler.push(
+            "organisation",
+            format!("Die Organisation „{org}“ gibt es nicht."),
+        );
+    }
+    let (Some(rolle), true) = (rolle, fehler.is_empty()) else {
+        return Err(fehler.into());
+    };
+    let t = token()?;
+    let tf_text = tfs.join(",");
+    db.mit_neuer_id("konto", |id| {
+        vec![
+            sql!(
+                "INSERT INTO konto (id, benutzername, name, email, rolle, organisation, themenfelder, passwort_hash, aktiv, erstellt) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, 1, $8)",
+                id,
+                n.benutzername.as_str(),
+                n.name.trim(),
+                email,
+                rolle.key(),
+                Some(org).filter(|o| !o.is_empty()),
+                tf_text.as_str(),
+                uhr.jetzt_iso()
+            ),
+            sql!(
+                "INSERT INTO einladung (token_hash, konto_id, ablauf, verwendet) VALUES ($1, $2, $3, 0)",
+                token_hash(&t),
+                id,
+                uhr.sekunden() + EINLADUNG_TAGE * 86_400
+            ),
+            audit::eintrag(
+                uhr,
+                von,
+                "konto-eingeladen",
+                &objekt(&n.benutzername),
+                &[
+                    ("rolle", "", rolle.key()),
+                    ("name", "", n.name.trim()),
+                    ("email", "", email),
+                    ("themenfelder", "", &tf_text),
+                    ("organisation", "", org),
+                ],
+            ),
+        ]
+    })
+    .await?;
+    Ok(t)
+}
+
+#[derive(Deserialize)]
+struct EinladungRow {
+    konto_id: i64,
+    benutzername: String,
+    ablauf: i64,
+    verwendet: i64,
+}
+
+/// The login name an invitation is for; why it cannot be used is [`Fehler::Ungueltig`] on the
+/// field `token`.
+pub async fn einladung_pruefen(db: &Db, uhr: &Uhr, t: &str) -> Result<String, Fehler> {
+    Ok(einladung(db, uhr, t).await?.benutzername)
+}
+
+async fn einladung(db: &Db, uhr: &Uhr, t: &str) -> Result<EinladungRow, Fehler> {
+    let row: Option<EinladungRow> = db
+        .query_opt(sql!(
+            "SELECT e.konto_id, k.benutzername, e.ablauf, e.verwendet FROM einladung e JOIN konto k ON k.id = e.konto_id \
+             WHERE e.token_hash = $1 AND k.aktiv = 1",
+            token_hash(t)
+        ))
+        .await?;
+    match row {
+        None => Err(Fehler::feld(
+            "token",
+            "Diesen Einladungslink gibt es nicht (oder das Konto wurde deaktiviert).",
+        )),
+        Some(r) if r.verwendet != 0 => Err(Fehler::feld(
+            "token",
+            "Dieser Einladungslink wurde schon verwendet. Melden Sie sich mit Ihrem Passwort an.",
+        )),
+        Some(r) if r.ablauf < uhr.sekunden() => Err(Fehler::feld(
+            "token",
+            format!(
+                "Dieser Einladungslink ist abgelaufen (gültig {EINLADUNG_TAGE} Tage). Bitten Sie die Koordinierungsstelle um eine neue Einladung."
+            ),
+        )),
+        Some(r) => Ok(r),
+    }
+}
+
+/// Sets the first password through an invitation.
+pub async fn einladung_annehmen(
+    db: &Db,
+    uhr: &Uhr,
+    t: &str,
+    passwort: &str,
+    wiederholung: &str,
+) -> Result<(), Fehler> {
+    let r = einladung(db, uhr, t).await?;
+    if passwort != wiederholung {
+        return Err(Fehler::feld(
+            "wiederholung",
+            "Die beiden Passwörter stimmen nicht überein.",
+        ));
+    }
+    access::passwort_pruefen(passwort, &r.benutzername).map_err(|m| Fehler::feld("passwort", m))?;
+    let hash = hash_password(passwort.to_owned()).await?;
+    db.execute_all(&[
+        sql!(
+            "UPDATE konto SET passwort_hash = $1 WHERE id = $2",
+            hash,
+            r.konto_id
+        ),
+        sql!(
+            "UPDATE einladung SET verwendet = 1 WHERE token_hash = $1",
+            token_hash(t)
+        ),
+        audit::eintrag(
+            uhr,
+            &r.benutzername,
+            "einladung-angenommen",
+            &objekt(&r.benutzername),
+            &[("passwort", "", "gesetzt")],
+        ),
+    ])
+    .await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct LoginRow {
+    id: i64,
+    passwort_hash: Option<String>,
+}
+
+/// Checks name and password (throttled per account and address) and opens a new session;
+/// returns the session cookie's value. A refusal is [`Fehler::Ungueltig`] (field `anmeldung`).
+pub async fn anmelden(
+    db: &Db,
+    uhr: &Uhr,
+    benutzername: &str,
+    passwort: &str,
+    adresse: &str,
+) -> Result<String, Fehler> {
+    let jetzt = uhr.sekunden();
+    let seit = jetzt - SPERRFENSTER_MIN * 60;
+    let k_key = format!("konto:{}", benutzername.trim().to_lowercase());
+    let a_key = format!("adresse:{adresse}");
+    let zaehle = |key: String| async move {
+        db.scalar(sql!(
+            "SELECT COUNT(*) FROM anmeldeversuch WHERE schluessel = $1 AND zeit >= $2",
+            key,
+            seit
+        ))
+        .await
+    };
+    let fk = zaehle(k_key.clone()).await?;
+    let fa = zaehle(a_key.clone()).await?;
+    if let Some(m) = access::drosselung(fk, fa) {
+        return Err(Fehler::feld("anmeldung", m));
+    }
+    let row: Option<LoginRow> = db
+        .query_opt(sql!(
+            "SELECT id, passwort_hash FROM konto WHERE benutzername = $1 AND aktiv = 1",
+            benutzername.trim().to_lowercase()
+        ))
+        .await?;
+    let (id, hash) = match row {
+        Some(r) => (Some(r.id), r.passwort_hash),
+        None => (None, None),
+    };
+    let ok = verify_password(passwort.to_owned(), hash).await?;
+    let (Some(id), true) = (id, ok) else {
+        db.execute_all(&[
+            sql!(
+                "INSERT INTO anmeldeversuch (schluessel, zeit) VALUES ($1, $2)",
+                k_key,
+                jetzt
+            ),
+            sql!(
+                "INSERT INTO anmeldeversuch (schluessel, zeit) VALUES ($1, $2)",
+                a_key,
+                jetzt
+            ),
+        ])
+        .await?;
+        return Err(Fehler::feld(
+            "anmeldung",
+            "Benutzername oder Passwort ist falsch.",
+        ));
+    };
+    let (cookie, stmt) = sitzung::oeffnen(uhr, id)?;
+    db.execute_all(&[
+        stmt,
+        sql!("DELETE FROM anmeldeversuch WHERE schluessel = $1", k_key),
+    ])
+    .await?;
+    Ok(cookie)
+}
+
+/// Removes login attempts older than a day (scheduled task).
+pub async fn aufraeumen(db: &Db, uhr: &Uhr) -> Result<(), Fehler> {
+    db.execute_all(&[sql!(
+        "DELETE FROM anmeldeversuch WHERE zeit < $1",
+        uhr.sekunden() - 86_400
+    )])
+    .await?;
+    Ok(())
+}
+
+/// Changes the password of the session's account; other sessions of the account end.
+pub async fn passwort_aendern(
+    db: &Db,
+    uhr: &Uhr,
+    s: &Sitzung,
+    alt: &str,
+    neu: &str,
+    wiederholung: &str,
+) -> Result<(), Fehler> {
+    let hash: Option<String> = db
+        .scalar_text(sql!(
+            "SELECT passwort_hash FROM konto WHERE id = $1",
+            s.konto.id
+        ))
+        .await?;
+    if !verify_password(alt.to_owned(), hash).await? {
+        return Err(Fehler::feld("alt", "Das bisherige Passwort ist falsch."));
+    }
+    if neu != wiederholung {
+        return Err(Fehler::feld(
+            "wiederholung",
+            "Die beiden neuen Passwörter stimmen nicht überein.",
+        ));
+    }
+    access::passwort_pruefen(neu, &s.konto.benutzername).map_err(|m| Fehler::feld("neu", m))?;
+    let h = hash_password(neu.to_owned()).await?;
+    db.execute_all(&[
+        sql!(
+            "UPDATE konto SET passwort_hash = $1 WHERE id = $2",
+            h,
+            s.konto.id
+        ),
+        sql!(
+            "DELETE FROM sitzung WHERE konto_id = $1 AND token_hash <> $2",
+            s.konto.id,
+            s.token_hash.as_str()
+        ),
+        audit::eintrag(
+            uhr,
+            &s.konto.benutzername,
+            "passwort-geaendert",
+            &objekt(&s.konto.benutzername),
+            &[("passwort", "", "geändert")],
+        ),
+    ])
+    .await?;
+    Ok(())
+}
+
+/// Deactivates an account: it can no longer log in, its sessions end.
+pub async fn deaktivieren(db: &Db, uhr: &Uhr, von: &str, id: i64) -> Result<(), Fehler> {
+    let name = db
+        .scalar_text(sql!(
+            "SELECT benutzername FROM konto WHERE id = $1 AND aktiv = 1",
+            id
+        ))
+        .await?;
+    let Some(name) = name else {
+        return Err(Fehler::feld(
+            "Konto",
+            format!("Ein aktives Konto {id} gibt es nicht."),
+        ));
+    };
+    if name == von {
+        return Err(Fehler::feld(
+            "Konto",
+            "Das eigene Konto kann nicht deaktiviert werden.",
+        ));
+    }
+    db.execute_all(&[
+        sql!("UPDATE konto SET aktiv = 0 WHERE id = $1", id),
+        sql!("DELETE FROM sitzung WHERE konto_id = $1", id),
+        audit::eintrag(
+            uhr,
+            von,
+            "konto-deaktiviert",
+            &objekt(&name),
+            &[("aktiv", "ja", "nein")],
+        ),
+    ])
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn argon2id_round_trip_and_dummy() {
+        let h = hash_password("Rathaus-Kita-2026".into()).await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(
+            verify_password("Rathaus-Kita-2026".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("falsch".into(), Some(h)).await.unwrap());
+        assert!(
+            !verify_password("kein-konto-dummy-passwort".into(), None)
+                .await
+                .unwrap()
+        );
+    }
+}

@@ -1,0 +1,596 @@
+//! Writes a validated [`Dataset`] into the database in one transaction (all or nothing).
+//!
+//! IDs are assigned here with a different offset per table (themenfeld 1…, lage 100…, LeiKa
+//! 20000…, organisation 30000…, projekt 70000…), so a query that mixes up IDs of two tables
+//! finds nothing and the tests notice.
+
+use ozg_domain::dataset::Dataset;
+use ozg_domain::project::{Rolle, slugify};
+use ozg_domain::search::index_string;
+use serde_json::json;
+
+use crate::kern::db::{Arg, Db, DbFehler, SqlBuilder, Stmt};
+use crate::sql;
+
+/// ID offsets per table.
+pub const LAGE_ID: i64 = 100;
+/// LeiKa offset.
+pub const LEIKA_ID: i64 = 20_000;
+/// Organisation offset.
+pub const ORG_ID: i64 = 30_000;
+/// Fachlichkeit offset.
+pub const FACH_ID: i64 = 60_000;
+/// Projekt offset.
+pub const PROJEKT_ID: i64 = 70_000;
+/// Rolle offset.
+pub const ROLLE_ID: i64 = 80_000;
+/// Workshop offset.
+pub const WORKSHOP_ID: i64 = 90_000;
+
+/// Tables in deletion order (children first).
+const TABLES: [&str; 15] = [
+    "search_doc",
+    "workshop_themenfeld",
+    "workshop",
+    "projekt_kdn_nr",
+    "projekt_ozg_leistung",
+    "projekt_rolle",
+    "projekt_fachlichkeit",
+    "projekt_themenfeld",
+    "projekt",
+    "fachlichkeit",
+    "organisation",
+    "leika_leistung",
+    "ozg_leistung",
+    "lage",
+    "themenfeld",
+];
+
+/// Multi-row INSERTs, chunked below both databases' parameter limits.
+fn insert_rows(
+    out: &mut Vec<Stmt>,
+    table: &'static str,
+    cols: &[&'static str],
+    rows: Vec<Vec<Arg>>,
+) {
+    let per_stmt = (30_000 / cols.len()).clamp(1, 400);
+    for chunk in rows.chunks(per_stmt) {
+        let mut q = SqlBuilder::new("INSERT INTO ");
+        q.push(table).push(" (");
+        for (i, c) in cols.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push(c);
+        }
+        q.push(") VALUES ");
+        for (i, r) in chunk.iter().enumerate() {
+            debug_assert_eq!(r.len(), cols.len());
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push("(").bind_liste(r.iter().cloned()).push(")");
+        }
+        out.push(q.stmt());
+    }
+}
+
+fn ids(v: impl IntoIterator<Item = i64>) -> Arg {
+    Arg::Int(v.into_iter().next())
+}
+
+/// Builds every statement that replaces the programme data with `ds`.
+pub fn statements(ds: &Dataset, version: &str, jetzt: &str) -> Vec<Stmt> {
+    let mut out: Vec<Stmt> = TABLES
+        .iter()
+        .map(|t| {
+            let mut q = SqlBuilder::new("DELETE FROM ");
+            q.push(t);
+            q.stmt()
+        })
+        .collect();
+    let tf_id = |i: usize| i as i64 + 1;
+
+    insert_rows(
+        &mut out,
+        "themenfeld",
+        &[
+            "id",
+            "name",
+            "slug",
+            "abschnitt",
+            "hinweis",
+            "projektleitung_text",
+            "leistungstabelle",
+        ],
+        ds.themenfelder
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                vec![
+                    tf_id(i).into(),
+                    (&t.name).into(),
+                    (&t.slug).into(),
+                    t.abschnitt.clone().into(),
+                    t.hinweis.clone().into(),
+                    t.projektleitung_text.clone().into(),
+                    serde_json::to_string(&t.leistungstabelle)
+                        .unwrap_or_else(|_| "[]".into())
+                        .into(),
+                ]
+            })
+            .collect(),
+    );
+    insert_rows(
+        &mut out,
+        "lage",
+        &["id", "themenfeld_id", "name", "slug"],
+        ds.lagen
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                vec![
+                    (LAGE_ID + i as i64).into(),
+                    tf_id(l.themenfeld).into(),
+                    (&l.name).into(),
+                    (&l.slug).into(),
+                ]
+            })
+            .collect(),
+    );
+    insert_rows(
+        &mut out,
+        "ozg_leistung",
+        &["ozg_id", "name", "lage_id", "themenfeld_id"],
+        ds.ozg_leistungen
+            .iter()
+            .map(|l| {
+                vec![
+                    i64::from(l.ozg_id.get()).into(),
+                    (&l.name).into(),
+                    (LAGE_ID + l.lage as i64).into(),
+                    tf_id(l.themenfeld).into(),
+                ]
+            })
+            .collect(),
+    );
+    insert_rows(
+        &mut out,
+        "leika_leistung",
+        &[
+            "id",
+            "schluessel",
+            "schluessel_roh",
+            "name",
+            "ozg_id",
+            "typisierung",
+            "typisierung_roh",
+            "rechtsgrundlagen",
+        ],
+        ds.leika
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                vec![
+                    (LEIKA_ID + i as i64).into(),
+                    l.schluessel.as_ref().map(|k| k.as_str().to_owned()).into(),
+                    (&l.schluessel_roh).into(),
+                    (&l.name).into(),
+                    l.ozg_id.map(|o| i64::from(o.get())).into(),
+                    l.typisierung.map(i64::from).into(),
+                    (&l.typisierung_roh).into(),
+                    (&l.rechtsgrundlagen).into(),
+                ]
+            })
+            .collect(),
+    );
+    insert_rows(
+        &mut out,
+        "organisation",
+        &[
+            "id",
+            "slug",
+            "name",
+            "amtlicher_name",
+            "kurzname",
+            "art",
+            "it_dienstleister",
+            "ags",
+            "ars",
+            "kreis_id",
+            "regierungsbezirk_id",
+            "lat",
+            "lon",
+            "ort",
+            "url",
+            "beschreibung",
+            "aliases",
+        ],
+        ds.organisationen
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                vec![
+                    (ORG_ID + i as i64).into(),
+                    (&o.slug).into(),
+                    (&o.name).into(),
+                    o.amtlicher_name.clone().into(),
+                    o.kurzname.clone().into(),
+                    o.art.key().into(),
+                    o.it_dienstleister.into(),
+                    o.ags.as_ref().map(|a| a.as_str().to_owned()).into(),
+                    o.ars.as_ref().map(|a| a.as_str().to_owned()).into(),
+                    ids(o.kreis.map(|k| ORG_ID + k as i64)),
+                    ids(o.regierungsbezirk.map(|k| ORG_ID + k as i64)),
+                    o.lat.into(),
+                    o.lon.into(),
+                    o.ort.clone().into(),
+                    o.url.clone().into(),
+                    o.beschreibung.clone().into(),
+                    o.aliases.join("; ").into(),
+                ]
+            })
+            .collect(),
+    );
+
+    // Fachlichkeiten: distinct names in first-seen order.
+    let mut fach: Vec<&str> = Vec::new();
+    for p in &ds.projekte {
+        for f in &p.fachlichkeiten {
+            if !fach.contains(&f.as_str()) {
+                fach.push(f);
+            }
+        }
+    }
+    let mut fach_slugs: Vec<String> = Vec::new();
+    insert_rows(
+        &mut out,
+        "fachlichkeit",
+        &["id", "name", "slug"],
+        fach.iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let mut s = slugify(f);
+                if fach_slugs.contains(&s) {
+                    s = format!("{s}-{i}");
+                }
+                fach_slugs.push(s.clone());
+                vec![(FACH_ID + i as i64).into(), (*f).into(), s.into()]
+            })
+            .collect(),
+    );
+
+    let mut projekt_rows = Vec::new();
+    let mut tf_rows = Vec::new();
+    let mut fach_rows = Vec::new();
+    let mut rolle_rows = Vec::new();
+    let mut ozg_rows = Vec::new();
+    let mut kdn_rows = Vec::new();
+    for (i, p) in ds.projekte.iter().enumerate() {
+        let pid = PROJEKT_ID + i as i64;
+        let partner_gesucht = p
+            .rollen
+            .iter()
+            .any(|r| r.offen && matches!(r.rolle, Rolle::Kommunalpartner | Rolle::ItPartner));
+        let tf_text = p
+            .themenfelder
+            .iter()
+            .map(|(t, _)| ds.themenfelder[*t].name.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        projekt_rows.push(vec![
+            pid.into(),
+            (&p.slug).into(),
+            (&p.name).into(),
+            p.position.into(),
+            Arg::Text(None),
+            p.anmerkung.clone().into(),
+            p.projektstart
+                .map(|s| s.to_string())
+                .or_else(|| p.projektstart_text.clone())
+                .into(),
+            p.projektstart.map(|s| s.kind().to_owned()).into(),
+            p.projektstart.and_then(|s| s.ordinal()).into(),
+            p.prioritaet_nrw.map(i64::from).into(),
+            p.prioritaet_bund.map(i64::from).into(),
+            p.prioritaet_veranstaltungen.clone().into(),
+            p.zielportal.map(|z| z.key().to_owned()).into(),
+            p.arbeitsstruktur.into(),
+            Arg::Int(None),
+            partner_gesucht.into(),
+            tf_text.into(),
+            p.fachlichkeiten.join("; ").into(),
+            json!(p.hinweise).to_string().into(),
+            json!(p.unsicher).to_string().into(),
+            p.steckbrief.as_ref().map(|s| json!(s).to_string()).into(),
+            (&p.quelle).into(),
+        ]);
+        for (t, teil) in &p.themenfelder {
+            tf_rows.push(vec![pid.into(), tf_id(*t).into(), teil.clone().into()]);
+        }
+        for (pos, f) in p.fachlichkeiten.iter().enumerate() {
+            let fi = fach.iter().position(|x| x == f).unwrap_or_default();
+            fach_rows.push(vec![
+                pid.into(),
+                (FACH_ID + fi as i64).into(),
+                (pos as i64).into(),
+            ]);
+        }
+        for (pos, r) in p.rollen.iter().enumerate() {
+            rolle_rows.push(vec![
+                (ROLLE_ID + rolle_rows.len() as i64).into(),
+                pid.into(),
+                r.rolle.key().into(),
+                ids(r.organisation.map(|o| ORG_ID + o as i64)),
+                (&r.text).into(),
+                r.hinweis.clone().into(),
+                r.offen.into(),
+                r.unsicher.clone().into(),
+                (pos as i64).into(),
+            ]);
+        }
+        for l in &p.ozg {
+            ozg_rows.push(vec![
+                pid.into(),
+                i64::from(l.ozg_id.get()).into(),
+                l.quelle.into(),
+                l.hinweis.clone().into(),
+            ]);
+        }
+        for n in &p.kdn_nr {
+            kdn_rows.push(vec![i64::from(*n).into(), false.into(), pid.into()]);
+        }
+        for n in &p.kdn_admin_nr {
+            kdn_rows.push(vec![i64::from(*n).into(), true.into(), pid.into()]);
+        }
+    }
+    insert_rows(
+        &mut out,
+        "projekt",
+        &[
+            "id",
+            "slug",
+            "name",
+            "position",
+            "beschreibung",
+            "anmerkung",
+            "projektstart_text",
+            "projektstart_art",
+            "start_ordinal",
+            "prioritaet_nrw",
+            "prioritaet_bund",
+            "prioritaet_veranstaltungen",
+            "zielportal",
+            "arbeitsstruktur",
+            "efa",
+            "partner_gesucht",
+            "themenfelder_text",
+            "fachlichkeit_text",
+            "hinweise",
+            "unsicher",
+            "steckbrief",
+            "quelle",
+        ],
+        projekt_rows,
+    );
+    insert_rows(
+        &mut out,
+        "projekt_themenfeld",
+        &["projekt_id", "themenfeld_id", "teilabschnitt"],
+        tf_rows,
+    );
+    insert_rows(
+        &mut out,
+        "projekt_fachlichkeit",
+        &["projekt_id", "fachlichkeit_id", "position"],
+        fach_rows,
+    );
+    insert_rows(
+        &mut out,
+        "projekt_rolle",
+        &[
+            "id",
+            "projekt_id",
+            "rolle",
+            "organisation_id",
+            "text",
+            "hinweis",
+            "offen",
+            "unsicher",
+            "position",
+        ],
+        rolle_rows,
+    );
+    insert_rows(
+        &mut out,
+        "projekt_ozg_leistung",
+        &["projekt_id", "ozg_id", "quelle", "hinweis"],
+        ozg_rows,
+    );
+    insert_rows(
+        &mut out,
+        "projekt_kdn_nr",
+        &["kdn_nr", "admin", "projekt_id"],
+        kdn_rows,
+    );
+
+    let mut ws_rows = Vec::new();
+    let mut ws_tf = Vec::new();
+    for (i, w) in ds.workshops.iter().enumerate() {
+        let wid = WORKSHOP_ID + i as i64;
+        ws_rows.push(vec![
+            wid.into(),
+            (&w.row.datum).into(),
+            w.row.ort.clone().into(),
+            w.row.quelle.clone().into(),
+            w.row.anmerkung.clone().into(),
+            w.row.themenfelder.join("; ").into(),
+            json!(w.row.unsicher).to_string().into(),
+        ]);
+        for t in &w.themenfelder {
+            if !ws_tf
+                .iter()
+                .any(|r: &Vec<Arg>| r[0] == Arg::from(wid) && r[1] == Arg::from(tf_id(*t)))
+            {
+                ws_tf.push(vec![wid.into(), tf_id(*t).into()]);
+            }
+        }
+    }
+    insert_rows(
+        &mut out,
+        "workshop",
+        &[
+            "id",
+            "datum",
+            "ort",
+            "quelle",
+            "anmerkung",
+            "themenfelder",
+            "unsicher",
+        ],
+        ws_rows,
+    );
+    insert_rows(
+        &mut out,
+        "workshop_themenfeld",
+        &["workshop_id", "themenfeld_id"],
+        ws_tf,
+    );
+
+    let uebersicht: Vec<Option<String>> = ds
+        .uebersicht_projekte
+        .iter()
+        .map(|o| o.map(|i| ds.projekte[i].slug.clone()))
+        .collect();
+    out.push(sql!("DELETE FROM dokument"));
+    insert_rows(
+        &mut out,
+        "dokument",
+        &["key", "body"],
+        vec![
+            vec!["programm".into(), json!(ds.programm).to_string().into()],
+            vec![
+                "uebersicht_projekte".into(),
+                json!(uebersicht).to_string().into(),
+            ],
+        ],
+    );
+
+    insert_rows(
+        &mut out,
+        "search_doc",
+        &[
+            "id",
+            "kind",
+            "title",
+            "subtitle",
+            "url",
+            "rank",
+            "terms",
+            "title_terms",
+        ],
+        search_docs(ds),
+    );
+
+    out.push(sql!("DELETE FROM meta WHERE key = $1", "datenstand"));
+    out.push(sql!(
+        "INSERT INTO meta (key, value) VALUES ($1, $2)",
+        "datenstand",
+        version
+    ));
+    // When the data last changed: a plan "as of" a later date is the live data.
+    out.push(sql!("DELETE FROM meta WHERE key = $1", "geaendert"));
+    out.push(sql!(
+        "INSERT INTO meta (key, value) VALUES ($1, $2)",
+        "geaendert",
+        jetzt
+    ));
+    out
+}
+
+fn search_docs(ds: &Dataset) -> Vec<Vec<Arg>> {
+    let mut rows = Vec::new();
+    let mut push =
+        |kind: &str, rank: i64, title: &str, subtitle: String, url: String, extra: &str| {
+            let id = rows.len() as i64 + 1;
+            rows.push(vec![
+                id.into(),
+                kind.into(),
+                title.into(),
+                subtitle.into(),
+                url.into(),
+                rank.into(),
+                index_string(&format!("{title} {extra}")).into(),
+                index_string(title).into(),
+            ]);
+        };
+    for p in &ds.projekte {
+        let tfs: Vec<&str> = p
+            .themenfelder
+            .iter()
+            .map(|(t, _)| ds.themenfelder[*t].name.as_str())
+            .collect();
+        let orgs: Vec<&str> = p.rollen.iter().map(|r| r.text.as_str()).collect();
+        push(
+            "projekt",
+            1,
+            &p.name,
+            tfs.join(", "),
+            format!("/projekte/{}", p.slug),
+            &format!(
+                "{} {} {}",
+                p.fachlichkeiten.join(" "),
+                tfs.join(" "),
+                orgs.join(" ")
+            ),
+        );
+    }
+    for l in &ds.ozg_leistungen {
+        push(
+            "ozg-leistung",
+            2,
+            &l.name,
+            format!("OZG-ID {} · {}", l.ozg_id, ds.lagen[l.lage].name),
+            format!("/ozg-leistungen/{}", l.ozg_id),
+            &format!("{} {}", l.ozg_id, ds.lagen[l.lage].name),
+        );
+    }
+    for (i, l) in ds.leika.iter().enumerate() {
+        push(
+            "leika-leistung",
+            3,
+            &l.name,
+            format!("Leistungsschlüssel {}", l.schluessel_roh),
+            format!("/leika-leistungen/{}", LEIKA_ID + i as i64),
+            &format!("{} {}", l.schluessel_roh, l.rechtsgrundlagen),
+        );
+    }
+    for o in &ds.organisationen {
+        push(
+            "organisation",
+            4,
+            &o.name,
+            o.art.label().to_owned(),
+            format!("/organisationen/{}", o.slug),
+            &format!(
+                "{} {} {} {}",
+                o.kurzname.as_deref().unwrap_or(""),
+                o.aliases.join(" "),
+                o.ags.as_ref().map(|a| a.as_str()).unwrap_or(""),
+                o.amtlicher_name.as_deref().unwrap_or("")
+            ),
+        );
+    }
+    rows
+}
+
+/// Imports the dataset in one transaction.
+pub async fn import_dataset(
+    db: &Db,
+    uhr: &crate::kern::Uhr,
+    ds: &Dataset,
+    version: &str,
+) -> Result<(), DbFehler> {
+    db.execute_all(&statements(ds, version, &uhr.jetzt_iso()))
+        .await
+}

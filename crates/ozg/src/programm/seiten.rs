@@ -1,0 +1,660 @@
+//! The pages of the programme database: start page, Themenfelder and Lagen, OZG- and
+//! LeiKa-Leistungen, organisations, the project list and the project page, the timeline, the
+//! search and the programme text. Lists also answer `format=csv|xlsx`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ozg_domain::ids::OzgId;
+use ozg_domain::orgs::OrgArt;
+use ozg_domain::plan::{ProgrammFile, UebersichtEintrag};
+use ozg_domain::project::{Rolle, Status, Zielportal};
+use serde::Deserialize;
+
+use crate::kern::tabelle::{Format, download};
+use crate::kern::{AppState, Fehler, Routen};
+use crate::programm::details::{self, Counts, LeistungProjekt, OrgProjekt, ThemenfeldAbschnitt};
+use crate::programm::listen::{
+    self, LageItem, LeikaItem, ListKind, ListQuery, OrganisationItem, OzgLeistungItem, Page,
+    PageNav, Sortierung, ThemenfeldItem, format_lesen,
+};
+use crate::programm::modell::{SlugName, lesemodell};
+use crate::programm::projekt::{NamedRef, ProjektItem};
+use crate::programm::suche::{self, Results};
+use crate::programm::zeitleiste::{Row as TimelineRow, Timeline};
+
+type PageResult = Result<Response, Fehler>;
+type Opt = (String, String, bool);
+
+pub(super) fn routen() -> Routen {
+    Routen::new()
+        .lesen("/", home)
+        .lesen("/themenfelder", themenfelder)
+        .lesen("/themenfelder/{slug}", themenfeld)
+        .lesen("/lagen/{slug}", lage)
+        .lesen("/ozg-leistungen", ozg_list)
+        .lesen("/ozg-leistungen/{id}", ozg_page)
+        .lesen("/leika-leistungen", leika_list)
+        .lesen("/leika-leistungen/{id}", leika_page)
+        .lesen("/organisationen", org_list)
+        .lesen("/organisationen/{slug}", org_page)
+        .lesen("/projekte", projekte)
+        .lesen("/umsetzungsprojekte/{nr}/show", kdn_redirect)
+        .lesen(
+            "/admin/app/implementationproject/{nr}/show",
+            kdn_admin_redirect,
+        )
+        .lesen("/zeitleiste", zeitleiste)
+        .lesen("/suche", suche)
+        .lesen("/programm", programm)
+}
+
+fn opts(items: impl IntoIterator<Item = (String, String)>, selected: Option<&str>) -> Vec<Opt> {
+    items
+        .into_iter()
+        .map(|(v, l)| {
+            let s = selected == Some(v.as_str());
+            (v, l, s)
+        })
+        .collect()
+}
+
+async fn themenfeld_opts(st: &AppState, selected: Option<&str>) -> Result<Vec<Opt>, Fehler> {
+    let model = lesemodell(st).await?;
+    Ok(opts(
+        model
+            .themenfelder
+            .iter()
+            .map(|t| (t.slug.clone(), t.name.clone())),
+        selected,
+    ))
+}
+
+/// Handles `format=csv|xlsx` for list pages.
+async fn maybe_export(
+    st: &AppState,
+    kind: ListKind,
+    q: &ListQuery,
+    page: Page,
+    basename: &str,
+) -> Result<Option<Response>, Fehler> {
+    let format = format_lesen(q, "html")?;
+    if format == Format::Default {
+        return Ok(None);
+    }
+    let model = lesemodell(st).await?;
+    let table = listen::table(&st.db, &st.uhr, &model, kind, q, page).await?;
+    Ok(Some(download(&table, format, basename)?))
+}
+
+// --- Start page ------------------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/home.html")]
+struct HomePage {
+    title: &'static str,
+    nav: &'static str,
+    counts: Counts,
+    themenfelder: Vec<ThemenfeldItem>,
+    steckbriefe: Vec<NamedRef>,
+}
+
+async fn home(State(st): State<AppState>) -> PageResult {
+    let counts = details::counts(&st.db).await?;
+    let themenfelder = listen::themenfelder(
+        &st.db,
+        &ListQuery::default(),
+        Page {
+            seite: 1,
+            pro_seite: 100,
+        },
+    )
+    .await?
+    .items;
+    let steckbriefe = lesemodell(&st)
+        .await?
+        .projekte
+        .iter()
+        .filter(|p| p.detail.steckbrief.is_some())
+        .map(|p| NamedRef {
+            name: p.item().name.clone(),
+            slug: p.item().slug.clone(),
+        })
+        .collect();
+    Ok(HomePage {
+        title: "Startseite",
+        nav: "",
+        counts,
+        themenfelder,
+        steckbriefe,
+    }
+    .into_response())
+}
+
+// --- Themenfelder and Lagen ------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/themenfelder.html")]
+struct ThemenfelderPage {
+    title: &'static str,
+    nav: &'static str,
+    items: Vec<ThemenfeldItem>,
+    nav_links: PageNav,
+}
+
+async fn themenfelder(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
+    let page = Page::parse(&q, 100)?;
+    if let Some(r) = maybe_export(&st, ListKind::Themenfelder, &q, page, "themenfelder").await? {
+        return Ok(r);
+    }
+    let p = listen::themenfelder(&st.db, &q, page).await?;
+    let nav_links = PageNav::new("/themenfelder", "/api/v1/themenfelder", &q, page, p.total);
+    Ok(ThemenfelderPage {
+        title: "Themenfelder",
+        nav: "themenfelder",
+        items: p.items,
+        nav_links,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/themenfeld.html")]
+struct ThemenfeldPage {
+    title: String,
+    nav: &'static str,
+    t: ThemenfeldItem,
+    abschnitt: ThemenfeldAbschnitt,
+    projekte: Vec<ProjektItem>,
+    lagen: Vec<LageItem>,
+}
+
+async fn themenfeld(State(st): State<AppState>, Path(slug): Path<String>) -> PageResult {
+    let Some(t) = listen::themenfeld(&st.db, &slug).await? else {
+        return Err(Fehler::NichtGefunden(format!(
+            "Ein Themenfeld „{slug}“ gibt es nicht."
+        )));
+    };
+    let abschnitt = details::themenfeld_abschnitt(&st.db, t.id)
+        .await?
+        .ok_or_else(|| Fehler::NichtGefunden(slug.clone()))?;
+    let q = ListQuery {
+        themenfeld: Some(t.slug.clone()),
+        ..Default::default()
+    };
+    let model = lesemodell(&st).await?;
+    let f = listen::projekt_filter(&model, &q)?;
+    let projekte = listen::projekte(&model, &f, Page::WHOLE, &st.uhr.heute_iso()).items;
+    let lagen = listen::lagen(&st.db, &q, Page::WHOLE).await?.items;
+    Ok(ThemenfeldPage {
+        title: format!("Themenfeld {}", t.name),
+        nav: "themenfelder",
+        t,
+        abschnitt,
+        projekte,
+        lagen,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/lage.html")]
+struct LagePage {
+    title: String,
+    nav: &'static str,
+    l: LageItem,
+    leistungen: Vec<OzgLeistungItem>,
+}
+
+async fn lage(State(st): State<AppState>, Path(slug): Path<String>) -> PageResult {
+    let Some(l) = listen::lage(&st.db, &slug).await? else {
+        return Err(Fehler::NichtGefunden(format!(
+            "Eine Lage „{slug}“ gibt es nicht."
+        )));
+    };
+    let q = ListQuery {
+        lage: Some(l.slug.clone()),
+        ..Default::default()
+    };
+    let leistungen = listen::ozg_leistungen(&st.db, &q, Page::WHOLE).await?.items;
+    Ok(LagePage {
+        title: format!("Lage {}", l.name),
+        nav: "themenfelder",
+        l,
+        leistungen,
+    }
+    .into_response())
+}
+
+// --- OZG- and LeiKa-Leistungen ---------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/ozg_list.html")]
+struct OzgListPage {
+    title: &'static str,
+    nav: &'static str,
+    q: ListQuery,
+    total: i64,
+    items: Vec<OzgLeistungItem>,
+    opt_themenfeld: Vec<Opt>,
+    nav_links: PageNav,
+}
+
+async fn ozg_list(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
+    let page = Page::parse(&q, 50)?;
+    if let Some(r) = maybe_export(&st, ListKind::OzgLeistungen, &q, page, "ozg-leistungen").await? {
+        return Ok(r);
+    }
+    let p = listen::ozg_leistungen(&st.db, &q, page).await?;
+    let nav_links = PageNav::new(
+        "/ozg-leistungen",
+        "/api/v1/ozg-leistungen",
+        &q,
+        page,
+        p.total,
+    );
+    let opt_themenfeld = themenfeld_opts(&st, q.themenfeld.as_deref()).await?;
+    Ok(OzgListPage {
+        title: "OZG-Leistungen",
+        nav: "ozg",
+        q,
+        total: p.total,
+        items: p.items,
+        opt_themenfeld,
+        nav_links,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/ozg.html")]
+struct OzgPage {
+    title: String,
+    nav: &'static str,
+    o: OzgLeistungItem,
+    leika: Vec<LeikaItem>,
+    projekte: Vec<LeistungProjekt>,
+}
+
+async fn ozg_page(State(st): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let Ok(oid) = OzgId::parse(&id) else {
+        return Err(Fehler::NichtGefunden(format!(
+            "„{id}“ ist keine OZG-ID (5 Ziffern, 10000–10999)."
+        )));
+    };
+    let Some(o) = listen::ozg_leistung(&st.db, oid).await? else {
+        return Err(Fehler::NichtGefunden(format!(
+            "Eine OZG-Leistung mit der OZG-ID {oid} gibt es nicht."
+        )));
+    };
+    let leika = listen::leika_of(&st.db, oid).await?;
+    let projekte = details::leistung_projekte(&st.db, o.ozg_id).await?;
+    Ok(OzgPage {
+        title: o.name.clone(),
+        nav: "ozg",
+        o,
+        leika,
+        projekte,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/leika_list.html")]
+struct LeikaListPage {
+    title: &'static str,
+    nav: &'static str,
+    q: ListQuery,
+    total: i64,
+    items: Vec<LeikaItem>,
+    opt_typisierung: Vec<Opt>,
+    nav_links: PageNav,
+}
+
+async fn leika_list(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
+    let page = Page::parse(&q, 50)?;
+    if let Some(r) =
+        maybe_export(&st, ListKind::LeikaLeistungen, &q, page, "leika-leistungen").await?
+    {
+        return Ok(r);
+    }
+    let p = listen::leika_leistungen(&st.db, &q, page).await?;
+    let nav_links = PageNav::new(
+        "/leika-leistungen",
+        "/api/v1/leika-leistungen",
+        &q,
+        page,
+        p.total,
+    );
+    let opt_typisierung = opts(
+        (1..=5).map(|i| (i.to_string(), format!("Typ {i}"))),
+        q.typisierung.as_deref(),
+    );
+    Ok(LeikaListPage {
+        title: "LeiKa-Leistungen",
+        nav: "leika",
+        q,
+        total: p.total,
+        items: p.items,
+        opt_typisierung,
+        nav_links,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/leika.html")]
+struct LeikaPage {
+    title: String,
+    nav: &'static str,
+    k: LeikaItem,
+}
+
+async fn leika_page(State(st): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let found = match id.parse::<i64>() {
+        Ok(n) => listen::leika_leistung(&st.db, n).await?,
+        Err(_) => None,
+    };
+    let Some(k) = found else {
+        return Err(Fehler::NichtGefunden(format!(
+            "Eine LeiKa-Leistung „{id}“ gibt es nicht."
+        )));
+    };
+    Ok(LeikaPage {
+        title: k.name.clone(),
+        nav: "leika",
+        k,
+    }
+    .into_response())
+}
+
+// --- Organisationen --------------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/org_list.html")]
+struct OrgListPage {
+    title: &'static str,
+    nav: &'static str,
+    q: ListQuery,
+    total: i64,
+    items: Vec<OrganisationItem>,
+    opt_art: Vec<Opt>,
+    nav_links: PageNav,
+}
+
+async fn org_list(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
+    let page = Page::parse(&q, 50)?;
+    if let Some(r) = maybe_export(&st, ListKind::Organisationen, &q, page, "organisationen").await?
+    {
+        return Ok(r);
+    }
+    let p = listen::organisationen(&st.db, &q, page).await?;
+    let nav_links = PageNav::new(
+        "/organisationen",
+        "/api/v1/organisationen",
+        &q,
+        page,
+        p.total,
+    );
+    let opt_art = opts(
+        OrgArt::ALL
+            .iter()
+            .map(|a| (a.key().to_owned(), a.label().to_owned())),
+        q.art.as_deref(),
+    );
+    Ok(OrgListPage {
+        title: "Organisationen",
+        nav: "organisationen",
+        q,
+        total: p.total,
+        items: p.items,
+        opt_art,
+        nav_links,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/org.html")]
+struct OrgPage {
+    title: String,
+    nav: &'static str,
+    o: OrganisationItem,
+    projekte: Vec<OrgProjekt>,
+    gruppen: Vec<(&'static str, Vec<OrgProjekt>)>,
+    mitglieder: Vec<OrganisationItem>,
+}
+
+async fn org_page(State(st): State<AppState>, Path(slug): Path<String>) -> PageResult {
+    let Some(o) = listen::organisation(&st.db, &slug).await? else {
+        return Err(Fehler::NichtGefunden(format!(
+            "Eine Organisation „{slug}“ gibt es nicht."
+        )));
+    };
+    let projekte = details::org_projekte(&st.db, o.id).await?;
+    let gruppen = Rolle::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.label(),
+                projekte
+                    .iter()
+                    .filter(|p| p.rolle == r.key())
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let mitglieder = if matches!(o.art.as_str(), "kreis" | "regierungsbezirk") {
+        listen::members(&st.db, o.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(OrgPage {
+        title: o.name.clone(),
+        nav: "organisationen",
+        o,
+        projekte,
+        gruppen,
+        mitglieder,
+    }
+    .into_response())
+}
+
+// --- Projekte --------------------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/projekte.html")]
+struct ProjektePage {
+    title: &'static str,
+    nav: &'static str,
+    q: ListQuery,
+    total: i64,
+    items: Vec<ProjektItem>,
+    partner_gesucht: bool,
+    opt_themenfeld: Vec<Opt>,
+    opt_prioritaet: Vec<Opt>,
+    opt_zielportal: Vec<Opt>,
+    opt_status: Vec<Opt>,
+    opt_fachlichkeit: Vec<Opt>,
+    opt_organisation: Vec<Opt>,
+    opt_sortierung: Vec<Opt>,
+    nav_links: PageNav,
+}
+
+async fn projekte(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
+    let page = Page::parse(&q, 50)?;
+    if let Some(r) = maybe_export(
+        &st,
+        ListKind::Umsetzungsprojekte,
+        &q,
+        page,
+        "umsetzungsprojekte",
+    )
+    .await?
+    {
+        return Ok(r);
+    }
+    let model = lesemodell(&st).await?;
+    let f = listen::projekt_filter(&model, &q)?;
+    let p = listen::projekte(&model, &f, page, &st.uhr.heute_iso());
+    let nav_links = PageNav::new("/projekte", "/api/v1/umsetzungsprojekte", &q, page, p.total);
+    let slug_names = |v: &[SlugName]| {
+        v.iter()
+            .map(|x| (x.slug.clone(), x.name.clone()))
+            .collect::<Vec<_>>()
+    };
+    let sel = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let page_out = ProjektePage {
+        title: "Umsetzungsprojekte",
+        nav: "projekte",
+        total: p.total,
+        items: p.items,
+        partner_gesucht: q
+            .partner_gesucht
+            .as_deref()
+            .and_then(listen::ja_nein)
+            .unwrap_or(false),
+        opt_themenfeld: opts(
+            slug_names(&model.themenfelder),
+            sel(&q.themenfeld).as_deref(),
+        ),
+        opt_prioritaet: opts(listen::prioritaet_optionen(), sel(&q.prioritaet).as_deref()),
+        opt_zielportal: opts(
+            Zielportal::ALL
+                .iter()
+                .map(|z| (z.key().to_owned(), z.label().to_owned()))
+                .chain([("unbekannt".to_owned(), "unbekannt".to_owned())]),
+            sel(&q.zielportal).as_deref(),
+        ),
+        opt_status: opts(
+            Status::all()
+                .into_iter()
+                .map(|s| (s.key().to_owned(), s.label().to_owned())),
+            sel(&q.status).as_deref(),
+        ),
+        opt_fachlichkeit: opts(
+            slug_names(&model.fachlichkeiten),
+            sel(&q.fachlichkeit).as_deref(),
+        ),
+        opt_organisation: opts(
+            slug_names(&model.organisationen),
+            sel(&q.organisation).as_deref(),
+        ),
+        opt_sortierung: opts(
+            Sortierung::ALL.map(|x| (x.key().to_owned(), x.label().to_owned())),
+            Some(
+                sel(&q.sortierung)
+                    .as_deref()
+                    .unwrap_or(Sortierung::Dokument.key()),
+            ),
+        ),
+        q,
+        nav_links,
+    };
+    Ok(page_out.into_response())
+}
+
+async fn redirect_kdn(st: &AppState, nr: &str, admin: bool) -> PageResult {
+    let slug = match nr.parse::<i64>() {
+        Ok(n) => details::slug_for_kdn(&st.db, n, admin).await?,
+        Err(_) => None,
+    };
+    match slug {
+        // 301 rather than 308: the classic permanent redirect that every client and crawler knows.
+        Some(s) => Ok((
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, format!("/projekte/{s}"))],
+        )
+            .into_response()),
+        None => Err(Fehler::NichtGefunden(format!(
+            "Die ozg.kdn.de-Nummer {nr} gehört zu keinem Projekt des Umsetzungsplans."
+        ))),
+    }
+}
+
+async fn kdn_redirect(State(st): State<AppState>, Path(nr): Path<String>) -> PageResult {
+    redirect_kdn(&st, &nr, false).await
+}
+
+async fn kdn_admin_redirect(State(st): State<AppState>, Path(nr): Path<String>) -> PageResult {
+    redirect_kdn(&st, &nr, true).await
+}
+
+// --- Zeitleiste, Suche, Programm, Workshops --------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/zeitleiste.html")]
+struct ZeitleistePage {
+    title: &'static str,
+    nav: &'static str,
+    svg: String,
+    rows: Vec<TimelineRow>,
+}
+
+async fn zeitleiste(State(st): State<AppState>) -> PageResult {
+    let t = Timeline::build(&details::starts(&st.db).await?);
+    Ok(ZeitleistePage {
+        title: "Zeitleiste",
+        nav: "zeitleiste",
+        svg: t.svg(),
+        rows: t.rows,
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct SuchQuery {
+    q: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/suche.html")]
+struct SuchePage {
+    title: &'static str,
+    nav: &'static str,
+    r: Results,
+}
+
+async fn suche(State(st): State<AppState>, Query(sq): Query<SuchQuery>) -> PageResult {
+    let q = sq.q.unwrap_or_default();
+    let q = q.trim();
+    if q.chars().count() > 200 {
+        return Err(Fehler::feld("q", "höchstens 200 Zeichen"));
+    }
+    let r = suche::search(&lesemodell(&st).await?.search, q, 20);
+    Ok(SuchePage {
+        title: "Suche",
+        nav: "",
+        r,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/programm.html")]
+struct ProgrammPage {
+    title: &'static str,
+    nav: &'static str,
+    programm: Option<ProgrammFile>,
+    uebersicht: Vec<(UebersichtEintrag, Option<String>)>,
+}
+
+async fn programm(State(st): State<AppState>) -> PageResult {
+    let (programm, uebersicht) = details::programm(&st.db).await?;
+    Ok(ProgrammPage {
+        title: "Über das Programm",
+        nav: "programm",
+        programm,
+        uebersicht,
+    }
+    .into_response())
+}

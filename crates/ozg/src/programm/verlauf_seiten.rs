@@ -1,0 +1,109 @@
+//! A project as of a past date (public) and the members' comments on a project.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use ozg_domain::access::Aktion;
+use serde::Deserialize;
+
+use crate::kern::sitzung::erlaubt;
+use crate::kern::uhr::{datum_de, datum_lesen};
+use crate::kern::{AppState, Fehler, Formular, Routen};
+use crate::programm::projekt_bearbeiten::nicht_gefunden;
+use crate::programm::verlauf::{self, FeldStand};
+
+pub(super) fn routen() -> Routen {
+    Routen::new()
+        .lesen("/projekte/{slug}/stand", stand)
+        .schreiben(
+            "/projekte/{slug}/kommentare",
+            Some(Aktion::Kommentieren),
+            kommentieren,
+        )
+}
+
+#[derive(Deserialize, Default)]
+struct StandQuery {
+    #[serde(default)]
+    datum: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "programm/templates/projekt_stand.html")]
+struct StandSeite {
+    title: String,
+    nav: &'static str,
+    slug: String,
+    name: String,
+    datum: String,
+    felder: Vec<FeldStand>,
+}
+
+async fn stand(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<StandQuery>,
+) -> Result<Response, Fehler> {
+    let datum = q.datum.trim();
+    if datum_lesen(datum).is_none() {
+        return Err(Fehler::feld(
+            "datum",
+            if datum.is_empty() {
+                "Bitte geben Sie ein Datum an (JJJJ-MM-TT).".to_owned()
+            } else {
+                format!("„{datum}“ ist kein Datum; erwartet wird JJJJ-MM-TT.")
+            },
+        ));
+    }
+    if datum > st.uhr.heute_iso().as_str() {
+        return Err(Fehler::feld("datum", "Das Datum liegt in der Zukunft."));
+    }
+    let Some(felder) = verlauf::stand_am(&st.db, &slug, datum).await? else {
+        return Err(nicht_gefunden(&slug));
+    };
+    let name = felder
+        .iter()
+        .find(|f| f.feld == "Name")
+        .map(|f| f.damals.clone())
+        .unwrap_or_default();
+    Ok(StandSeite {
+        title: format!("{name}: Stand vom {}", datum_de(datum)),
+        nav: "projekte",
+        slug,
+        name,
+        datum: datum_de(datum),
+        felder,
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct KommentarForm {
+    #[serde(default)]
+    kommentar: String,
+}
+
+async fn kommentieren(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    f: Formular<KommentarForm>,
+) -> Result<Response, Fehler> {
+    let s = erlaubt(f.sitzung.as_ref(), Aktion::Kommentieren)?;
+    match verlauf::kommentieren(
+        &st.db,
+        &st.uhr,
+        &slug,
+        &f.daten.kommentar,
+        &s.konto.benutzername,
+        &s.konto.name,
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/projekte/{slug}#kommentare")).into_response()),
+        Err(Fehler::Ungueltig(e)) => {
+            super::projekt_seite::projekt_seite(&st, &slug, Some(s), e).await
+        }
+        Err(e) => Err(e),
+    }
+}

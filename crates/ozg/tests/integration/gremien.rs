@@ -1,0 +1,638 @@
+//! HTTP stories of the committees: priorities, IT-Lenkungsausschuss with Umlaufverfahren, workshops.
+
+use crate::support::*;
+
+story!(priority_reconciliation);
+async fn priority_reconciliation(t: &TestApp) {
+    let page = t.ok("/prioritaeten").await.text();
+    for s in [
+        "Kinderbetreuung",
+        "Reitkennzeichen und -plaketten",
+        "Fußnote 5",
+        "in Klärung mit der Bund-Länder-Ebene",
+        "(laut Umsetzungsplan)",
+    ] {
+        assert!(page.contains(s), "{s}");
+    }
+    assert!(
+        !page.contains("<form class=\"formular\""),
+        "the public sees no form"
+    );
+    let (ks, csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    assert!(
+        t.get_with("/prioritaeten", &ks)
+            .await
+            .text()
+            .contains("Stand der Abstimmung zu Kinderbetreuung erfassen")
+    );
+    let before = t.audit_count().await;
+    for (slug, status, needle) in [
+        (
+            "kinderbetreuung",
+            "erledigt",
+            "ist kein Stand der Abstimmung",
+        ),
+        (
+            "wohngeld",
+            "offen",
+            "kein Projekt mit abweichender Priorität",
+        ),
+    ] {
+        let r = t
+            .post(
+                &format!("/prioritaeten/{slug}"),
+                &ks,
+                &[("_csrf", &csrf), ("status", status), ("notiz", "x")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{slug}");
+        assert!(r.text().contains(needle), "{}", r.text());
+    }
+    assert_eq!(t.audit_count().await, before);
+    let r = t
+        .post(
+            "/prioritaeten/kinderbetreuung",
+            &ks,
+            &[
+                ("_csrf", &csrf),
+                ("status", "nrw-gilt"),
+                ("notiz", "Mit MKFFI und Federführung abgestimmt."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.audit_count().await, before + 1);
+    let page = t.ok("/prioritaeten").await.text();
+    assert!(page.contains("geklärt: NRW-Priorität gilt für die Kommunen"));
+    assert!(page.contains("Mit MKFFI und Federführung abgestimmt."));
+    assert!(page.contains("erfasst von koordination"));
+}
+
+story!(lenkungsausschuss_decisions_and_umlaufverfahren);
+async fn lenkungsausschuss_decisions_and_umlaufverfahren(t: &TestApp) {
+    let (tk, tk_csrf) = login_as(t, "familie-k", "themenfeld-koordinator", "familie-kind").await;
+    let (bi, bi_csrf) = login_as(t, "bildung-k", "themenfeld-koordinator", "bildung").await;
+    let (ks, ks_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let mut la = Vec::new();
+    for i in 0..3 {
+        la.push(login_as(t, &format!("la{i}"), "lenkungsausschuss", "").await);
+    }
+
+    // The coordinator of the Themenfeld submits the Steckbrief; another Themenfeld's may not.
+    let r = t
+        .post(
+            "/projekte/kinderbetreuung/vorlage",
+            &bi,
+            &[("_csrf", &bi_csrf), ("titel", "X")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let n = t.audit_count().await;
+    let r = t
+        .post(
+            "/projekte/kinderbetreuung/vorlage",
+            &tk,
+            &[("_csrf", &tk_csrf), ("titel", "  ")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("id=\"vl-titel-fehler\""), "{}", r.text());
+    let r = t
+        .post(
+            "/projekte/bauaufsicht/vorlage",
+            &ks,
+            &[("_csrf", &ks_csrf), ("titel", "Bau")],
+        )
+        .await;
+    // A project without a Steckbrief cannot be submitted; the message says why.
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text().contains("keinen Steckbrief mit Varianten"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(t.audit_count().await, n);
+    let r = t
+        .post(
+            "/projekte/kinderbetreuung/vorlage",
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("titel", "Steckbrief Kinderbetreuung: Variantenentscheidung"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let kita = t
+        .scalar("SELECT id FROM vorlage WHERE projekt = 'kinderbetreuung'")
+        .await;
+    let r = t
+        .post(
+            "/projekte/kinderbetreuung/vorlage",
+            &tk,
+            &[("_csrf", &tk_csrf), ("titel", "Noch einmal")],
+        )
+        .await;
+    assert!(
+        r.text().contains("bereits eine Vorlage"),
+        "one open Vorlage per project"
+    );
+    assert!(
+        t.ok("/projekte/kinderbetreuung")
+            .await
+            .text()
+            .contains("dem IT-Lenkungsausschuss vorgelegt")
+    );
+
+    // A meeting, the agenda, and a decision with its field checks.
+    let r = t
+        .post(
+            "/lenkungsausschuss/sitzungen",
+            &la[0].0,
+            &[("_csrf", &la[0].1), ("datum", "2021-13-01"), ("ort", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("id=\"s-datum-fehler\"") && r.text().contains("id=\"s-ort-fehler\""));
+    let r = t
+        .post(
+            "/lenkungsausschuss/sitzungen",
+            &la[0].0,
+            &[
+                ("_csrf", &la[0].1),
+                ("datum", "2021-03-10"),
+                ("ort", "Düsseldorf, KDN"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let sitzung = t
+        .scalar("SELECT MAX(id) FROM ausschuss_sitzung")
+        .await
+        .to_string();
+    let r = t
+        .post(
+            &format!("/lenkungsausschuss/vorlagen/{kita}/tagesordnung"),
+            &la[0].0,
+            &[("_csrf", &la[0].1), ("sitzung", &sitzung)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        t.ok("/lenkungsausschuss")
+            .await
+            .text()
+            .contains("Sitzung am 10.03.2021, Düsseldorf, KDN")
+    );
+    let url = format!("/lenkungsausschuss/vorlagen/{kita}/beschluss");
+    let n = t.audit_count().await;
+    let r = t
+        .post(
+            &url,
+            &la[1].0,
+            &[
+                ("_csrf", &la[1].1),
+                ("entscheidung", "freigegeben"),
+                ("variante", "C"),
+                ("datum", "2999-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let text = r.text();
+    for id in ["variante", "finanzierung", "beauftragung", "datum"] {
+        assert!(
+            text.contains(&format!("id=\"b-{kita}-{id}-fehler\"")),
+            "{id}: {text}"
+        );
+    }
+    assert_eq!(t.audit_count().await, n);
+    // Zurückgestellt first, then an Umlaufverfahren decides.
+    let r = t
+        .post(
+            &url,
+            &la[1].0,
+            &[
+                ("_csrf", &la[1].1),
+                ("entscheidung", "zurueckgestellt"),
+                ("datum", "2021-03-10"),
+                ("protokoll", "Rückfragen zur Finanzierung."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(
+        t.ok("/projekte/kinderbetreuung")
+            .await
+            .text()
+            .contains("Stand: <strong>zurückgestellt</strong>")
+    );
+
+    // Umlaufverfahren: only committee members vote, each once, until the deadline.
+    let start = format!("/lenkungsausschuss/vorlagen/{kita}/umlauf");
+    let r = t
+        .post(
+            &start,
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("variante", "B"),
+                ("frist", "2020-01-01T12:00"),
+                ("quorum", "0"),
+                ("mehrheit", "einfach"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text().contains(&format!("id=\"u-{kita}-frist-fehler\""))
+            && r.text().contains(&format!("id=\"u-{kita}-quorum-fehler\"")),
+        "{}",
+        r.text()
+    );
+    let frist = {
+        let t = time::OffsetDateTime::now_utc() + time::Duration::days(2);
+        format!(
+            "{:04}-{:02}-{:02}T12:00",
+            t.year(),
+            u8::from(t.month()),
+            t.day()
+        )
+    };
+    let r = t
+        .post(
+            &start,
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("variante", "B"),
+                ("frist", &frist),
+                ("quorum", "50"),
+                ("mehrheit", "einfach"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let umlauf = t.scalar("SELECT MAX(id) FROM umlauf").await;
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT stimmberechtigt FROM umlauf WHERE id = {umlauf}"
+        ))
+        .await,
+        3
+    );
+    let stimme = format!("/lenkungsausschuss/umlauf/{umlauf}/stimme");
+    let r = t
+        .post(&stimme, &ks, &[("_csrf", &ks_csrf), ("stimme", "ja")])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the Koordinierungsstelle does not vote"
+    );
+    let r = t
+        .post(
+            &stimme,
+            &la[0].0,
+            &[("_csrf", &la[0].1), ("stimme", "vielleicht")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text().contains(&format!("id=\"st-{umlauf}-fehler\"")),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        t.post(&stimme, &la[0].0, &[("_csrf", &la[0].1), ("stimme", "ja")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let n = t.audit_count().await;
+    let r = t
+        .post(
+            &stimme,
+            &la[0].0,
+            &[("_csrf", &la[0].1), ("stimme", "nein")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("bereits abgestimmt"));
+    assert_eq!(t.audit_count().await, n);
+    assert_eq!(
+        t.post(
+            &stimme,
+            &la[1].0,
+            &[("_csrf", &la[1].1), ("stimme", "enthaltung")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    // Before the deadline nothing is decided, and no decision can be recorded beside it.
+    let seite = t.ok("/lenkungsausschuss").await.text();
+    assert!(
+        seite.contains("2 von 3 Mitgliedern haben abgestimmt")
+            && seite.contains("Die Abstimmung läuft."),
+        "{seite}"
+    );
+    let r = t
+        .post(
+            &url,
+            &la[1].0,
+            &[
+                ("_csrf", &la[1].1),
+                ("entscheidung", "abgelehnt"),
+                ("datum", "2021-03-10"),
+            ],
+        )
+        .await;
+    assert!(r.text().contains("läuft ein Umlaufverfahren"));
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM beschluss").await, 1);
+
+    // The deadline passes: 1 Ja, 0 Nein, 1 Enthaltung of 3 → quorum 50 % met (2 of 3), simple
+    // majority met → angenommen; Variante B approved, the Umsetzung phase starts.
+    t.ausfuehren(&format!(
+        "UPDATE umlauf SET frist = frist - 3 * 86400 WHERE id = {umlauf}"
+    ))
+    .await;
+    let r = t
+        .post(
+            &stimme,
+            &la[2].0,
+            &[("_csrf", &la[2].1), ("stimme", "nein")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("Frist ist am"), "{}", r.text());
+    // Before the scheduled task counts, the page shows the result the count will record, and
+    // reading it writes nothing.
+    let seite = t.ok("/lenkungsausschuss").await.text();
+    assert!(
+        seite.contains("Ergebnis: angenommen</strong> (1 Ja, 0 Nein, 1 Enthaltung)"),
+        "{seite}"
+    );
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM beschluss WHERE verfahren = 'umlauf'")
+            .await,
+        0
+    );
+    t.aufgaben_ausfuehren().await;
+    let seite = t.ok("/lenkungsausschuss").await.text();
+    assert!(
+        seite.contains("Ergebnis: angenommen</strong> (1 Ja, 0 Nein, 1 Enthaltung)"),
+        "{seite}"
+    );
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM beschluss WHERE verfahren = 'umlauf' AND entscheidung = 'freigegeben' AND variante = 'B'").await, 1);
+    let projekt = t.ok("/projekte/kinderbetreuung").await.text();
+    assert!(
+        projekt.contains("Stand: <strong>Umsetzung freigegeben</strong>")
+            && projekt.contains("im Umlaufverfahren"),
+        "{projekt}"
+    );
+    assert!(
+        t.db.scalar_text(sql!(
+            "SELECT phase_umsetzung FROM projekt WHERE slug = 'kinderbetreuung'"
+        ))
+        .await
+        .unwrap()
+        .is_some()
+    );
+    // Counted once, however often it is asked.
+    assert_eq!(
+        ozg::gremien::faellige_auswerten(&t.db, &spaeter())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM beschluss").await, 2);
+
+    // A second Vorlage whose Umlaufverfahren misses the quorum: no decision, the Vorlage stays open.
+    let r = t
+        .post(
+            "/projekte/fundsachen/vorlage",
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("titel", "Fundsachen: Variantenentscheidung"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let fund = t
+        .scalar("SELECT id FROM vorlage WHERE projekt = 'fundsachen'")
+        .await;
+    let r = t
+        .post(
+            &format!("/lenkungsausschuss/vorlagen/{fund}/umlauf"),
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("variante", "A"),
+                ("frist", &frist),
+                ("quorum", "100"),
+                ("mehrheit", "zwei-drittel"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let u2 = t.scalar("SELECT MAX(id) FROM umlauf").await;
+    let s2 = format!("/lenkungsausschuss/umlauf/{u2}/stimme");
+    assert_eq!(
+        t.post(&s2, &la[0].0, &[("_csrf", &la[0].1), ("stimme", "ja")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    t.ausfuehren(&format!("UPDATE umlauf SET frist = 0 WHERE id = {u2}"))
+        .await;
+    let seite = t.ok("/lenkungsausschuss").await.text();
+    assert!(seite.contains("Ergebnis: nicht beschlussfähig"), "{seite}");
+    assert!(
+        t.ok("/projekte/fundsachen")
+            .await
+            .text()
+            .contains("Stand: <strong>dem IT-Lenkungsausschuss vorgelegt</strong>")
+    );
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM beschluss").await, 2);
+}
+
+story!(workshop_editing);
+async fn workshop_editing(t: &TestApp) {
+    let (tk, tk_csrf) = login_as(t, "familie", "themenfeld-koordinator", "familie-kind").await;
+    let (bi, bi_csrf) = login_as(t, "bildung", "themenfeld-koordinator", "bildung").await;
+    let ws = t.scalar("SELECT MIN(w.id) FROM workshop w JOIN workshop_themenfeld wt ON wt.workshop_id = w.id JOIN themenfeld t ON t.id = wt.themenfeld_id WHERE t.slug = 'familie-kind'").await;
+    let url = format!("/workshops/{ws}/bearbeiten");
+    let form = t.get_with(&url, &tk).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let text = form.text();
+    assert!(
+        text.contains(
+            "id=\"w-tf-familie-kind\" name=\"themenfeld\" value=\"familie-kind\" checked"
+        ),
+        "{text}"
+    );
+    let v = form_value(&text, "version");
+    let n = t.audit_count().await;
+    // Bad input: every field named, nothing changed.
+    let r = t
+        .post(
+            &url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2019-13-40"),
+                ("teilnehmer", "Bonn\nGibt es nicht GmbH"),
+                ("projekte", "Kinderbetreuung\nMondfahrt"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let text = r.text();
+    for id in [
+        "w-datum-fehler",
+        "w-tf-fehler",
+        "w-teilnehmer-fehler",
+        "w-projekte-fehler",
+    ] {
+        assert!(text.contains(&format!("id=\"{id}\"")), "{id}: {text}");
+    }
+    assert!(
+        text.contains("Zeile 2: „Gibt es nicht GmbH“ ist keine bekannte Organisation"),
+        "{text}"
+    );
+    assert!(text.contains("Mondfahrt"), "typed value kept");
+    // A coordinator may not move the workshop into a Themenfeld they do not coordinate.
+    let r = t
+        .post(
+            &url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2019-11-26"),
+                ("themenfeld", "familie-kind"),
+                ("themenfeld", "bildung"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text()
+            .contains("Sie koordinieren diese Themenfelder nicht: Bildung"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        t.post(&url, &bi, &[("_csrf", &bi_csrf)]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(t.audit_count().await, n);
+    let r = t
+        .post(
+            &url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2019-11-27"),
+                ("ort", "Kreishaus Gütersloh"),
+                ("themenfeld", "familie-kind"),
+                ("teilnehmer", "Bonn\nkrz"),
+                ("projekte", "Kinderbetreuung"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.audit_count().await, n + 1);
+    let seite = t.ok(&format!("/workshops/{ws}")).await.text();
+    assert!(
+        seite.contains("Workshop am 27.11.2019") && seite.contains("Kreishaus Gütersloh"),
+        "{seite}"
+    );
+    assert!(
+        seite.contains("href=\"/organisationen/bonn\">Bonn</a>"),
+        "{seite}"
+    );
+    let erarbeitet = seite.split("Erarbeitete Projekte").nth(1).unwrap();
+    assert!(
+        erarbeitet.contains("/projekte/kinderbetreuung")
+            && !erarbeitet.contains("/projekte/elterngeld\""),
+        "recorded results replace the derived list"
+    );
+    // The stale form is refused.
+    let r = t
+        .post(
+            &url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2019-11-28"),
+                ("themenfeld", "familie-kind"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let konflikt = r.text();
+    let konflikt = konflikt
+        .split("role=\"alert\"")
+        .nth(1)
+        .unwrap()
+        .split("</div>")
+        .next()
+        .unwrap();
+    assert!(
+        konflikt.contains("„Kreishaus Gütersloh“"),
+        "what changed meanwhile: {konflikt}"
+    );
+    assert_eq!(t.audit_count().await, n + 1);
+    // A new workshop: in one's own Themenfeld, with a real date.
+    let r = t
+        .post(
+            "/workshops",
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "morgen"),
+                ("themenfeld", "familie-kind"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text().contains("Feld Datum: „morgen“ ist kein Datum"),
+        "{}",
+        r.text()
+    );
+    let r = t
+        .post(
+            "/workshops",
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2027-02-01"),
+                ("themenfeld", "bildung"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.audit_count().await, n + 1);
+    let r = t
+        .post(
+            "/workshops",
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2027-02-01"),
+                ("themenfeld", "familie-kind"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(r.location().ends_with("/bearbeiten"));
+    assert_eq!(t.audit_count().await, n + 2);
+    assert!(t.ok("/workshops").await.text().contains("01.02.2027"));
+}

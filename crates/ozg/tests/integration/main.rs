@@ -1,0 +1,15 @@
+//! The integration tests, in one binary (linking it once is what costs time): HTTP stories of
+//! every capability against the real application on SQLite and PostgreSQL, end-to-end journeys
+//! in Chromium, and the checks of the architecture and of every SQL statement.
+
+#[macro_use]
+mod support;
+
+mod architektur;
+mod e2e;
+mod gremien;
+mod kern;
+mod konten;
+mod programm;
+mod sql_statements;
+mod umsetzungsplan;

@@ -1,0 +1,345 @@
+//! HTTP stories of the Umsetzungsplan document: content, HTML, XLSX, PDF, Stände, charts.
+
+use crate::support::*;
+
+story!(plan_content_is_served);
+async fn plan_content_is_served(t: &TestApp) {
+    // Every project of the plan has a page.
+    let all = t
+        .ok("/api/v1/umsetzungsprojekte?pro_seite=500")
+        .await
+        .json();
+    for p in all["items"].as_array().unwrap() {
+        t.ok(&format!("/projekte/{}", p["slug"].as_str().unwrap()))
+            .await;
+    }
+    let kb = t
+        .ok("/api/v1/umsetzungsprojekte/kinderbetreuung")
+        .await
+        .json();
+    assert_eq!(kb["prioritaet_nrw"], 1);
+    assert_eq!(kb["prioritaet_bund"], 3);
+    assert!(kb["steckbrief"]["variante"].as_array().unwrap().len() >= 2);
+    let page = t.ok("/projekte/kinderbetreuung").await.text();
+    assert!(page.contains("Variante A") && page.contains("Variante B"));
+    assert!(page.contains("noch offen"));
+    assert!(page.contains("unsicher (Quelle: OCR)"));
+    let sb = t
+        .ok("/projekte/schuelerbefoerderung-schulwegticket")
+        .await
+        .text();
+    assert!(sb.contains("10042") && sb.contains("im Dokument: 10024"));
+    let ff = t.ok("/themenfelder/forschung-foerderung").await.text();
+    assert!(ff.contains("keine Umsetzungsprojekte") || ff.contains("Umsetzungsprojekte (0)"));
+}
+
+story!(plan_document_html_and_xlsx);
+async fn plan_document_html_and_xlsx(t: &TestApp) {
+    let html = t.ok("/umsetzungsplan").await.text();
+    let themen = t.ok("/api/v1/themenfelder?pro_seite=100").await.json();
+    for tf in themen["items"].as_array().unwrap() {
+        let name = tf["name"].as_str().unwrap().replace('&', "&#38;");
+        assert!(
+            html.contains(&format!("Themenfeld {name}")),
+            "heading for {name}"
+        );
+    }
+    let all = t
+        .ok("/api/v1/umsetzungsprojekte?pro_seite=500")
+        .await
+        .json();
+    for p in all["items"].as_array().unwrap() {
+        assert!(
+            html.contains(&format!(
+                "href=\"/projekte/{}\"",
+                p["slug"].as_str().unwrap()
+            )),
+            "{}",
+            p["slug"]
+        );
+    }
+    for s in [
+        "Steckbrief Kinderbetreuung",
+        "Variante A",
+        "26.11.2019",
+        "Technisches Rathaus Bielefeld",
+        "4. Nächste Schritte",
+    ] {
+        assert!(html.contains(s), "{s}");
+    }
+    // XLSX: one sheet per Themenfeld with one row per project plus the header.
+    let x = t.ok("/umsetzungsplan.xlsx").await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(x.body)).unwrap();
+    let mut counts = Vec::new();
+    for i in 1..=14 {
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name(&format!("xl/worksheets/sheet{i}.xml")).unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        assert!(
+            xml.contains("<autoFilter") && xml.contains("<pane"),
+            "sheet {i}: filter and frozen header"
+        );
+        counts.push(xml.matches("<row ").count() - 1);
+    }
+    assert!(zip.by_name("xl/worksheets/sheet15.xml").is_err());
+    for (i, tf) in themen["items"].as_array().unwrap().iter().enumerate() {
+        let n = t
+            .ok(&format!(
+                "/api/v1/umsetzungsprojekte?themenfeld={}&pro_seite=1",
+                tf["slug"].as_str().unwrap()
+            ))
+            .await
+            .json()["total"]
+            .as_u64()
+            .unwrap() as usize;
+        assert_eq!(counts[i], n, "sheet {} ({})", i + 1, tf["slug"]);
+    }
+    assert_eq!(counts.iter().sum::<usize>(), 105);
+}
+
+/// Text of a PDF by `pdftotext` (poppler-utils, installed by `scripts/test.sh`), whitespace,
+/// hyphens and soft hyphens removed so names broken across lines or cells still match.
+pub fn pdf_text(pdf: &[u8]) -> (String, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-raw", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed: scripts/test.sh installs it");
+    assert!(out.status.success(), "pdftotext failed");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let pages = text.matches('\u{c}').count();
+    (squash(&text), pages)
+}
+
+pub fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{ad}' && *c != '-')
+        .collect()
+}
+
+story!(plan_pdf_has_everything);
+async fn plan_pdf_has_everything(t: &TestApp) {
+    let r = t.ok("/umsetzungsplan.pdf").await;
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(r.body.starts_with(b"%PDF-"));
+    let raw = String::from_utf8_lossy(&r.body);
+    assert!(raw.contains("/Outlines"), "PDF bookmarks");
+    assert!(raw.contains("pdfuaid:part>1<"), "PDF/UA-1 identification");
+    assert!(raw.contains("/StructTreeRoot"), "tagged PDF");
+    assert!(raw.contains("/FontFile2"), "embedded fonts");
+    let (text, pages) = pdf_text(&r.body);
+    assert!((18..=60).contains(&pages), "{pages} pages");
+    for s in [
+        "Inhalt",
+        "Einleitung",
+        "1. Übersicht der prioritären Umsetzungsprojekte",
+        "Projektstarts nach Quartal und Themenfeld",
+        "Prioritäten: Kommunen NRW und Bund-Länder-Ebene",
+        "4. Nächste Schritte",
+        "Seite 2 von",
+        "Fußnote 5",
+    ] {
+        assert!(text.contains(&squash(s)), "{s}");
+    }
+    let themen = t.ok("/api/v1/themenfelder?pro_seite=100").await.json();
+    for tf in themen["items"].as_array().unwrap() {
+        let name = tf["name"].as_str().unwrap();
+        assert!(
+            text.contains(&squash(&format!("Themenfeld {name}"))),
+            "heading for {name}"
+        );
+    }
+    let all = t
+        .ok("/api/v1/umsetzungsprojekte?pro_seite=500")
+        .await
+        .json();
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(items.len(), 103);
+    for p in items {
+        let name = p["name"].as_str().unwrap();
+        assert!(text.contains(&squash(name)), "project {name}");
+    }
+    for s in [
+        "Schulaufnahme und -wechsel",
+        "Schülerbeförderung / Schulwegticket",
+        "Reitkennzeichen und -plaketten",
+        "Kinderbetreuung",
+        "Fundsachen",
+    ] {
+        assert!(
+            text.contains(&squash(&format!("Steckbrief {s}"))),
+            "Steckbrief {s}"
+        );
+    }
+    let ws = t.ok("/workshops").await.text();
+    let mut dates = 0;
+    for d in ws.split("<th scope=\"row\">").skip(1) {
+        // The date links to the workshop's page.
+        let d = match d.strip_prefix("<a href=\"") {
+            Some(x) => &x[x.find("\">").unwrap() + 2..],
+            None => d,
+        };
+        let date = &d[..10];
+        assert!(text.contains(&squash(date)), "workshop {date}");
+        dates += 1;
+    }
+    assert_eq!(dates, 11);
+}
+
+story!(plan_options_snapshots_and_changes);
+async fn plan_options_snapshots_and_changes(t: &TestApp) {
+    // Bad options: a clear message, nothing rendered.
+    for (uri, status, needle) in [
+        (
+            "/umsetzungsplan.pdf?themenfeld=gibtsnicht",
+            StatusCode::BAD_REQUEST,
+            "unbekanntes Themenfeld „gibtsnicht“",
+        ),
+        (
+            "/umsetzungsplan?stand=2019-01-01",
+            StatusCode::BAD_REQUEST,
+            "für den 01.01.2019 liegt kein Stand vor",
+        ),
+        (
+            "/umsetzungsplan.xlsx?seit=2019-02-30",
+            StatusCode::BAD_REQUEST,
+            "„2019-02-30“ ist kein Stand",
+        ),
+        (
+            "/umsetzungsplan?seit=99",
+            StatusCode::BAD_REQUEST,
+            "einen Stand 99 gibt es nicht",
+        ),
+        (
+            "/umsetzungsplan?format=pdf",
+            StatusCode::BAD_REQUEST,
+            "unbekannter Parameter",
+        ),
+        (
+            "/umsetzungsplan.pdf?variante=mitglieder",
+            StatusCode::FORBIDDEN,
+            "nur für angemeldete Mitglieder",
+        ),
+    ] {
+        let r = t.get(uri).await;
+        assert_eq!(r.status, status, "{uri}");
+        assert!(r.text().contains(needle), "{uri}: {}", r.text());
+    }
+
+    // Only some Themenfelder.
+    let html = t
+        .ok("/umsetzungsplan?themenfeld=familie-kind&themenfeld=bildung")
+        .await
+        .text();
+    assert!(html.contains("Themenfeld Familie &#38; Kind"));
+    assert!(html.contains("Themenfeld Bildung"));
+    assert!(!html.contains("Themenfeld Umwelt"));
+    assert!(html.contains("Steckbrief Kinderbetreuung"));
+    assert!(!html.contains("Steckbrief Fundsachen"));
+    let pdf = t.ok("/umsetzungsplan.pdf?themenfeld=familie-kind").await;
+    let (text, _) = pdf_text(&pdf.body);
+    assert!(text.contains(&squash("Themenfeld Familie & Kind")));
+    assert!(!text.contains(&squash("Themenfeld Umwelt")));
+
+    // The import froze the plan as Stand 1; change the data, then report against it.
+    let staende = t.ok("/umsetzungsplan/staende").await.text();
+    assert!(staende.contains("Datenimport"), "{staende}");
+    t.db.execute_all(&[
+        sql!(
+            "UPDATE projekt SET name = $1, prioritaet_bund = $2 WHERE slug = $3",
+            "Kinderbetreuung (Testname 4711)",
+            2i64,
+            "kinderbetreuung"
+        ),
+        sql!(
+            "UPDATE meta SET value = $1 WHERE key = 'datenstand'",
+            "test-aenderung"
+        ),
+    ])
+    .await
+    .unwrap();
+    let html = t.ok("/umsetzungsplan?seit=1").await.text();
+    assert!(
+        html.contains("Änderungen seit Stand 1 „Datenimport“"),
+        "{html}"
+    );
+    let section =
+        &html[html.find("id=\"aenderungen\"").unwrap()..html.find("id=\"einleitung\"").unwrap()];
+    assert!(
+        section.contains("Geänderte Umsetzungsprojekte (1)"),
+        "{section}"
+    );
+    assert!(
+        section.contains(
+            "<td>Name</td><td>Kinderbetreuung</td><td>Kinderbetreuung (Testname 4711)</td>"
+        ),
+        "{section}"
+    );
+    assert!(
+        section.contains("<td>Priorität Bund-Länder</td><td>3</td><td>2</td>"),
+        "{section}"
+    );
+    assert!(!section.contains("Neue Umsetzungsprojekte"));
+    // Stand 1 still shows the old name; the live plan the new one.
+    let alt = t.ok("/umsetzungsplan?stand=1").await.text();
+    assert!(alt.contains("Wiedergabe des gespeicherten Stand 1"));
+    assert!(!alt.contains("Testname 4711"));
+    assert!(
+        t.ok("/umsetzungsplan")
+            .await
+            .text()
+            .contains("Kinderbetreuung (Testname 4711)")
+    );
+    let pdf = t.ok("/umsetzungsplan.pdf?seit=1").await;
+    let (text, _) = pdf_text(&pdf.body);
+    assert!(text.contains(&squash("Änderungen seit Stand 1")));
+    assert!(text.contains(&squash("Kinderbetreuung (Testname 4711)")));
+    // A date today or later is the live data.
+    let heute = time::OffsetDateTime::now_utc().date();
+    let heute = format!(
+        "{:04}-{:02}-{:02}",
+        heute.year(),
+        u8::from(heute.month()),
+        heute.day()
+    );
+    assert!(
+        t.ok(&format!("/umsetzungsplan?stand={heute}"))
+            .await
+            .text()
+            .contains("Testname 4711")
+    );
+}
+
+story!(plan_chart_data_matches_golden);
+async fn plan_chart_data_matches_golden(t: &TestApp) {
+    use ozg::umsetzungsplan::{PlanReport, ReportOptions};
+    let model = ozg::programm::lesemodell(&t.state).await.unwrap();
+    let r = PlanReport::build(&t.db, &t.state.uhr, &model, &ReportOptions::default())
+        .await
+        .unwrap();
+    let got = serde_json::to_string_pretty(&serde_json::json!({
+        "zeitleiste": r.zeitleiste,
+        "prioritaeten": r.prioritaeten,
+    }))
+    .unwrap()
+        + "\n";
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/plan_charts.json");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &got).unwrap();
+    }
+    let want = std::fs::read_to_string(&path).expect("golden file (UPDATE_GOLDEN=1 writes it)");
+    assert_eq!(
+        got, want,
+        "chart data changed; review and rerun with UPDATE_GOLDEN=1"
+    );
+}
+
+// --- Members' area -------------------------------------------------------------------------
