@@ -8,7 +8,7 @@
 #   scripts/test.sh --setup-only    only the setup; checks the database connection and prints
 #                                   the exported variables (the cluster is removed on exit)
 #   scripts/test.sh --run CMD ...   the setup, then CMD in that environment, e.g.
-#                                   scripts/test.sh --run cargo nextest run -p ozg --test e2e
+#                                   scripts/test.sh --run cargo nextest run -p ozg --test integration e2e::
 #
 # What the setup provides (each step is skipped when already done):
 #   - Debian packages chromium, chromium-driver, postgresql, poppler-utils, python3-aiosmtpd

@@ -20,20 +20,20 @@ fn bench(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));
     g.bench_function("floor_read_all_preferences", |b| {
-        b.iter(|| black_box(cm.read_all_preferences()))
+        b.iter(|| black_box(cm.read_all_preferences()));
     });
     g.bench_function("deferred_acceptance_child_proposing", |b| {
-        b.iter(|| black_box(cm.child_proposing()))
+        b.iter(|| black_box(cm.child_proposing()));
     });
     g.bench_function("compile_lottery_and_keys", |b| {
-        b.iter(|| black_box(CompiledMarket::new(&market, 1)))
+        b.iter(|| black_box(CompiledMarket::new(&market, 1)));
     });
     g.bench_function("compile_plus_deferred_acceptance", |b| {
-        b.iter(|| black_box(CompiledMarket::new(&market, 1).child_proposing()))
+        b.iter(|| black_box(CompiledMarket::new(&market, 1).child_proposing()));
     });
     g.bench_function("lottery", |b| b.iter(|| black_box(lottery(&market, 1))));
     g.bench_function("kita_proposing", |b| {
-        b.iter(|| black_box(cm.kita_proposing()))
+        b.iter(|| black_box(cm.kita_proposing()));
     });
     let lean = Options {
         explanations: false,
@@ -41,11 +41,11 @@ fn bench(c: &mut Criterion) {
         max_differences: None,
     };
     g.bench_function("allocate_outcome_without_explanations", |b| {
-        b.iter(|| black_box(allocate(&market, 1, &lean)))
+        b.iter(|| black_box(allocate(&market, 1, &lean)));
     });
     g.sample_size(10);
     g.bench_function("allocate_full_explanations_and_comparison", |b| {
-        b.iter(|| black_box(allocate(&market, 1, &Options::default())))
+        b.iter(|| black_box(allocate(&market, 1, &Options::default())));
     });
     g.finish();
 }

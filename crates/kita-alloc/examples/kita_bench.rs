@@ -56,7 +56,8 @@ fn main() {
                 ..GenerateParams::default()
             };
             let out = a.get("out").expect("--out");
-            std::fs::write(out, cli_generate(&p, out)).expect("write");
+            let text = market_to_string(&generate(&p), InputFormat::from_path(out));
+            std::fs::write(out, text).expect("write");
         }
         "hr" => {
             let input = a.get("input").expect("--input");

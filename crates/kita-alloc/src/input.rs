@@ -638,7 +638,7 @@ impl<'a> Validator<'a> {
     }
 
     /// The birth date and the age group it gives on the reference date (`U2` if either is wrong).
-    fn child_age_group(&mut self, at: &ChildAt) -> (Option<Date>, AgeGroup) {
+    fn child_age_group(&mut self, at: &ChildAt<'_>) -> (Option<Date>, AgeGroup) {
         let reference = self.reference_date();
         let (loc, id, c) = (&at.loc, at.id, at.c);
         let birth = Date::parse(&c.birth_date);
@@ -677,7 +677,7 @@ impl<'a> Validator<'a> {
     }
 
     /// The desired start month, which must lie in the Kita year (August to July).
-    fn child_start_month(&mut self, at: &ChildAt) -> Option<YearMonth> {
+    fn child_start_month(&mut self, at: &ChildAt<'_>) -> Option<YearMonth> {
         let (loc, id, c) = (&at.loc, at.id, at.c);
         let start = YearMonth::parse(&c.start_month);
         match start {
@@ -712,7 +712,7 @@ impl<'a> Validator<'a> {
 
     /// The wishes of a child, appended to `wishes`: a known Kita, valid hours (default: the
     /// child's `hours`), each (Kita, hours) once. Wishes with an unknown Kita or hours are left out.
-    fn child_wishes(&mut self, at: &ChildAt, hours: Hours, wishes: &mut Vec<Wish>) {
+    fn child_wishes(&mut self, at: &ChildAt<'_>, hours: Hours, wishes: &mut Vec<Wish>) {
         let (i, loc, id, c) = (at.i, &at.loc, at.id, at.c);
         let mut seen_buckets: Vec<(u32, Hours)> = Vec::with_capacity(c.wishes.len());
         for (j, w) in c.wishes.iter().enumerate() {
@@ -774,7 +774,7 @@ impl<'a> Validator<'a> {
 
     /// The child's criterion values (`values`: its row, one entry per criterion): a known
     /// criterion that is not about the rank of the wish, a value that fits an `i32`.
-    fn child_values(&mut self, at: &ChildAt, values: &mut [i32]) {
+    fn child_values(&mut self, at: &ChildAt<'_>, values: &mut [i32]) {
         let (i, loc, id, c) = (at.i, &at.loc, at.id, at.c);
         for (name, &v) in &c.values {
             let vloc = self
@@ -807,7 +807,7 @@ impl<'a> Validator<'a> {
 
     /// The child's values that apply at one Kita only, appended to `kita_values`: a known Kita,
     /// and per value the same checks as [`Self::child_values`].
-    fn child_kita_values(&mut self, at: &ChildAt, kita_values: &mut Vec<KitaValue>) {
+    fn child_kita_values(&mut self, at: &ChildAt<'_>, kita_values: &mut Vec<KitaValue>) {
         let (i, loc, id, c) = (at.i, &at.loc, at.id, at.c);
         for (kname, map) in &c.kita_values {
             let kname = kname.trim();
@@ -958,7 +958,7 @@ pub fn parse_market_csv(text: &str) -> Result<Market, Vec<MarketError>> {
         let get = |i: usize| f.get(i).map(String::as_str).unwrap_or("");
         let typ = get(0).to_lowercase();
         let need = |n: usize, errs: &mut Vec<MarketError>, what: &str| -> bool {
-            if f.len() < n || f[1..n].iter().any(|s| s.is_empty()) {
+            if f.len() < n || f[1..n].iter().any(String::is_empty) {
                 errs.push(MarketError::new(
                     loc.clone(),
                     f.get(1).map(String::as_str),
@@ -1037,16 +1037,13 @@ pub fn parse_market_csv(text: &str) -> Result<Market, Vec<MarketError>> {
             }
             "kind" | "child" => {
                 if need(5, &mut errs, "id, geburtsdatum, beginn, stunden, wunsch1, …") {
-                    let hours = match get(4).parse::<i64>() {
-                        Ok(h) => h,
-                        Err(_) => {
-                            errs.push(MarketError::new(
-                                loc.clone(),
-                                Some(get(1)),
-                                format!("ungültiger Betreuungsumfang '{}'", get(4)),
-                            ));
-                            continue;
-                        }
+                    let Ok(hours) = get(4).parse::<i64>() else {
+                        errs.push(MarketError::new(
+                            loc.clone(),
+                            Some(get(1)),
+                            format!("ungültiger Betreuungsumfang '{}'", get(4)),
+                        ));
+                        continue;
                     };
                     let ci = input.children.len();
                     child_pos.entry(get(1).to_string()).or_insert(ci);
@@ -1397,7 +1394,7 @@ kind,C4,2023-01-01,2024-01,20,K1
 wert,C1,alter,3
 ";
         let errs = parse_market_csv(csv).unwrap_err();
-        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
         let all = text.join("\n");
         for needle in [
             "Zeile 3 ('erstwunsch'): Kriterium 'erstwunsch' hängt davon ab",

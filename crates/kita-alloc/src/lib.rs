@@ -76,7 +76,7 @@
 //! group, …) yields `Err(Vec<MarketError>)` with one German message per problem and its row
 //! (CSV line or JSON array position); nothing is computed from a broken market.
 //!
-//! ## API (what the CLI calls)
+//! ## API
 //! * [`parse_market_json`]`(&str)`, [`parse_market_csv`]`(&str)`,
 //!   [`parse_market`]`(&str, InputFormat)` → `Result<Market, Vec<MarketError>>`;
 //!   [`format_errors`] renders the list.
@@ -86,7 +86,8 @@
 //!   [`parse_responses_json`] reads `{"C1": "angenommen", "C2": "abgelehnt"}`.
 //! * [`outcome_to_json`] (pretty JSON as a `String`), [`write_outcome_json`] (the same bytes
 //!   streamed into an `io::Write`), [`parse_outcome_json`].
-//! * CLI one-liners: [`cli_match`], [`cli_follow_up`], [`cli_generate`].
+//! * Texts in, outcome out: [`follow_up_from_texts`]; a market as text: [`market_to_string`].
+//!   (The shell front end, `ozg kita`, lives in the application.)
 //! * Advanced / benchmarks: [`CompiledMarket`] (`new`, `child_proposing`, `kita_proposing`,
 //!   `read_all_preferences`), [`hr_instance`] (export as hospital/resident instance).
 //!
@@ -191,58 +192,26 @@ pub fn write_outcome_json<W: std::io::Write>(outcome: &Outcome, writer: W) -> st
     serde_json::to_writer_pretty(writer, outcome).map_err(std::io::Error::from)
 }
 
-/// What a CLI command produces: the JSON to write to `--output` and a German summary for stdout.
-#[derive(Clone, Debug)]
-pub struct CliOutput {
-    pub outcome: Outcome,
-    pub json: String,
-    pub summary: String,
-}
-
-/// `ozg kita match --input FILE --seed N --output result.json`.
-///
-/// `input_path` is only used to pick the format (`.csv` → CSV, else JSON).
-pub fn cli_match(
-    input_text: &str,
-    input_path: &str,
-    seed: u64,
-    options: &Options,
-) -> Result<CliOutput, Vec<MarketError>> {
-    let market = parse_market(input_text, InputFormat::from_path(input_path))?;
-    let outcome = allocate(&market, seed, options);
-    Ok(CliOutput {
-        json: outcome_to_json(&outcome),
-        summary: summary(&outcome),
-        outcome,
-    })
-}
-
-/// `ozg kita round --input FILE --previous result.json --responses responses.json --output next.json`.
-pub fn cli_follow_up(
-    input_text: &str,
-    input_path: &str,
+/// A follow-up round from the three texts it needs: the market (`format`), the previous
+/// outcome (JSON) and the parents' responses (JSON). Every input error is reported.
+pub fn follow_up_from_texts(
+    market_text: &str,
+    format: InputFormat,
     previous_json: &str,
     responses_json: &str,
     options: &Options,
-) -> Result<CliOutput, Vec<MarketError>> {
-    let market = parse_market(input_text, InputFormat::from_path(input_path))?;
+) -> Result<Outcome, Vec<MarketError>> {
+    let market = parse_market(market_text, format)?;
     let previous = parse_outcome_json(previous_json)?;
     let responses = parse_responses_json(responses_json)?;
-    let outcome = follow_up_round(&market, &previous, &responses, options)?;
-    Ok(CliOutput {
-        json: outcome_to_json(&outcome),
-        summary: summary(&outcome),
-        outcome,
-    })
+    follow_up_round(&market, &previous, &responses, options)
 }
 
-/// `ozg kita generate --children N --kitas M --seed S --output market.json|csv`:
-/// returns the file content (CSV if `output_path` ends in `.csv`, else JSON).
-pub fn cli_generate(params: &GenerateParams, output_path: &str) -> String {
-    let market = generate(params);
-    match InputFormat::from_path(output_path) {
-        InputFormat::Csv => market_to_csv(&market),
-        InputFormat::Json => market_to_json(&market),
+/// A market as text in `format` (the inverse of [`parse_market`]).
+pub fn market_to_string(market: &Market, format: InputFormat) -> String {
+    match format {
+        InputFormat::Csv => market_to_csv(market),
+        InputFormat::Json => market_to_json(market),
     }
 }
 
@@ -362,41 +331,39 @@ wert;C2;geschwister;1;K1
     }
 
     #[test]
-    fn cli_match_on_csv_explains_in_german() {
-        let out = cli_match(CSV, "markt.csv", 42, &Options::default()).unwrap();
-        let a = &out.outcome.assignments;
+    fn allocation_from_text_explains_in_german() {
+        let market = parse_market(CSV, InputFormat::from_path("markt.csv")).unwrap();
+        let outcome = allocate(&market, 42, &Options::default());
+        let text = summary(&outcome);
+        let a = &outcome.assignments;
         assert_eq!(a[1].kita.as_deref(), Some("K1"));
         assert_eq!(a[0].kita.as_deref(), Some("K2"));
         assert_eq!(
             a[0].explanations[0].text,
             "Kita Sonnenschein: der einzige Platz der Altersgruppe U3 (35 Std.) an ein Kind mit höherer Priorität vergeben; letzter Platz: Geschwisterkind, Wohnort; Ihr Kind: Wohnort"
         );
-        assert!(
-            out.summary.contains("1. Wunsch: 1 (50,0 %)"),
-            "{}",
-            out.summary
-        );
-        assert!(out.summary.contains("berechtigtem Neid: 0 (stabil)"));
+        assert!(text.contains("1. Wunsch: 1 (50,0 %)"), "{text}");
+        assert!(text.contains("berechtigtem Neid: 0 (stabil)"));
         // the JSON result is a valid previous round for the follow-up
-        let next = cli_follow_up(
+        let next = follow_up_from_texts(
             CSV,
-            "markt.csv",
-            &out.json,
+            InputFormat::Csv,
+            &outcome_to_json(&outcome),
             "{\"C1\": \"abgelehnt\"}",
             &Options::default(),
         )
         .unwrap();
-        assert_eq!(next.outcome.assignments[0].status, Status::Withdrawn);
-        assert_eq!(next.outcome.assignments[1].status, Status::Kept);
-        assert_eq!(next.outcome.stats.free_places, 1);
+        assert_eq!(next.assignments[0].status, Status::Withdrawn);
+        assert_eq!(next.assignments[1].status, Status::Kept);
+        assert_eq!(next.stats.free_places, 1);
         // generate → CSV → parse
-        let text = cli_generate(
-            &GenerateParams {
+        let text = market_to_string(
+            &generate(&GenerateParams {
                 children: 50,
                 kitas: 5,
                 ..Default::default()
-            },
-            "m.csv",
+            }),
+            InputFormat::Csv,
         );
         assert_eq!(
             parse_market(&text, InputFormat::Csv)
@@ -405,7 +372,7 @@ wert;C2;geschwister;1;K1
                 .len(),
             50
         );
-        let errs = cli_match("kind;X", "m.csv", 1, &Options::default()).unwrap_err();
+        let errs = parse_market("kind;X", InputFormat::Csv).unwrap_err();
         assert!(format_errors(&errs).contains("es wurde nichts berechnet"));
     }
 

@@ -105,9 +105,9 @@ pub fn passwort_pruefen(passwort: &str, benutzername: &str) -> Result<(), String
         return Err("Das Passwort darf höchstens 200 Zeichen lang sein.".into());
     }
     let klassen = [
-        passwort.chars().any(|c| c.is_lowercase()),
-        passwort.chars().any(|c| c.is_uppercase()),
-        passwort.chars().any(|c| c.is_numeric()),
+        passwort.chars().any(char::is_lowercase),
+        passwort.chars().any(char::is_uppercase),
+        passwort.chars().any(char::is_numeric),
         passwort.chars().any(|c| !c.is_alphanumeric()),
     ]
     .iter()

@@ -995,7 +995,7 @@ impl PlanLoader<'_> {
                 });
                 continue;
             }
-            self.project_row(f, line, tf, &tfile.projektleitung, row);
+            self.project_row(f, line, tf, &tfile.projektleitung, &row);
         }
     }
 
@@ -1044,14 +1044,14 @@ impl PlanLoader<'_> {
         line: usize,
         tf: usize,
         tf_leitung: &[OrgEntry],
-        row: ProjektRow,
+        row: &ProjektRow,
     ) {
-        let Some((name, slug)) = self.project_key(&f.path, line, &row) else {
+        let Some((name, slug)) = self.project_key(&f.path, line, row) else {
             return;
         };
         let quelle = format!("{}:{line}", f.path);
-        let mut p = new_projekt(slug.clone(), &name, self.position, tf, &row, quelle);
-        self.row_values(&f.path, line, &name, &row, &mut p);
+        let mut p = new_projekt(slug.clone(), &name, self.position, tf, row, quelle);
+        self.row_values(&f.path, line, &name, row, &mut p);
         resolve_roles(
             self.dir,
             self.cx,
@@ -1065,7 +1065,7 @@ impl PlanLoader<'_> {
             r.hinweis
                 .get_or_insert_with(|| "für das ganze Themenfeld".into());
         }
-        row_roles(self.dir, self.cx, &f.path, line, &row, &mut p.rollen);
+        row_roles(self.dir, self.cx, &f.path, line, row, &mut p.rollen);
         let idx = self.ds.projekte.len();
         self.claim_kdn_numbers(&f.path, line, idx, &row.kdn_nr, &mut p.kdn_nr);
         self.by_slug.insert(slug, idx);
@@ -1385,7 +1385,7 @@ impl PlanLoader<'_> {
                     Some(i) => tfs.push(i),
                     None => {
                         self.cx
-                            .err(&f.path, Some(line), format!("unbekanntes Themenfeld „{t}“"))
+                            .err(&f.path, Some(line), format!("unbekanntes Themenfeld „{t}“"));
                     }
                 }
             }

@@ -406,7 +406,7 @@ mod tests {
             Entscheidungsstand::Freigegeben.label(),
             "Umsetzung freigegeben"
         );
-        assert_eq!(Entscheidung::Zurueckgestellt.label(), "zurückgestellt");
+        assert_eq!(Zurueckgestellt.label(), "zurückgestellt");
     }
 
     fn stimme() -> impl Strategy<Value = Stimme> {

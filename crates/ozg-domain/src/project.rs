@@ -375,7 +375,7 @@ pub fn slugify(name: &str) -> String {
             'a'..='z' | '0'..='9' => out.push(c),
             _ => {
                 if !out.ends_with('-') {
-                    out.push('-')
+                    out.push('-');
                 }
             }
         }

@@ -326,7 +326,7 @@ pub async fn report(
     let started = Instant::now();
     let (bytes, detail) = match format {
         "pdf" => {
-            let pdf = plan::pdf_setzen(&report)?;
+            let pdf = plan::pdf_setzen(&report, uhr.jetzt())?;
             let n = pdf.seiten;
             (pdf.bytes, format!("{n} Seiten, "))
         }

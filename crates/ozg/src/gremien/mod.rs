@@ -36,7 +36,7 @@ pub fn baustein() -> Baustein {
         lauf: ausschuss::aufgabe,
     })
     .anhaenge(Besitzer {
-        art: objekte::WORKSHOP,
+        art: WORKSHOP,
         aktion: Aktion::WorkshopBearbeiten,
         recht: workshop_seiten::fotos_recht,
     })

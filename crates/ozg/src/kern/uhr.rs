@@ -44,14 +44,14 @@ impl Uhr {
     /// Moves a fixed clock (no effect on the system clock).
     pub fn stellen(&self, t: Timestamp) {
         if let Some(f) = &self.fest {
-            *f.write().unwrap_or_else(|e| e.into_inner()) = t;
+            *f.write().unwrap_or_else(std::sync::PoisonError::into_inner) = t;
         }
     }
 
     /// Now.
     pub fn jetzt(&self) -> Timestamp {
         match &self.fest {
-            Some(f) => *f.read().unwrap_or_else(|e| e.into_inner()),
+            Some(f) => *f.read().unwrap_or_else(std::sync::PoisonError::into_inner),
             None => Timestamp::now(),
         }
     }

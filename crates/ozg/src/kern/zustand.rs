@@ -75,7 +75,7 @@ impl AppState {
     pub fn erweiterung_setzen<T: Send + Sync + 'static>(&self, wert: T) {
         self.erweiterungen
             .write()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(TypeId::of::<T>(), Arc::new(wert));
     }
 
@@ -86,7 +86,7 @@ impl AppState {
         if let Some(e) = self
             .erweiterungen
             .read()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&id)
             .and_then(|e| e.clone().downcast::<T>().ok())
         {
@@ -95,7 +95,7 @@ impl AppState {
         let mut map = self
             .erweiterungen
             .write()
-            .unwrap_or_else(|e| e.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let e = map
             .entry(id)
             .or_insert_with(|| Arc::new(T::default()) as Arc<dyn Any + Send + Sync>)

@@ -79,13 +79,13 @@ fn write(p: &Path, s: &str) -> Result<()> {
 
 /// Writes the result and prints the summary, or prints every input error (nothing is written).
 fn finish(
-    result: Result<kita_alloc::CliOutput, Vec<kita_alloc::MarketError>>,
+    result: Result<kita_alloc::Outcome, Vec<kita_alloc::MarketError>>,
     output: &Path,
 ) -> Result<ExitCode> {
     match result {
-        Ok(out) => {
-            write(output, &out.json)?;
-            println!("{}", out.summary);
+        Ok(outcome) => {
+            write(output, &kita_alloc::outcome_to_json(&outcome))?;
+            println!("{}", kita_alloc::summary(&outcome));
             Ok(ExitCode::SUCCESS)
         }
         Err(errors) => {
@@ -139,9 +139,9 @@ pub fn run(cmd: KitaCommand) -> Result<ExitCode> {
         } => {
             let text = read(&input)?;
             finish(
-                kita_alloc::cli_follow_up(
+                kita_alloc::follow_up_from_texts(
                     &text,
-                    &input.to_string_lossy(),
+                    kita_alloc::InputFormat::from_path(&input.to_string_lossy()),
                     &read(&vorher)?,
                     &read(&rueckmeldungen)?,
                     &Options::default(),
@@ -174,7 +174,10 @@ pub fn run(cmd: KitaCommand) -> Result<ExitCode> {
             };
             write(
                 &output,
-                &kita_alloc::cli_generate(&params, &output.to_string_lossy()),
+                &kita_alloc::market_to_string(
+                    &kita_alloc::generate(&params),
+                    kita_alloc::InputFormat::from_path(&output.to_string_lossy()),
+                ),
             )?;
             println!(
                 "Markt mit {kinder} Kindern und {kitas} Kitas nach {} geschrieben.",

@@ -369,7 +369,7 @@ pub async fn speichern(
         uhr,
         wer,
         "beteiligte-bearbeitet",
-        &crate::kern::audit::Objekt::new(crate::programm::objekte::PROJEKT, slug),
+        &audit::Objekt::new(crate::programm::objekte::PROJEKT, slug),
         &felder_ref,
     ));
     stmts.extend(crate::kern::datenstand::neuer_datenstand(

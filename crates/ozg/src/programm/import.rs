@@ -54,7 +54,9 @@ fn insert_rows(
     rows: Vec<Vec<Arg>>,
 ) {
     let per_stmt = (30_000 / cols.len()).clamp(1, 400);
-    for chunk in rows.chunks(per_stmt) {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_stmt).collect();
         let mut q = SqlBuilder::new("INSERT INTO ");
         q.push(table).push(" (");
         for (i, c) in cols.iter().enumerate() {
@@ -64,12 +66,12 @@ fn insert_rows(
             q.push(c);
         }
         q.push(") VALUES ");
-        for (i, r) in chunk.iter().enumerate() {
+        for (i, r) in chunk.into_iter().enumerate() {
             debug_assert_eq!(r.len(), cols.len());
             if i > 0 {
                 q.push(", ");
             }
-            q.push("(").bind_liste(r.iter().cloned()).push(")");
+            q.push("(").bind_liste(r).push(")");
         }
         out.push(q.stmt());
     }
@@ -290,7 +292,9 @@ pub fn statements(ds: &Dataset, version: &str, jetzt: &str) -> Vec<Stmt> {
                 .or_else(|| p.projektstart_text.clone())
                 .into(),
             p.projektstart.map(|s| s.kind().to_owned()).into(),
-            p.projektstart.and_then(|s| s.ordinal()).into(),
+            p.projektstart
+                .and_then(ozg_domain::project::Projektstart::ordinal)
+                .into(),
             p.prioritaet_nrw.map(i64::from).into(),
             p.prioritaet_bund.map(i64::from).into(),
             p.prioritaet_veranstaltungen.clone().into(),
@@ -576,7 +580,10 @@ fn search_docs(ds: &Dataset) -> Vec<Vec<Arg>> {
                 "{} {} {} {}",
                 o.kurzname.as_deref().unwrap_or(""),
                 o.aliases.join(" "),
-                o.ags.as_ref().map(|a| a.as_str()).unwrap_or(""),
+                o.ags
+                    .as_ref()
+                    .map(ozg_domain::ids::Ags::as_str)
+                    .unwrap_or(""),
                 o.amtlicher_name.as_deref().unwrap_or("")
             ),
         );

@@ -488,14 +488,17 @@ impl ModelCache {
             return Ok(m);
         }
         let m = Arc::new(ReadModel::load(db, revision).await?);
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(m.clone());
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(m.clone());
         Ok(m)
     }
 
     fn cached(&self, revision: &str) -> Option<Arc<ReadModel>> {
         self.current
             .read()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .as_ref()
             .filter(|m| m.revision == revision)
             .cloned()

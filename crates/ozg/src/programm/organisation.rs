@@ -139,7 +139,7 @@ pub async fn speichern(
             uhr,
             wer,
             "organisation-bearbeitet",
-            &crate::kern::audit::Objekt::new(crate::programm::objekte::ORGANISATION, slug),
+            &audit::Objekt::new(crate::programm::objekte::ORGANISATION, slug),
             &felder_ref,
         ),
     ];

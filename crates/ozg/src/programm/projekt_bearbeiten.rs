@@ -420,7 +420,7 @@ pub async fn speichern(
             g.name.as_str(),
             neu_start,
             g.projektstart.map(|p| p.kind().to_owned()),
-            g.projektstart.and_then(|p| p.ordinal()),
+            g.projektstart.and_then(Projektstart::ordinal),
             g.prioritaet_nrw,
             g.prioritaet_bund,
             neu_zp,
@@ -435,7 +435,11 @@ pub async fn speichern(
             rb
         ),
         sql!(
-            "UPDATE search_doc SET title = $1, title_terms = $2 WHERE kind = 'projekt' AND url = $3",
+            // The terms are the title's terms followed by the rest (Themenfelder, roles, …):
+            // swap the title's part so the new name is found.
+            "UPDATE search_doc SET title = $1, title_terms = $2, \
+             terms = $2 || substr(terms, length(title_terms) + 1) \
+             WHERE kind = 'projekt' AND url = $3",
             g.name.as_str(),
             index_string(&g.name),
             format!("/projekte/{}", alt.slug)

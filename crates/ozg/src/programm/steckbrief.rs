@@ -509,7 +509,7 @@ pub async fn speichern(
         uhr,
         wer,
         aktion,
-        &crate::kern::audit::Objekt::new(crate::programm::objekte::PROJEKT, slug),
+        &audit::Objekt::new(crate::programm::objekte::PROJEKT, slug),
         &felder,
     ));
     Ok(db.execute_guarded(&stmts, 0).await?)

@@ -386,7 +386,7 @@ impl PlanReport {
             stand_de: doc.stand_de(),
             variante: o.variante.key(),
             auswahl: (!o.themenfelder.is_empty())
-                .then(|| names.iter().map(|n| n.to_string()).collect()),
+                .then(|| names.iter().map(ToString::to_string).collect()),
             stand_quelle,
             grundlage,
             erzeugt: datum_de(heute),

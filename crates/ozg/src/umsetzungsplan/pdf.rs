@@ -123,10 +123,10 @@ pub struct Pdf {
 }
 
 /// Typesets the report as a PDF/UA-1 document. CPU-bound (about a second for the whole plan):
-/// call it from a blocking thread.
-pub fn render(report: &PlanReport) -> Result<Pdf> {
-    let now = time::OffsetDateTime::now_utc();
-    let today = Datetime::from_ymd(now.year(), u8::from(now.month()), now.day())
+/// call it from a blocking thread. `jetzt` is the document's date (UTC).
+pub fn render(report: &PlanReport, jetzt: jiff::Timestamp) -> Result<Pdf> {
+    let now = jetzt.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    let today = Datetime::from_ymd(i32::from(now.year()), now.month() as u8, now.day() as u8)
         .ok_or_else(|| anyhow!("ungültiges Datum"))?;
     let world = PlanWorld {
         main: Source::new(file_id("/umsetzungsplan.typ"), TEMPLATE.to_owned()),
@@ -139,12 +139,12 @@ pub fn render(report: &PlanReport) -> Result<Pdf> {
         .output
         .map_err(|e| anyhow!("Satz des Umsetzungsplans fehlgeschlagen: {}", describe(&e)))?;
     let timestamp = Datetime::from_ymd_hms(
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second(),
+        i32::from(now.year()),
+        now.month() as u8,
+        now.day() as u8,
+        now.hour() as u8,
+        now.minute() as u8,
+        now.second() as u8,
     )
     .map(typst_pdf::Timestamp::new_utc);
     let options = PdfOptions {

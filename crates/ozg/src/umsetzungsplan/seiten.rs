@@ -53,8 +53,8 @@ pub(super) fn routen() -> Routen {
         )
 }
 
-fn options(q: Option<String>, s: Option<&Sitzung>) -> Result<ReportOptions, Fehler> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
+fn options(q: Option<&str>, s: Option<&Sitzung>) -> Result<ReportOptions, Fehler> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q.unwrap_or(""))
         .map_err(|_| Fehler::feld("Adresse", "die Angaben nach „?“ sind nicht lesbar"))?;
     let o = ReportOptions::from_pairs(&pairs)?;
     if o.variante == Variante::Mitglieder
@@ -134,7 +134,7 @@ async fn html(
     Angemeldet(s): Angemeldet,
     RawQuery(q): RawQuery,
 ) -> PageResult {
-    let o = options(q, s.as_ref())?;
+    let o = options(q.as_deref(), s.as_ref())?;
     let r = report(&st, &o).await?;
     let model = lesemodell(&st).await?;
     let themenfelder = model
@@ -155,7 +155,7 @@ async fn xlsx(
     Angemeldet(s): Angemeldet,
     RawQuery(q): RawQuery,
 ) -> PageResult {
-    let o = options(q, s.as_ref())?;
+    let o = options(q.as_deref(), s.as_ref())?;
     let r = report(&st, &o).await?;
     let bytes = tokio::task::spawn_blocking(move || r.doc.to_xlsx())
         .await
@@ -181,7 +181,7 @@ async fn pdf(
     Angemeldet(s): Angemeldet,
     RawQuery(q): RawQuery,
 ) -> PageResult {
-    let o = options(q, s.as_ref())?;
+    let o = options(q.as_deref(), s.as_ref())?;
     let key = format!(
         "{}|{}|{}",
         st.db.meta("datenstand").await?.unwrap_or_default(),
@@ -201,9 +201,11 @@ async fn pdf(
         None => {
             let r = report(&st, &o).await?;
             let _permit = queue.permits.acquire().await.map_err(anyhow::Error::from)?;
-            let pdf = tokio::task::spawn_blocking(move || crate::umsetzungsplan::pdf::render(&r))
-                .await
-                .map_err(anyhow::Error::from)??;
+            let jetzt = st.uhr.jetzt();
+            let pdf =
+                tokio::task::spawn_blocking(move || crate::umsetzungsplan::pdf::render(&r, jetzt))
+                    .await
+                    .map_err(anyhow::Error::from)??;
             let b = Arc::new(pdf.bytes);
             *queue.last.lock().await = Some((key, b.clone()));
             b

@@ -7,6 +7,7 @@
 //! Run just these: `scripts/test.sh --run cargo nextest run -p ozg --test integration e2e::`.
 
 use crate::support::browser::{self, Browser};
+use crate::support::tag_utc;
 use fantoccini::Locator;
 use fantoccini::key::Key;
 
@@ -527,15 +528,7 @@ async fn committee_member_votes_in_an_umlaufverfahren() {
     )
     .await;
     // The date-time picker is a browser widget; set its value as the picker would.
-    let frist = {
-        let t = time::OffsetDateTime::now_utc() + time::Duration::days(3);
-        format!(
-            "{:04}-{:02}-{:02}T12:00",
-            t.year(),
-            u8::from(t.month()),
-            t.day()
-        )
-    };
+    let frist = format!("{}T12:00", tag_utc(3));
     b.client
         .execute(
             "document.querySelector('input[name=frist]').value = arguments[0];",

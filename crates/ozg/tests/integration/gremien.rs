@@ -250,15 +250,7 @@ async fn lenkungsausschuss_decisions_and_umlaufverfahren(t: &TestApp) {
         "{}",
         r.text()
     );
-    let frist = {
-        let t = time::OffsetDateTime::now_utc() + time::Duration::days(2);
-        format!(
-            "{:04}-{:02}-{:02}T12:00",
-            t.year(),
-            u8::from(t.month()),
-            t.day()
-        )
-    };
+    let frist = format!("{}T12:00", tag_utc(2));
     let r = t
         .post(
             &start,

@@ -97,3 +97,137 @@ async fn audit_log_is_append_only_in_the_database(t: &TestApp) {
             .is_err()
     );
 }
+
+story!(oeffentliche_projektseite_kostet_eine_abfrage);
+/// The public project page takes its data from the programme's read model: once the model is
+/// built, a visitor costs one query (the model's revision), whatever the page shows.
+async fn oeffentliche_projektseite_kostet_eine_abfrage(t: &TestApp) {
+    use ozg::kern::db::mit_zaehler;
+    // The first request builds the read model.
+    t.ok("/projekte/kinderbetreuung").await;
+    for slug in [
+        "kinderbetreuung",
+        "reitkennzeichen-und-plaketten",
+        "fundsachen",
+        "schulaufnahme-und-wechsel",
+    ] {
+        let (r, abfragen) = mit_zaehler(t.get(&format!("/projekte/{slug}"))).await;
+        assert_eq!(r.status, StatusCode::OK, "{slug}");
+        assert!(abfragen <= 2, "/projekte/{slug}: {abfragen} Abfragen");
+        assert_eq!(abfragen, 1, "/projekte/{slug}");
+    }
+    // The API's project detail likewise.
+    let (r, abfragen) = mit_zaehler(t.get("/api/v1/umsetzungsprojekte/kinderbetreuung")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(abfragen, 1);
+    // The counter counts: a list of OZG-Leistungen takes its own queries.
+    let (_, abfragen) = mit_zaehler(t.get("/ozg-leistungen")).await;
+    assert!(abfragen >= 2, "{abfragen}");
+}
+
+story!(mehrere_instanzen_auf_einer_datenbank);
+/// Two instances of the portal on one database (as behind a load balancer): what one writes
+/// the other shows at once (no state in process memory another instance would need), and a
+/// scheduled task run on both records its result once.
+async fn mehrere_instanzen_auf_einer_datenbank(t: &TestApp) {
+    let b = t.mit_mail(None, "http://127.0.0.1:8080");
+    // Both have built their read model.
+    assert!(
+        b.ok("/projekte/kinderbetreuung")
+            .await
+            .text()
+            .contains("Kinderbetreuung")
+    );
+    t.ok("/projekte/kinderbetreuung").await;
+    // A coordinator calls for partners on instance A …
+    let (ks, ks_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let r = t
+        .post(
+            "/projekte/kinderbetreuung/partnersuche",
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("aktiv", "ja"),
+                ("hinweis", "zwei Kreise für die Pilotierung"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    // … and instance B shows it on the public page and in the lists.
+    assert!(
+        b.ok("/projekte/kinderbetreuung")
+            .await
+            .text()
+            .contains("zwei Kreise für die Pilotierung")
+    );
+    // An edit on B is on A's list at once.
+    let form = b
+        .get_with("/projekte/kinderbetreuung/bearbeiten", &ks)
+        .await
+        .text();
+    let r = b
+        .post(
+            "/projekte/kinderbetreuung/bearbeiten",
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("name", "Kinderbetreuung (zwei Instanzen)"),
+                ("version", &form_value(&form, "version")),
+                ("protokoll_stand", &form_value(&form, "protokoll_stand")),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(
+        t.ok("/api/v1/umsetzungsprojekte/kinderbetreuung")
+            .await
+            .json()["name"],
+        "Kinderbetreuung (zwei Instanzen)"
+    );
+    assert!(
+        t.ok("/api/v1/suche?q=zwei%20Instanzen")
+            .await
+            .text()
+            .contains("Kinderbetreuung (zwei Instanzen)")
+    );
+    // A session opened on A is valid on B.
+    assert_eq!(b.get_with("/konto", &ks).await.status, StatusCode::OK);
+    // An Umlaufverfahren past its deadline: the scheduled tasks of both instances, run at the
+    // same time, count it once.
+    t.ausfuehren(
+        "INSERT INTO vorlage (id, projekt, titel, varianten, empfehlung, eingereicht_von, eingereicht_am) \
+         VALUES (900, 'fundsachen', 'Test', '[{\"kennung\":\"A\",\"titel\":\"A\"}]', 'A', 'test', '2026-01-01T00:00:00Z')",
+    )
+    .await;
+    t.ausfuehren(
+        "INSERT INTO umlauf (id, vorlage_id, variante, frist, quorum, mehrheit, stimmberechtigt, gestartet_von, gestartet_am) \
+         VALUES (900, 900, 'A', 1, 100, 'einfach', 3, 'test', '2026-01-01T00:00:00Z')",
+    )
+    .await;
+    tokio::join!(t.aufgaben_ausfuehren(), b.aufgaben_ausfuehren());
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM audit WHERE aktion = 'umlauf-ausgezaehlt'")
+            .await,
+        1
+    );
+    assert_eq!(
+        t.scalar_text("SELECT ergebnis FROM umlauf WHERE id = 900")
+            .await
+            .as_deref(),
+        Some("nicht-beschlussfaehig")
+    );
+}
+
+/// The OpenAPI document as generated from the route declarations: every change to the API
+/// shows up in review as a change of `snapshots/integration__kern__openapi.snap`.
+#[tokio::test]
+async fn openapi_dokument() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&dir.path().join("t.db").to_string_lossy())
+        .await
+        .unwrap();
+    let portal = ozg::portal(ozg::kern::AppState::new(db));
+    let doc: Value = serde_json::from_str(&portal.openapi).unwrap();
+    assert_eq!(doc["info"]["title"], "OZG-Plattform NRW API");
+    insta::assert_json_snapshot!("openapi", doc);
+}

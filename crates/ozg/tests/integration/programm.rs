@@ -1314,13 +1314,7 @@ async fn project_as_of_a_past_date_and_comments(t: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    let gestern = {
-        let d = time::OffsetDateTime::now_utc()
-            .date()
-            .previous_day()
-            .unwrap();
-        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-    };
+    let gestern = tag_utc(-1);
     let damals = t
         .ok(&format!("/projekte/kinderbetreuung/stand?datum={gestern}"))
         .await
@@ -1654,13 +1648,7 @@ async fn project_roles_and_leistungen_editing(t: &TestApp) {
         "{hist}"
     );
     // "Stand vom" yesterday shows the plan's organisations, today's the edited ones.
-    let gestern = {
-        let d = time::OffsetDateTime::now_utc()
-            .date()
-            .previous_day()
-            .unwrap();
-        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-    };
+    let gestern = tag_utc(-1);
     let damals = t
         .ok(&format!("/projekte/kinderbetreuung/stand?datum={gestern}"))
         .await

@@ -302,13 +302,7 @@ async fn plan_options_snapshots_and_changes(t: &TestApp) {
     assert!(text.contains(&squash("Änderungen seit Stand 1")));
     assert!(text.contains(&squash("Kinderbetreuung (Testname 4711)")));
     // A date today or later is the live data.
-    let heute = time::OffsetDateTime::now_utc().date();
-    let heute = format!(
-        "{:04}-{:02}-{:02}",
-        heute.year(),
-        u8::from(heute.month()),
-        heute.day()
-    );
+    let heute = tag_utc(0);
     assert!(
         t.ok(&format!("/umsetzungsplan?stand={heute}"))
             .await

@@ -391,7 +391,7 @@ fn zaehlen() {
 }
 
 /// Runs `f` and returns its result with the number of statements it sent to the database.
-pub async fn mit_zaehler<F: std::future::Future>(f: F) -> (F::Output, u32) {
+pub async fn mit_zaehler<F: Future>(f: F) -> (F::Output, u32) {
     ZAEHLER
         .scope(Cell::new(0), async move {
             let r = f.await;

@@ -383,7 +383,7 @@ impl Driver {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": chromium, "args": args.collect::<Vec<_>>()},
         });
-        let serde_json::Value::Object(caps) = caps else {
+        let Value::Object(caps) = caps else {
             unreachable!()
         };
         let client = ClientBuilder::native()

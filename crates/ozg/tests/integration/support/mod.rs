@@ -100,7 +100,7 @@ impl TestApp {
         self.db
             .execute_all(&[Stmt::ungeprueft(sql.to_owned())])
             .await
-            .unwrap()
+            .unwrap();
     }
     pub async fn audit_count(&self) -> i64 {
         self.scalar("SELECT COUNT(*) FROM audit").await
@@ -481,4 +481,15 @@ impl Drop for Smtpd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Today's date in UTC shifted by `tage` days, as `YYYY-MM-DD` (what a date field sends).
+pub fn tag_utc(tage: i64) -> String {
+    let heute = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    heute
+        .checked_add(jiff::Span::new().days(tage))
+        .expect("Datum im gültigen Bereich")
+        .to_string()
 }

@@ -106,14 +106,14 @@ impl Verweise<'_> {
                 if n.ident != "self" {
                     v.push(n.ident.to_string());
                 }
-                self.neu(v);
+                self.neu(&v);
             }
             syn::UseTree::Rename(r) => {
                 let mut v = praefix;
                 v.push(r.ident.to_string());
-                self.neu(v);
+                self.neu(&v);
             }
-            syn::UseTree::Glob(_) => self.neu(praefix),
+            syn::UseTree::Glob(_) => self.neu(&praefix),
             syn::UseTree::Group(g) => {
                 for t in &g.items {
                     self.baum(praefix.clone(), t);
@@ -122,8 +122,8 @@ impl Verweise<'_> {
         }
     }
 
-    fn neu(&mut self, v: Vec<String>) {
-        if let Some(a) = absolut(self.modul, &v) {
+    fn neu(&mut self, v: &[String]) {
+        if let Some(a) = absolut(self.modul, v) {
             self.pfade.push(a);
         }
     }
@@ -147,7 +147,7 @@ impl<'ast> Visit<'ast> for Verweise<'_> {
     }
     fn visit_path(&mut self, p: &'ast syn::Path) {
         let v: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
-        self.neu(v);
+        self.neu(&v);
         syn::visit::visit_path(self, p);
     }
 }
