@@ -207,12 +207,6 @@ struct WorkshopSeite {
     fehler: Feldfehler,
 }
 
-impl WorkshopSeite {
-    fn fehler_bei(&self, feld: &str) -> Option<String> {
-        self.fehler.bei(feld)
-    }
-}
-
 async fn antwort(
     st: &AppState,
     id: i64,
@@ -335,9 +329,6 @@ struct FormSeite {
 }
 
 impl FormSeite {
-    fn fehler_bei(&self, feld: &str) -> Option<String> {
-        self.fehler.bei(feld)
-    }
     fn gewaehlt(&self, slug: &str) -> bool {
         self.f.themenfelder.iter().any(|t| t == slug)
     }

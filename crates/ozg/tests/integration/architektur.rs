@@ -5,7 +5,8 @@
 //!    compiler enforces this too: capabilities keep their modules private), and never the
 //!    composition root;
 //! 3. no import cycle between modules, and none between capabilities;
-//! 4. SQL text that is not a literal, and POST routes, exist only where the core builds them.
+//! 4. SQL text that is not a literal, and POST routes, exist only where the core builds them;
+//! 5. the pure crates (`ozg-domain`, `kita-alloc`) do no IO and have no async.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -279,4 +280,85 @@ fn sql_text_und_post_routen_nur_im_kern() {
         Vec::<String>::new()
     );
     assert_eq!(nur_in("post(", &["kern/routen.rs"]).len(), 0);
+}
+
+/// The source files of a crate of the workspace, with their text.
+fn quellen(krate: &str) -> Vec<(String, String)> {
+    fn sammeln(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                sammeln(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push((
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(krate)
+        .join("src");
+    sammeln(&dir, &mut out);
+    assert!(!out.is_empty(), "{krate}: keine Quellen");
+    out
+}
+
+/// What pure code must not use: files, network, processes, environment, clocks, async.
+const UNREIN: [&str; 10] = [
+    "std::fs",
+    "std::net",
+    "std::process",
+    "std::env",
+    "std::io::stdin",
+    "SystemTime::now",
+    "Timestamp::now",
+    "async fn",
+    "tokio",
+    ".await",
+];
+
+fn unreine_stellen(quellen: &[(String, String)]) -> Vec<String> {
+    let mut v = Vec::new();
+    for (datei, text) in quellen {
+        for w in UNREIN {
+            if text.contains(w) {
+                v.push(format!("{datei}: {w}"));
+            }
+        }
+    }
+    v
+}
+
+#[test]
+fn reine_crates_ohne_io_und_async() {
+    for krate in ["ozg-domain", "kita-alloc"] {
+        assert_eq!(unreine_stellen(&quellen(krate)), Vec::<String>::new());
+        let manifest = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(krate)
+                .join("Cargo.toml"),
+        )
+        .unwrap();
+        let abh = manifest
+            .split("[dependencies]")
+            .nth(1)
+            .unwrap_or("")
+            .split("\n[")
+            .next()
+            .unwrap_or("");
+        for io in ["tokio", "sqlx", "axum", "reqwest", "lettre", "async-trait"] {
+            assert!(!abh.contains(io), "{krate} hängt von {io} ab");
+        }
+    }
+    // The check sees what it forbids.
+    let probe = vec![(
+        "probe.rs".to_string(),
+        "async fn f() { std::fs::read(\"x\").await }".to_string(),
+    )];
+    assert_eq!(unreine_stellen(&probe).len(), 3);
 }
