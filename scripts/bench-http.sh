@@ -15,6 +15,10 @@
 #           --out DIR        where the Markdown goes (default bench-out/)
 #           --wait-idle S    before measuring, wait up to S seconds for the 1-minute load
 #                            average to fall below 1.0 (the machine may be shared with builds)
+#           --baseline BIN   also measure another `ozg` binary (e.g. the release build of the
+#                            previous commit) on its own fresh data directory, endpoint by
+#                            endpoint alternating with this one (baseline, new, new, baseline),
+#                            and print both columns with the ratio new/baseline
 # Environment: CARGO_TARGET_DIR (default: <repo>/target-bench).
 #
 # What it does, idempotently and bounded in time:
@@ -44,6 +48,7 @@ DO_INSTALL=1
 PG_URL=""
 OUT_DIR="$ROOT/bench-out"
 WAIT_IDLE=0
+BASELINE=""
 ARGS_ORIG="$*"
 
 while [ "$#" -gt 0 ]; do
@@ -57,6 +62,7 @@ while [ "$#" -gt 0 ]; do
         --no-install) DO_INSTALL=0; shift ;;
         --out) OUT_DIR="${2:?}"; shift 2 ;;
         --wait-idle) WAIT_IDLE="${2:?}"; shift 2 ;;
+        --baseline) BASELINE="${2:?--baseline needs the path of an ozg binary}"; shift 2 ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1 (see $0 --help)" >&2; exit 2 ;;
     esac
@@ -187,13 +193,13 @@ free_port() {
 
 http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1" || true; }
 
-# start_ozg NAME PORT DATADIR [DATABASE_URL] -> sets SERVER_PID; logs to $TMP/NAME.log
+# start_ozg NAME PORT DATADIR [DATABASE_URL] [BINARY] -> sets SERVER_PID; logs to $TMP/NAME.log
 start_ozg() {
-    local name="$1" port="$2" dir="$3" db="${4:-}"
+    local name="$1" port="$2" dir="$3" db="${4:-}" bin="${5:-$OZG}"
     local args=(serve --addr "127.0.0.1:$port" --data-dir "$dir")
     [ -n "$db" ] && args+=(--database "$db")
     env -u OZG_DATA_DIR -u OZG_DATABASE_URL RUST_LOG="${RUST_LOG:-info,sqlx=warn}" \
-        "$OZG" "${args[@]}" >"$TMP/$name.log" 2>&1 &
+        "$bin" "${args[@]}" >"$TMP/$name.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
 }
@@ -268,8 +274,20 @@ to_ms() { # "1.23ms" / "850.00us" / "1.02s" -> ms
         printf "%.2f", n }'
 }
 
+# The measured endpoints: key|path.
+ENDPOINTS=(
+    "list|/projekte"
+    "api|/api/v1/umsetzungsprojekte"
+    "suche|/suche?q=Hund"
+    "apisuche|/api/v1/suche?q=Fuehrerschein"
+    "detail|/projekte/kinderbetreuung"
+    "apidetail|/api/v1/umsetzungsprojekte/kinderbetreuung"
+    "org|/organisationen/guetersloh"
+    "plan|/umsetzungsplan"
+)
 ROWS=()
 declare -A RPS
+declare -A P99
 # run_wrk KEY LABEL URL PID(optional: server pid for CPU accounting)
 run_wrk() {
     local key="$1" label="$2" url="$3" pid="${4:-}"
@@ -296,6 +314,7 @@ run_wrk() {
     non2xx="$(printf '%s\n' "$out" | awk '/Non-2xx or 3xx responses:/ { print $NF }')"
     errs="$(printf '%s\n' "$out" | sed -n 's/.*Socket errors: \(.*\)/\1/p')"
     RPS[$key]="$rps"
+    P99[$key]="$p99"
     local notes=""
     [ -n "$non2xx" ] && notes="non-2xx: $non2xx"
     [ -n "$errs" ] && notes="${notes:+$notes; }socket errors: $errs"
@@ -311,6 +330,21 @@ run_wrk() {
 ROW_KEY=(); ROW_LABEL=(); ROW_RPS=(); ROW_P50=(); ROW_P99=(); ROW_CPU=(); ROW_NOTES=(); ROW_LOAD=()
 
 fmt_int() { printf "%'d" "$1" 2>/dev/null || echo "$1"; }
+
+compare_table() { # compare_table PREFIX -> baseline and new side by side (means of two runs each)
+    local prefix="$1" e key b n bp np
+    echo "| endpoint | baseline req/s | new req/s | new/baseline | baseline p99 | new p99 |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+    for e in "${ENDPOINTS[@]}"; do
+        key="$prefix-${e%%|*}"
+        [ -n "${RPS[$key-vorher1]:-}" ] || continue
+        b="$(awk -v x="${RPS[$key-vorher1]}" -v y="${RPS[$key-vorher2]}" 'BEGIN { printf "%.0f", (x + y) / 2 }')"
+        n="$(awk -v x="${RPS[$key]}" -v y="${RPS[$key-nachher2]}" 'BEGIN { printf "%.0f", (x + y) / 2 }')"
+        bp="$(awk -v x="${P99[$key-vorher1]}" -v y="${P99[$key-vorher2]}" 'BEGIN { printf "%.2f", (x + y) / 2 }')"
+        np="$(awk -v x="${P99[$key]}" -v y="${P99[$key-nachher2]}" 'BEGIN { printf "%.2f", (x + y) / 2 }')"
+        echo "| \`${e#*|}\` | $(fmt_int "$b") | $(fmt_int "$n") | **$(awk -v a="$n" -v b="$b" 'BEGIN { printf "%.2f", a / b }')×** | $bp ms | $np ms |"
+    done
+}
 
 table() { # table PREFIX [nginx] -> markdown for the rows whose key starts with PREFIX (and nginx's)
     local prefix="$1" with_nginx="${2:-}" i ratio ratio_auto base1="${RPS[nginx1]:-0}" baseA="${RPS[nginxauto]:-0}"
@@ -430,8 +464,8 @@ bench_backend() {
     local base="http://127.0.0.1:$port"
     local hwm0 rss0
     # Warm-up: one request per endpoint (first-use allocations, prepared statements).
-    for p in /projekte /api/v1/umsetzungsprojekte "/suche?q=Hund" "/api/v1/suche?q=Fuehrerschein" /projekte/kinderbetreuung; do
-        [ "$(http_code "$base$p")" = 200 ] || die "$base$p does not answer 200"
+    for p in "${ENDPOINTS[@]}"; do
+        [ "$(http_code "$base${p#*|}")" = 200 ] || die "$base${p#*|} does not answer 200"
     done
     hwm0="$(proc_kb "$pid" VmHWM)"
     rss0="$(proc_kb "$pid" VmRSS)"
@@ -455,11 +489,41 @@ bench_backend() {
         stop_pid "$NGINX_PID"
     fi
 
-    run_wrk "$label-list" "$label: \`/projekte\` (HTML list)" "$base/projekte" "$pid"
-    run_wrk "$label-api" "$label: \`/api/v1/umsetzungsprojekte\` (JSON list)" "$base/api/v1/umsetzungsprojekte" "$pid"
-    run_wrk "$label-suche" "$label: \`/suche?q=Hund\` (search page)" "$base/suche?q=Hund" "$pid"
-    run_wrk "$label-apisuche" "$label: \`/api/v1/suche?q=Fuehrerschein\` (search API)" "$base/api/v1/suche?q=Fuehrerschein" "$pid"
-    run_wrk "$label-detail" "$label: \`/projekte/kinderbetreuung\` (detail page)" "$base/projekte/kinderbetreuung" "$pid"
+    local bpid="" bbase=""
+    if [ -n "$BASELINE" ]; then
+        # The baseline on its own fresh data directory (its schema may be older).
+        local bport bdir="$TMP/baseline-$label" burl=""
+        bport="$(free_port)"
+        if [ -n "$pg" ]; then
+            local bdb="ozg_bench_baseline_$$"
+            psql "$PG_ADMIN_URL" -Atqc "DROP DATABASE IF EXISTS \"$bdb\"" >/dev/null
+            psql "$PG_ADMIN_URL" -Atqc "CREATE DATABASE \"$bdb\"" >/dev/null || die "CREATE DATABASE failed"
+            PG_DBS+=("$bdb")
+            burl="$(pg_url_for "$bdb")"
+        fi
+        start_ozg "baseline-$label" "$bport" "$bdir" "$burl" "$BASELINE"
+        bpid="$SERVER_PID"
+        wait_health "$bport" "$bpid" 120 || { cat "$TMP/baseline-$label.log" >&2; die "baseline did not become healthy"; }
+        bbase="http://127.0.0.1:$bport"
+        for p in "${ENDPOINTS[@]}"; do
+            [ "$(http_code "$bbase${p#*|}")" = 200 ] || die "baseline: $bbase${p#*|} does not answer 200"
+        done
+    fi
+    local e key path
+    for e in "${ENDPOINTS[@]}"; do
+        key="${e%%|*}"
+        path="${e#*|}"
+        if [ -n "$BASELINE" ]; then
+            # baseline, new, new, baseline: drift of a noisy machine hits both alike.
+            run_wrk "$label-$key-vorher1" "$label: \`$path\` (baseline)" "$bbase$path" "$bpid"
+            run_wrk "$label-$key" "$label: \`$path\`" "$base$path" "$pid"
+            run_wrk "$label-$key-nachher2" "$label: \`$path\`" "$base$path" "$pid"
+            run_wrk "$label-$key-vorher2" "$label: \`$path\` (baseline)" "$bbase$path" "$bpid"
+        else
+            run_wrk "$label-$key" "$label: \`$path\`" "$base$path" "$pid"
+        fi
+    done
+    [ -n "$bpid" ] && stop_pid "$bpid"
 
     local hwm1 rss1
     hwm1="$(proc_kb "$pid" VmHWM)"
@@ -516,6 +580,20 @@ OUT="$OUT_DIR/http-$STAMP.md"
     echo "Load: \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency\`, one endpoint after the other, loopback." \
         "HTML of /projekte: ${HTML_BYTES:-?} bytes. $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2); $("$NGINX" -v 2>&1 | sed 's/.*: //')."
     echo
+    if [ -n "$BASELINE" ]; then
+        echo "## Baseline and new side by side"
+        echo
+        echo "Baseline: \`$BASELINE\`. Per endpoint: baseline, new, new, baseline; the table gives the mean of the two runs of each."
+        echo
+        compare_table sqlite
+        if printf '%s\n' "${ROW_KEY[@]}" | grep -q '^postgres-'; then
+            echo
+            echo "PostgreSQL:"
+            echo
+            compare_table postgres
+        fi
+        echo
+    fi
     echo "## Throughput and latency"
     echo
     table sqlite nginx

@@ -262,13 +262,7 @@ pub async fn pruefen(db: &Db, f: &WorkshopFormular) -> Result<Geprueft, Fehler> 
             ),
         }
     }
-    let version = f.version.trim().parse::<i64>().unwrap_or_else(|_| {
-        e.push(
-            "version",
-            "Das Formular ist unvollständig (Version fehlt). Bitte laden Sie die Seite neu.",
-        );
-        0
-    });
+    let version = e.version(&f.version);
     if !e.is_empty() {
         return Err(Fehler::from(e));
     }

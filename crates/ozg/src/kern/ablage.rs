@@ -2,12 +2,13 @@
 //! served directly; the name a client sent never reaches the file system.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 
 /// The store directory.
 #[derive(Clone, Debug)]
-pub struct Ablage(pub PathBuf);
+pub struct Ablage(pub Arc<PathBuf>);
 
 impl Ablage {
     fn pfad(&self, sha256: &str) -> PathBuf {

@@ -8,9 +8,7 @@ use std::sync::Arc;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::Request;
 use axum::http::{HeaderValue, Uri, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ozg_domain::access::Aktion;
 use ozg_domain::anhang::ANHANG_MAX_BYTES;
@@ -143,7 +141,6 @@ pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
         )
         .fallback(nicht_gefunden)
         .with_state(state.clone())
-        .layer(axum::middleware::from_fn(api_probleme))
         .layer(h("content-security-policy", CSP))
         .layer(h("x-content-type-options", "nosniff"))
         .layer(h("x-frame-options", "DENY"))
@@ -161,18 +158,15 @@ pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
     }
 }
 
-/// Errors of API routes as problem details; pages keep their HTML.
-async fn api_probleme(req: Request, next: Next) -> Response {
-    let api = req.uri().path().starts_with("/api/");
-    let r = next.run(req).await;
-    if api { problem_json(r).await } else { r }
-}
-
-async fn nicht_gefunden(uri: Uri) -> Fehler {
+async fn nicht_gefunden(uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        Fehler::nicht_gefunden("Diese API-Adresse gibt es nicht; siehe /api/openapi.json")
+        problem_json(
+            Fehler::nicht_gefunden("Diese API-Adresse gibt es nicht; siehe /api/openapi.json")
+                .into_response(),
+        )
+        .await
     } else {
-        Fehler::nicht_gefunden(format!("Unter {} gibt es keine Seite.", uri.path()))
+        Fehler::nicht_gefunden(format!("Unter {} gibt es keine Seite.", uri.path())).into_response()
     }
 }
 

@@ -158,6 +158,18 @@ impl Feldfehler {
         self.0.push((feld.into(), meldung.into()));
     }
 
+    /// The edit state a form sent back (`version`, hidden; see the `bearbeitungsstand` form
+    /// macro) for the optimistic lock; when it is missing or garbled, an error and 0.
+    pub fn version(&mut self, wert: &str) -> i64 {
+        wert.trim().parse::<i64>().unwrap_or_else(|_| {
+            self.push(
+                "version",
+                "Das Formular ist unvollständig (Version fehlt). Bitte laden Sie die Seite neu.",
+            );
+            0
+        })
+    }
+
     /// Whether nothing is wrong.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

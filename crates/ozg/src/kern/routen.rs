@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use ozg_domain::access::Aktion;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 
+use crate::kern::fehler::problem_json;
 use crate::kern::schreibrouten::{RoutenTabelle, SchreibRoute};
 use crate::kern::zustand::AppState;
 
@@ -77,8 +78,10 @@ impl Routen {
 
     /// API operations (read-only), each documented by its `#[utoipa::path]`:
     /// `.api(routes!(handler))`.
-    pub fn api(mut self, r: UtoipaMethodRouter<AppState>) -> Routen {
-        self.router = self.router.routes(r);
+    /// Their errors answer as problem details (RFC 9457), see [`problem_json`].
+    pub fn api(mut self, (schemas, pfade, r): UtoipaMethodRouter<AppState>) -> Routen {
+        let r = r.layer(axum::middleware::map_response(problem_json));
+        self.router = self.router.routes((schemas, pfade, r));
         self
     }
 

@@ -28,9 +28,9 @@ pub struct AppState {
     /// The clock (German time).
     pub uhr: Uhr,
     /// Outgoing mail (None: sending is not configured).
-    pub mail: Option<SmtpConfig>,
+    pub mail: Option<Arc<SmtpConfig>>,
     /// The portal's public address, for links in e-mails.
-    pub basis_url: String,
+    pub basis_url: Arc<str>,
     /// Where attachments are stored (outside anything served directly).
     pub ablage: Ablage,
     /// Every write route with the action it needs (filled when the portal is built).
@@ -45,8 +45,8 @@ impl AppState {
             db,
             uhr: Uhr::system(),
             mail: None,
-            basis_url: "http://127.0.0.1:8080".into(),
-            ablage: Ablage("./ozg-daten/anhaenge".into()),
+            basis_url: Arc::from("http://127.0.0.1:8080"),
+            ablage: Ablage(Arc::new("./ozg-daten/anhaenge".into())),
             routen: Arc::default(),
             erweiterungen: Arc::default(),
         }
@@ -54,14 +54,14 @@ impl AppState {
 
     /// The same state with attachments stored in `dir`.
     pub fn with_ablage(mut self, dir: std::path::PathBuf) -> Self {
-        self.ablage = Ablage(dir);
+        self.ablage = Ablage(Arc::new(dir));
         self
     }
 
     /// The same state with outgoing mail and the public address for links.
     pub fn with_mail(mut self, mail: Option<SmtpConfig>, basis_url: &str) -> Self {
-        self.mail = mail;
-        self.basis_url = basis_url.trim_end_matches('/').to_owned();
+        self.mail = mail.map(Arc::new);
+        self.basis_url = Arc::from(basis_url.trim_end_matches('/'));
         self
     }
 

@@ -281,13 +281,7 @@ pub async fn pruefen(db: &Db, alt: &Bestand, f: &BeteiligteFormular) -> Result<G
             ),
         }
     }
-    let version = f.version.trim().parse::<i64>().unwrap_or_else(|_| {
-        e.push(
-            "version",
-            "Das Formular ist unvollständig (Version fehlt). Bitte laden Sie die Seite neu.",
-        );
-        0
-    });
+    let version = e.version(&f.version);
     if !e.is_empty() {
         return Err(Fehler::from(e));
     }

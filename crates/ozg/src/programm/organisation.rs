@@ -97,13 +97,7 @@ pub async fn speichern(
     if beschreibung.chars().count() > 5000 {
         e.push("beschreibung", "Höchstens 5000 Zeichen.");
     }
-    let version = f.version.trim().parse::<i64>().unwrap_or_else(|_| {
-        e.push(
-            "version",
-            "Das Formular ist unvollständig (Version fehlt). Bitte laden Sie die Seite neu.",
-        );
-        0
-    });
+    let version = e.version(&f.version);
     if !e.is_empty() {
         return Err(Fehler::from(e));
     }

@@ -19,7 +19,7 @@ use crate::kern::{Angemeldet, AppState, Fehler, Feldfehler, Formular, Leer, Rout
 use crate::programm::beteiligung::{self, Empfaenger, GESUCHT_ARTEN, Gesucht, Meldung};
 use crate::programm::modell::lesemodell;
 use crate::programm::objekte::PROJEKT;
-use crate::programm::projekt_bearbeiten::{nicht_gefunden, projekt_fuer, projekt_kopf};
+use crate::programm::projekt_bearbeiten::projekt_fuer;
 use crate::sql;
 
 pub(super) fn routen() -> Routen {
@@ -66,7 +66,7 @@ async fn melden(
     f: Formular<MeldenForm>,
 ) -> Result<Response, Fehler> {
     let s = erlaubt(f.sitzung.as_ref(), Aktion::BeteiligungMelden)?;
-    match beteiligung::melden(
+    let r = beteiligung::melden(
         &st.db,
         &st.uhr,
         &slug,
@@ -74,14 +74,8 @@ async fn melden(
         &f.daten.art,
         &s.konto.benutzername,
     )
-    .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/projekte/{slug}#mitwirken")).into_response()),
-        Err(Fehler::Ungueltig(e)) => {
-            super::projekt_seite::projekt_seite(&st, &slug, Some(s), e).await
-        }
-        Err(e) => Err(e),
-    }
+    .await;
+    zurueck_zum_projekt(&st, &slug, s, r).await
 }
 
 async fn zurueckziehen(
@@ -90,21 +84,29 @@ async fn zurueckziehen(
     f: Formular<Leer>,
 ) -> Result<Response, Fehler> {
     let s = erlaubt(f.sitzung.as_ref(), Aktion::BeteiligungMelden)?;
-    match beteiligung::zurueckziehen(
+    let r = beteiligung::zurueckziehen(
         &st.db,
         &st.uhr,
         &slug,
         s.konto.organisation.as_deref(),
         &s.konto.benutzername,
     )
-    .await
-    {
+    .await;
+    zurueck_zum_projekt(&st, &slug, s, r).await
+}
+
+/// After a form of the project page's "Mitwirken" block: back to it, or (refused) the page
+/// with the errors next to the fields (404 for a project that does not exist).
+async fn zurueck_zum_projekt(
+    st: &AppState,
+    slug: &str,
+    s: &Sitzung,
+    r: Result<(), Fehler>,
+) -> Result<Response, Fehler> {
+    match r {
         Ok(()) => Ok(Redirect::to(&format!("/projekte/{slug}#mitwirken")).into_response()),
         Err(Fehler::Ungueltig(e)) => {
-            if projekt_kopf(&st.db, &slug).await?.is_none() {
-                return Err(nicht_gefunden(&slug));
-            }
-            super::projekt_seite::projekt_seite(&st, &slug, Some(s), e).await
+            super::projekt_seite::projekt_seite(st, slug, Some(s), e).await
         }
         Err(e) => Err(e),
     }

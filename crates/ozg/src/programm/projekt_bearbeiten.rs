@@ -314,16 +314,7 @@ pub fn pruefen(f: &ProjektFormular) -> Result<Geprueft, Feldfehler> {
         frueher = Some((phase, wert.to_owned()));
         phasen.setzen(phase, Some(wert.to_owned()));
     }
-    let version = match f.version.trim().parse::<i64>() {
-        Ok(v) => v,
-        Err(_) => {
-            e.push(
-                "version",
-                "Das Formular ist unvollständig (Version fehlt). Bitte laden Sie die Seite neu.",
-            );
-            0
-        }
-    };
+    let version = e.version(&f.version);
     if !e.is_empty() {
         return Err(e);
     }

@@ -324,16 +324,7 @@ pub fn pruefen(
         &mut e,
     );
     let it_partner = orgs("it_partner", &f.it_partner, &alt.it_partner, &mut e);
-    let version = match f.version.trim().parse::<i64>() {
-        Ok(v) => v,
-        Err(_) => {
-            e.push(
-                "version",
-                "Das Formular ist unvollständig (Version fehlt). Bitte laden Sie die Seite neu.",
-            );
-            0
-        }
-    };
+    let version = e.version(&f.version);
     if !matches!(f.aktion.as_str(), "entwurf" | "veroeffentlichen") {
         e.push(
             "aktion",

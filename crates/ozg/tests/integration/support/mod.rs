@@ -75,6 +75,12 @@ impl TestApp {
         assert_eq!(r.status, StatusCode::OK, "GET {uri}: {}", r.text());
         r
     }
+    /// The `total` of an API list (200 expected).
+    pub async fn total(&self, uri: &str) -> i64 {
+        self.ok(uri).await.json()["total"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("GET {uri}: kein total"))
+    }
     /// Runs the portal's scheduled tasks once, as `ozg serve` does every minute.
     pub async fn aufgaben_ausfuehren(&self) {
         ozg::kern::hintergrund::einmal(&self.state, &self.aufgaben)

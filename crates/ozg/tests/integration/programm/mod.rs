@@ -1,0 +1,5 @@
+//! HTTP stories of the programme database.
+
+mod bearbeiten;
+mod beteiligung;
+mod katalog;
