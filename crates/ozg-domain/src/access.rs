@@ -152,6 +152,22 @@ pub fn drosselung(fehler_konto: i64, fehler_adresse: i64) -> Option<String> {
     }
 }
 
+/// Where to go after the login: `w` only if it is a path on this site (`/projekte?x=1`), never
+/// another site. Refused: anything not starting with one `/`, a second `/` or `\` after it
+/// (`//evil.example`, `/\evil.example`), backslashes, whitespace and control characters
+/// anywhere (browsers drop tabs and newlines, so `/\t/evil.example` would become
+/// `//evil.example`), and overlong values.
+pub fn ruecksprung(w: &str) -> Option<&str> {
+    let mut z = w.chars();
+    let ok = w.len() <= 2000
+        && z.next() == Some('/')
+        && !matches!(z.next(), Some('/' | '\\'))
+        && !w
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    ok.then_some(w)
+}
+
 /// A session ends after this many minutes without a request.
 pub const SITZUNG_LEERLAUF_MIN: i64 = 30;
 /// A session ends this many minutes after login, whatever happens.
@@ -164,6 +180,48 @@ pub fn sitzung_gueltig(erstellt: i64, zuletzt: i64, jetzt: i64) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ruecksprung_nur_auf_diese_seite() {
+        for ok in [
+            "/konto",
+            "/projekte?themenfeld=familie-kind&seite=2",
+            "/",
+            "/a/b#c",
+        ] {
+            assert_eq!(ruecksprung(ok), Some(ok));
+        }
+        for boese in [
+            "",
+            "konto",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "https://evil.example",
+            "/x\\y",
+            "\\\\evil.example",
+            "/\u{a0}/evil.example",
+        ] {
+            assert_eq!(ruecksprung(boese), None, "{boese:?}");
+        }
+        assert_eq!(ruecksprung(&format!("/{}", "a".repeat(2000))), None);
+    }
+
+    proptest::proptest! {
+        /// Whatever is accepted stays on the site when a browser resolves it (the WHATWG URL
+        /// parser, as browsers use it, after they drop tabs and newlines).
+        #[test]
+        fn ruecksprung_bleibt_auf_der_seite(w in "[/\\\\\t\n\r a-z.:%?#@]{0,12}") {
+            if let Some(w) = ruecksprung(&w) {
+                let basis = url::Url::parse("https://portal.example/anmelden").unwrap();
+                let ziel = basis.join(w).unwrap();
+                proptest::prop_assert_eq!(ziel.host_str(), Some("portal.example"));
+                proptest::prop_assert_eq!(ziel.scheme(), "https");
+            }
+        }
+    }
+
     use super::*;
 
     fn n(rolle: Rolle, tf: &[i64]) -> Nutzer {

@@ -26,6 +26,8 @@ enum Command {
         db: cli::DbArgs,
         #[command(flatten)]
         mail: cli::MailArgs,
+        #[command(flatten)]
+        netz: cli::NetzArgs,
     },
     /// Importiert Referenzdaten und Plandateien (alles oder nichts, in einer Transaktion).
     Import {
@@ -112,7 +114,12 @@ fn main() -> ExitCode {
     };
     let result = rt.block_on(async move {
         match args.command {
-            Command::Serve { addr, db, mail } => cli::serve(&addr, &db, &mail).await,
+            Command::Serve {
+                addr,
+                db,
+                mail,
+                netz,
+            } => cli::serve(&addr, &db, &mail, &netz).await,
             Command::Import { from, db } => cli::import(from.as_deref(), &db).await,
             Command::Export {
                 what,

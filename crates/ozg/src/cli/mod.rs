@@ -133,8 +133,28 @@ pub struct MailArgs {
     pub basis_url: String,
 }
 
+/// Network options of `ozg serve`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct NetzArgs {
+    /// Reverse proxies (IP-Adressen oder Netze, mit Komma), deren Kopfzeilen Forwarded und
+    /// X-Forwarded-For geglaubt werden; ohne Angabe zählt die Adresse der TCP-Verbindung.
+    #[arg(
+        long = "trusted-proxy",
+        env = "OZG_TRUSTED_PROXIES",
+        default_value = ""
+    )]
+    pub trusted_proxy: String,
+}
+
 /// `ozg serve`.
-pub async fn serve(addr: &str, args: &DbArgs, mail: &MailArgs) -> Result<ExitCode> {
+pub async fn serve(
+    addr: &str,
+    args: &DbArgs,
+    mail: &MailArgs,
+    netz: &NetzArgs,
+) -> Result<ExitCode> {
+    let proxies = ozg_domain::netz::netze(&netz.trusted_proxy)
+        .map_err(|m| anyhow::anyhow!("--trusted-proxy: {m}"))?;
     let started = Instant::now();
     let smtp = mail
         .smtp_url
@@ -154,7 +174,8 @@ pub async fn serve(addr: &str, args: &DbArgs, mail: &MailArgs) -> Result<ExitCod
     }
     let state = AppState::new(db.clone())
         .with_mail(smtp, &mail.basis_url)
-        .with_ablage(args.data_dir.join("anhaenge"));
+        .with_ablage(args.data_dir.join("anhaenge"))
+        .with_proxies(proxies);
     let portal = crate::portal(state);
     // Build the read model before the first request, so no request waits for it.
     programm::lesemodell(&portal.state).await.map_err(meldung)?;

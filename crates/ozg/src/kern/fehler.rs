@@ -28,6 +28,11 @@ pub enum Fehler {
     Konflikt(String),
     /// 503: a service the action needs is not available (e.g. no SMTP server configured).
     NichtVerfuegbar(String),
+    /// 503 with `Retry-After`: busy right now (a bounded queue is full); try again after
+    /// the given seconds.
+    Ausgelastet(String, u64),
+    /// 429 with `Retry-After`: this client or account asks too often right now.
+    ZuVieleAnfragen(String, u64),
     /// 500: a fault of the system; logged, never shown in detail.
     Intern(anyhow::Error),
 }
@@ -55,7 +60,8 @@ impl Fehler {
             Fehler::Ungueltig(_) => StatusCode::BAD_REQUEST,
             Fehler::Verboten(_) => StatusCode::FORBIDDEN,
             Fehler::Konflikt(_) => StatusCode::CONFLICT,
-            Fehler::NichtVerfuegbar(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Fehler::NichtVerfuegbar(_) | Fehler::Ausgelastet(..) => StatusCode::SERVICE_UNAVAILABLE,
+            Fehler::ZuVieleAnfragen(..) => StatusCode::TOO_MANY_REQUESTS,
             Fehler::Intern(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -75,6 +81,8 @@ impl Fehler {
             Fehler::Verboten(_) => "Kein Zugriff",
             Fehler::Konflikt(_) => "Konflikt",
             Fehler::NichtVerfuegbar(_) => "Nicht verfügbar",
+            Fehler::Ausgelastet(..) => "Ausgelastet",
+            Fehler::ZuVieleAnfragen(..) => "Zu viele Anfragen",
             Fehler::Intern(_) => "Interner Fehler",
         }
     }
@@ -86,6 +94,8 @@ impl Fehler {
             Fehler::Verboten(_) => "verboten",
             Fehler::Konflikt(_) => "konflikt",
             Fehler::NichtVerfuegbar(_) => "nicht-verfuegbar",
+            Fehler::Ausgelastet(..) => "ausgelastet",
+            Fehler::ZuVieleAnfragen(..) => "zu-viele-anfragen",
             Fehler::Intern(_) => "intern",
         }
     }
@@ -96,7 +106,9 @@ impl Fehler {
             Fehler::NichtGefunden(m)
             | Fehler::Verboten(m)
             | Fehler::Konflikt(m)
-            | Fehler::NichtVerfuegbar(m) => vec![m.clone()],
+            | Fehler::NichtVerfuegbar(m)
+            | Fehler::Ausgelastet(m, _)
+            | Fehler::ZuVieleAnfragen(m, _) => vec![m.clone()],
             Fehler::Ungueltig(f) => f
                 .iter()
                 .map(|(k, m)| format!("Parameter „{k}“: {m}"))
@@ -292,6 +304,10 @@ impl IntoResponse for Fehler {
                 .into_response(),
             Err(_) => (status, problem.detail.clone()).into_response(),
         };
+        if let Fehler::Ausgelastet(_, s) | Fehler::ZuVieleAnfragen(_, s) = &self {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*s));
+        }
         r.extensions_mut().insert(problem);
         r
     }

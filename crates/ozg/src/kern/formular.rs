@@ -82,11 +82,7 @@ async fn kopf(parts: &mut axum::http::request::Parts, st: &AppState) -> Result<K
             .extensions
             .get::<MatchedPath>()
             .map(|m| m.as_str().to_owned()),
-        adresse: parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "lokal".into()),
+        adresse: crate::kern::adresse::client(parts, st),
         headers,
         sitzung,
     })

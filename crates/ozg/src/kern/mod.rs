@@ -11,11 +11,13 @@
 //! - [`audit`]: the append-only audit log with typed records; [`anhang`], [`ablage`]:
 //!   attachments and their store.
 //! - [`uhr`]: the one clock, in German time; [`token`]: random tokens.
+//! - [`adresse`]: the client's address behind trusted proxies.
 //! - [`hintergrund`]: scheduled tasks; [`mail`]: SMTP; [`tabelle`]: CSV/XLSX/JSON exports.
 //!
 //! The core never imports a capability (checked by `tests/integration/architektur.rs`).
 
 pub mod ablage;
+pub mod adresse;
 pub mod anhang;
 pub mod app;
 pub mod audit;

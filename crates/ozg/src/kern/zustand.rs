@@ -11,6 +11,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
+use ozg_domain::netz::Netz;
+
 use crate::kern::ablage::Ablage;
 use crate::kern::db::Db;
 use crate::kern::mail::SmtpConfig;
@@ -33,6 +35,8 @@ pub struct AppState {
     pub basis_url: Arc<str>,
     /// Where attachments are stored (outside anything served directly).
     pub ablage: Ablage,
+    /// Reverse proxies whose forwarding headers are believed (see [`crate::kern::adresse`]).
+    pub proxies: Arc<[Netz]>,
     /// Every write route with the action it needs (filled when the portal is built).
     pub routen: Arc<RoutenTabelle>,
     erweiterungen: Arc<RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>>,
@@ -47,6 +51,7 @@ impl AppState {
             mail: None,
             basis_url: Arc::from("http://127.0.0.1:8080"),
             ablage: Ablage(Arc::new("./ozg-daten/anhaenge".into())),
+            proxies: Arc::from(Vec::new()),
             routen: Arc::default(),
             erweiterungen: Arc::default(),
         }
@@ -62,6 +67,12 @@ impl AppState {
     pub fn with_mail(mut self, mail: Option<SmtpConfig>, basis_url: &str) -> Self {
         self.mail = mail.map(Arc::new);
         self.basis_url = Arc::from(basis_url.trim_end_matches('/'));
+        self
+    }
+
+    /// The same state behind these reverse proxies.
+    pub fn with_proxies(mut self, proxies: Vec<Netz>) -> Self {
+        self.proxies = Arc::from(proxies);
         self
     }
 

@@ -7,6 +7,7 @@
 //!   ([`crate::kern::sitzung`]).
 
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use anyhow::anyhow;
 use argon2::Argon2;
@@ -19,7 +20,7 @@ use crate::kern::audit::{self, Art, Objekt};
 use crate::kern::db::{Db, DbFehler};
 use crate::kern::sitzung::{self, Konto, Sitzung};
 use crate::kern::token::{token, token_hash};
-use crate::kern::{Fehler, Feldfehler, Uhr};
+use crate::kern::{AppState, Fehler, Feldfehler, Uhr};
 use crate::sql;
 
 /// The audit log's record of an account (`konto:<benutzername>`).
@@ -35,28 +36,85 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .unwrap_or_default()
 });
 
-async fn hash_password(pw: String) -> Result<String, Fehler> {
-    Ok(tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(pw.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow!("Passwort-Hash fehlgeschlagen: {e}"))
-    })
-    .await
-    .map_err(anyhow::Error::from)??)
+/// Where passwords are hashed and checked: at most about one Argon2id computation per core at
+/// a time (each takes ~19 MiB and a core for a moment), a bounded queue in front, and 429 with
+/// `Retry-After` when that is full — so a flood of logins costs bounded memory and CPU.
+/// Per process; another instance has its own.
+pub struct Pruefstelle {
+    plaetze: tokio::sync::Semaphore,
+    wartend: AtomicUsize,
+    max_wartend: usize,
+    pruefungen: AtomicU64,
 }
 
-async fn verify_password(pw: String, hash: Option<String>) -> Result<bool, Fehler> {
-    let real = hash.is_some();
-    Ok(tokio::task::spawn_blocking(move || {
-        let h = hash.unwrap_or_else(|| DUMMY_HASH.clone());
-        let ok = PasswordHash::new(&h)
-            .map(|p| Argon2::default().verify_password(pw.as_bytes(), &p).is_ok())
-            .unwrap_or(false);
-        ok && real
-    })
-    .await
-    .map_err(|e| anyhow!("Passwortprüfung abgebrochen: {e}"))?)
+impl Default for Pruefstelle {
+    fn default() -> Self {
+        let n = std::thread::available_parallelism()
+            .map(std::num::NonZeroUsize::get)
+            .unwrap_or(2)
+            .clamp(1, 8);
+        Pruefstelle {
+            plaetze: tokio::sync::Semaphore::new(n),
+            wartend: AtomicUsize::new(0),
+            max_wartend: 8 * n,
+            pruefungen: AtomicU64::new(0),
+        }
+    }
+}
+
+const UEBERLASTET: &str =
+    "Gerade melden sich sehr viele Personen an. Bitte versuchen Sie es in wenigen Sekunden erneut.";
+
+impl Pruefstelle {
+    /// Password verifications run so far (for tests and the security log).
+    pub fn pruefungen(&self) -> u64 {
+        self.pruefungen.load(Ordering::Relaxed)
+    }
+
+    async fn ausfuehren<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Fehler> {
+        if self.wartend.fetch_add(1, Ordering::SeqCst) >= self.max_wartend {
+            self.wartend.fetch_sub(1, Ordering::SeqCst);
+            return Err(Fehler::ZuVieleAnfragen(UEBERLASTET.into(), 2));
+        }
+        let platz =
+            tokio::time::timeout(std::time::Duration::from_secs(10), self.plaetze.acquire()).await;
+        self.wartend.fetch_sub(1, Ordering::SeqCst);
+        let Ok(Ok(_platz)) = platz else {
+            return Err(Fehler::ZuVieleAnfragen(UEBERLASTET.into(), 5));
+        };
+        Ok(tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| anyhow!("Passwortprüfung abgebrochen: {e}"))?)
+    }
+
+    async fn hash(&self, pw: String) -> Result<String, Fehler> {
+        self.ausfuehren(move || {
+            Argon2::default()
+                .hash_password(pw.as_bytes())
+                .map(|h| h.to_string())
+                .map_err(|e| anyhow!("Passwort-Hash fehlgeschlagen: {e}"))
+        })
+        .await?
+        .map_err(Fehler::from)
+    }
+
+    /// Whether `pw` matches `hash`; without a hash (no such account) the same work is done
+    /// against a dummy hash, so the answer takes as long either way.
+    async fn pruefen(&self, pw: String, hash: Option<String>) -> Result<bool, Fehler> {
+        self.pruefungen.fetch_add(1, Ordering::Relaxed);
+        let real = hash.is_some();
+        self.ausfuehren(move || {
+            let h = hash.unwrap_or_else(|| DUMMY_HASH.clone());
+            let ok = PasswordHash::new(&h)
+                .map(|p| Argon2::default().verify_password(pw.as_bytes(), &p).is_ok())
+                .unwrap_or(false);
+            ok && real
+        })
+        .await
+    }
 }
 
 fn objekt(benutzername: &str) -> Objekt {
@@ -285,12 +343,12 @@ async fn einladung(db: &Db, uhr: &Uhr, t: &str) -> Result<EinladungRow, Fehler> 
 
 /// Sets the first password through an invitation.
 pub async fn einladung_annehmen(
-    db: &Db,
-    uhr: &Uhr,
+    st: &AppState,
     t: &str,
     passwort: &str,
     wiederholung: &str,
 ) -> Result<(), Fehler> {
+    let (db, uhr) = (&st.db, &st.uhr);
     let r = einladung(db, uhr, t).await?;
     if passwort != wiederholung {
         return Err(Fehler::feld(
@@ -299,26 +357,41 @@ pub async fn einladung_annehmen(
         ));
     }
     access::passwort_pruefen(passwort, &r.benutzername).map_err(|m| Fehler::feld("passwort", m))?;
-    let hash = hash_password(passwort.to_owned()).await?;
-    db.execute_all(&[
-        sql!(
-            "UPDATE konto SET passwort_hash = $1 WHERE id = $2",
-            hash,
-            r.konto_id
-        ),
-        sql!(
-            "UPDATE einladung SET verwendet = 1 WHERE token_hash = $1",
-            token_hash(t)
-        ),
-        audit::eintrag(
-            uhr,
-            &r.benutzername,
-            "einladung-angenommen",
-            &objekt(&r.benutzername),
-            &[("passwort", "", "gesetzt")],
-        ),
-    ])
-    .await?;
+    let hash = st
+        .erweiterung::<Pruefstelle>()
+        .hash(passwort.to_owned())
+        .await?;
+    // The invitation is used up by the first of two simultaneous requests: the guard changes
+    // no row for the second, which then writes nothing.
+    let ok = db
+        .execute_guarded(
+            &[
+                sql!(
+                    "UPDATE einladung SET verwendet = 1 WHERE token_hash = $1 AND verwendet = 0",
+                    token_hash(t)
+                ),
+                sql!(
+                    "UPDATE konto SET passwort_hash = $1 WHERE id = $2",
+                    hash,
+                    r.konto_id
+                ),
+                audit::eintrag(
+                    uhr,
+                    &r.benutzername,
+                    "einladung-angenommen",
+                    &objekt(&r.benutzername),
+                    &[("passwort", "", "gesetzt")],
+                ),
+            ],
+            0,
+        )
+        .await?;
+    if !ok {
+        return Err(Fehler::feld(
+            "token",
+            "Dieser Einladungslink wurde schon verwendet. Melden Sie sich mit Ihrem Passwort an.",
+        ));
+    }
     Ok(())
 }
 
@@ -330,17 +403,37 @@ struct LoginRow {
 
 /// Checks name and password (throttled per account and address) and opens a new session;
 /// returns the session cookie's value. A refusal is [`Fehler::Ungueltig`] (field `anmeldung`).
+///
+/// The attempt is recorded *before* the password is checked, so simultaneous requests cannot
+/// all pass the limit with a count taken before any of them failed: at most
+/// `FEHLVERSUCHE_KONTO` checks per account and window, however many arrive at once.
 pub async fn anmelden(
-    db: &Db,
-    uhr: &Uhr,
+    st: &AppState,
     benutzername: &str,
     passwort: &str,
     adresse: &str,
 ) -> Result<String, Fehler> {
+    let (db, uhr) = (&st.db, &st.uhr);
     let jetzt = uhr.sekunden();
     let seit = jetzt - SPERRFENSTER_MIN * 60;
     let k_key = format!("konto:{}", benutzername.trim().to_lowercase());
     let a_key = format!("adresse:{adresse}");
+    let kennung = token()?;
+    db.execute_all(&[
+        sql!(
+            "INSERT INTO anmeldeversuch (schluessel, zeit, kennung) VALUES ($1, $2, $3)",
+            k_key.as_str(),
+            jetzt,
+            kennung.as_str()
+        ),
+        sql!(
+            "INSERT INTO anmeldeversuch (schluessel, zeit, kennung) VALUES ($1, $2, $3)",
+            a_key.as_str(),
+            jetzt,
+            kennung.as_str()
+        ),
+    ])
+    .await?;
     let zaehle = |key: String| async move {
         db.scalar(sql!(
             "SELECT COUNT(*) FROM anmeldeversuch WHERE schluessel = $1 AND zeit >= $2",
@@ -349,9 +442,16 @@ pub async fn anmelden(
         ))
         .await
     };
-    let fk = zaehle(k_key.clone()).await?;
-    let fa = zaehle(a_key.clone()).await?;
+    // The counts include this attempt.
+    let fk = zaehle(k_key.clone()).await? - 1;
+    let fa = zaehle(a_key.clone()).await? - 1;
+    let eigene_loeschen = sql!(
+        "DELETE FROM anmeldeversuch WHERE kennung = $1",
+        kennung.as_str()
+    );
     if let Some(m) = access::drosselung(fk, fa) {
+        // A refused attempt does not count: the lock ends 15 minutes after the last real try.
+        db.execute_all(&[eigene_loeschen]).await?;
         return Err(Fehler::feld("anmeldung", m));
     }
     let row: Option<LoginRow> = db
@@ -364,21 +464,19 @@ pub async fn anmelden(
         Some(r) => (Some(r.id), r.passwort_hash),
         None => (None, None),
     };
-    let ok = verify_password(passwort.to_owned(), hash).await?;
+    let ok = match st
+        .erweiterung::<Pruefstelle>()
+        .pruefen(passwort.to_owned(), hash)
+        .await
+    {
+        Ok(ok) => ok,
+        Err(e) => {
+            // Not checked (overloaded): not a failed attempt either.
+            db.execute_all(&[eigene_loeschen]).await?;
+            return Err(e);
+        }
+    };
     let (Some(id), true) = (id, ok) else {
-        db.execute_all(&[
-            sql!(
-                "INSERT INTO anmeldeversuch (schluessel, zeit) VALUES ($1, $2)",
-                k_key,
-                jetzt
-            ),
-            sql!(
-                "INSERT INTO anmeldeversuch (schluessel, zeit) VALUES ($1, $2)",
-                a_key,
-                jetzt
-            ),
-        ])
-        .await?;
         return Err(Fehler::feld(
             "anmeldung",
             "Benutzername oder Passwort ist falsch.",
@@ -388,6 +486,7 @@ pub async fn anmelden(
     db.execute_all(&[
         stmt,
         sql!("DELETE FROM anmeldeversuch WHERE schluessel = $1", k_key),
+        eigene_loeschen,
     ])
     .await?;
     Ok(cookie)
@@ -405,20 +504,21 @@ pub async fn aufraeumen(db: &Db, uhr: &Uhr) -> Result<(), Fehler> {
 
 /// Changes the password of the session's account; other sessions of the account end.
 pub async fn passwort_aendern(
-    db: &Db,
-    uhr: &Uhr,
+    st: &AppState,
     s: &Sitzung,
     alt: &str,
     neu: &str,
     wiederholung: &str,
 ) -> Result<(), Fehler> {
+    let (db, uhr) = (&st.db, &st.uhr);
+    let pruefstelle = st.erweiterung::<Pruefstelle>();
     let hash: Option<String> = db
         .scalar_text(sql!(
             "SELECT passwort_hash FROM konto WHERE id = $1",
             s.konto.id
         ))
         .await?;
-    if !verify_password(alt.to_owned(), hash).await? {
+    if !pruefstelle.pruefen(alt.to_owned(), hash).await? {
         return Err(Fehler::feld("alt", "Das bisherige Passwort ist falsch."));
     }
     if neu != wiederholung {
@@ -428,7 +528,7 @@ pub async fn passwort_aendern(
         ));
     }
     access::passwort_pruefen(neu, &s.konto.benutzername).map_err(|m| Fehler::feld("neu", m))?;
-    let h = hash_password(neu.to_owned()).await?;
+    let h = pruefstelle.hash(neu.to_owned()).await?;
     db.execute_all(&[
         sql!(
             "UPDATE konto SET passwort_hash = $1 WHERE id = $2",
@@ -493,18 +593,20 @@ mod tests {
 
     #[tokio::test]
     async fn argon2id_round_trip_and_dummy() {
-        let h = hash_password("Rathaus-Kita-2026".into()).await.unwrap();
+        let p = Pruefstelle::default();
+        let h = p.hash("Rathaus-Kita-2026".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
         assert!(
-            verify_password("Rathaus-Kita-2026".into(), Some(h.clone()))
+            p.pruefen("Rathaus-Kita-2026".into(), Some(h.clone()))
                 .await
                 .unwrap()
         );
-        assert!(!verify_password("falsch".into(), Some(h)).await.unwrap());
+        assert!(!p.pruefen("falsch".into(), Some(h)).await.unwrap());
         assert!(
-            !verify_password("kein-konto-dummy-passwort".into(), None)
+            !p.pruefen("kein-konto-dummy-passwort".into(), None)
                 .await
                 .unwrap()
         );
+        assert_eq!(p.pruefungen(), 3);
     }
 }

@@ -10,7 +10,9 @@ use std::time::Duration;
 use crate::kern::hintergrund::Aufgabe;
 use crate::kern::{AppState, Baustein, Fehler, Routen};
 
-pub use daten::{KONTO, NeuesKonto, anmelden, einladen, einladung_annehmen, stimmberechtigte};
+pub use daten::{
+    KONTO, NeuesKonto, Pruefstelle, anmelden, einladen, einladung_annehmen, stimmberechtigte,
+};
 
 /// Accounts in the portal.
 pub fn baustein() -> Baustein {

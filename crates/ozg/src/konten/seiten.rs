@@ -68,12 +68,11 @@ struct Weiter {
 }
 
 /// Only local paths: no open redirect to another site.
+/// Where to go after the login: a path on this site, else the account page.
 fn lokal(w: &str) -> String {
-    if w.starts_with('/') && !w.starts_with("//") && !w.contains('\\') {
-        w.to_owned()
-    } else {
-        "/konto".into()
-    }
+    ozg_domain::access::ruecksprung(w)
+        .unwrap_or("/konto")
+        .to_owned()
 }
 
 async fn anmelden_seite(headers: HeaderMap, Query(w): Query<Weiter>) -> Result<Response, Fehler> {
@@ -110,7 +109,7 @@ async fn anmelden(
     f: Formular<AnmeldenForm>,
 ) -> Result<Response, Fehler> {
     let d = f.daten;
-    match daten::anmelden(&st.db, &st.uhr, &d.benutzername, &d.passwort, &f.adresse).await {
+    match daten::anmelden(&st, &d.benutzername, &d.passwort, &f.adresse).await {
         Ok(cookie) => {
             let mut res = Redirect::to(&lokal(&d.weiter)).into_response();
             let (k, v) = set_cookie(SITZUNG_COOKIE, &cookie, SITZUNG_HOECHSTENS_MIN * 60);
@@ -201,7 +200,7 @@ async fn einladung_annehmen(
     f: Formular<PasswortSetzen>,
 ) -> Result<Response, Fehler> {
     let d = &f.daten;
-    match daten::einladung_annehmen(&st.db, &st.uhr, &token, &d.passwort, &d.wiederholung).await {
+    match daten::einladung_annehmen(&st, &token, &d.passwort, &d.wiederholung).await {
         Ok(()) => Ok(Redirect::to("/anmelden?weiter=/konto").into_response()),
         Err(e) => {
             let fehler = e.feldfehler()?;
@@ -271,7 +270,7 @@ async fn passwort(
 ) -> Result<Response, Fehler> {
     let s = erlaubt(f.sitzung.as_ref(), Aktion::EigenesPasswortAendern)?;
     let d = &f.daten;
-    match daten::passwort_aendern(&st.db, &st.uhr, s, &d.alt, &d.neu, &d.wiederholung).await {
+    match daten::passwort_aendern(&st, s, &d.alt, &d.neu, &d.wiederholung).await {
         Ok(()) => Ok(konto_seite_fuer(
             s,
             Some(

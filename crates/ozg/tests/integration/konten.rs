@@ -239,7 +239,7 @@ async fn members_invitation_login_session_csrf(t: &TestApp) {
     assert!(r.location().starts_with("/anmelden"));
 
     // Idle expiry: a session unused for longer than 30 minutes is gone.
-    let s = konten::anmelden(&t.db, &uhr, "koordination", neu, "test")
+    let s = konten::anmelden(&t.state, "koordination", neu, "test")
         .await
         .unwrap();
     let c = format!("{SITZUNG}={s}");
@@ -251,7 +251,7 @@ async fn members_invitation_login_session_csrf(t: &TestApp) {
     .unwrap();
     assert_eq!(t.get_with("/konto", &c).await.status, StatusCode::SEE_OTHER);
     // Absolute expiry after 12 hours even when active.
-    let s = konten::anmelden(&t.db, &uhr, "koordination", neu, "test")
+    let s = konten::anmelden(&t.state, "koordination", neu, "test")
         .await
         .unwrap();
     let c = format!("{SITZUNG}={s}");
@@ -308,4 +308,155 @@ async fn members_invitation_login_session_csrf(t: &TestApp) {
     // Every successful write left exactly one audit entry: invitation, acceptance, Stand,
     // password change.
     assert_eq!(t.audit_count().await, start + 4);
+}
+
+story!(drosselung_je_adresse_ueber_tcp);
+/// The per-address login limit counts the real client address: 20 failures from 127.0.0.1
+/// block 127.0.0.1, not a person logging in from 127.0.0.2 (before the fix, every request was
+/// one address, so anyone could lock everyone out).
+async fn drosselung_je_adresse_ueber_tcp(t: &TestApp) {
+    login_as(t, "kim", "mitglied", "").await;
+    let ziel = t.ueber_tcp().await;
+    let anmelden = |von: &'static str, name: String, pw: &'static str| async move {
+        let form = format!("benutzername={name}&passwort={pw}&_csrf=vorab&weiter=/konto");
+        http_von(
+            von,
+            ziel,
+            "POST",
+            "/anmelden",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &format!("{CSRF}=vorab")),
+            ],
+            &form,
+        )
+        .await
+    };
+    // 20 failures from one address, each for another name (the account limit is per name).
+    for i in 0..20 {
+        let (status, body) = anmelden("127.0.0.1", format!("niemand{i}"), "falsch").await;
+        assert_eq!(status, 401, "{body}");
+        assert!(body.contains("Benutzername oder Passwort ist falsch"));
+    }
+    let (status, body) = anmelden("127.0.0.1", "kim".into(), "falsch").await;
+    assert_eq!(status, 401);
+    assert!(
+        body.contains("Zu viele fehlgeschlagene Anmeldungen von Ihrem Anschluss"),
+        "{body}"
+    );
+    // Another address is not affected: Kim logs in.
+    let (status, body) = anmelden("127.0.0.2", "kim".into(), PW).await;
+    assert_eq!(status, 303, "{body}");
+    // And 127.0.0.1 stays blocked, even with the right password.
+    let (status, _) = anmelden("127.0.0.1", "kim".into(), PW).await;
+    assert_eq!(status, 401);
+}
+
+story!(parallele_anmeldungen_gebremst);
+/// 300 simultaneous wrong logins for one account: the attempt is recorded before the password
+/// is checked, so at most five checks run (the account limit), every answer is a refusal
+/// (401, or 429 when the checking queue is full), and memory stays bounded.
+async fn parallele_anmeldungen_gebremst(t: &TestApp) {
+    login_as(t, "kim", "mitglied", "").await;
+    let stelle = t.state.erweiterung::<ozg::konten::Pruefstelle>();
+    let vorher = stelle.pruefungen();
+    let speicher_vorher = spitzen_speicher_kib();
+    let anfragen = (0..300).map(|i| async move {
+        t.post(
+            "/anmelden",
+            &format!("{CSRF}=vorab"),
+            &[
+                ("_csrf", "vorab"),
+                ("benutzername", "kim"),
+                ("passwort", &format!("falsch-{i}")),
+            ],
+        )
+        .await
+        .status
+    });
+    let antworten = futures_util::future::join_all(anfragen).await;
+    for s in &antworten {
+        assert!(
+            *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS,
+            "{s}"
+        );
+    }
+    let geprueft = stelle.pruefungen() - vorher;
+    assert!(geprueft <= 5, "{geprueft} Passwortprüfungen");
+    let zuwachs = spitzen_speicher_kib().saturating_sub(speicher_vorher);
+    eprintln!(
+        "300 parallele Fehlanmeldungen: {geprueft} Prüfungen, Spitzenspeicher {} MiB (+{} MiB)",
+        spitzen_speicher_kib() / 1024,
+        zuwachs / 1024
+    );
+    assert!(zuwachs < 256 * 1024, "Speicher +{zuwachs} KiB");
+    // Every check left one failure on record, the refused ones none; after the rest of the
+    // five, the account is locked for 15 minutes, also with the right password.
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM anmeldeversuch WHERE schluessel = 'konto:kim'")
+            .await,
+        geprueft as i64
+    );
+    let anmelden = |pw: &'static str| async move {
+        t.post(
+            "/anmelden",
+            &format!("{CSRF}=vorab"),
+            &[
+                ("_csrf", "vorab"),
+                ("benutzername", "kim"),
+                ("passwort", pw),
+            ],
+        )
+        .await
+    };
+    for _ in geprueft..5 {
+        assert_eq!(anmelden("falsch").await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(stelle.pruefungen() - vorher, 5);
+    let r = anmelden(PW).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        r.text()
+            .contains("Zu viele fehlgeschlagene Anmeldungen für dieses Konto")
+    );
+    assert_eq!(stelle.pruefungen() - vorher, 5, "refused without a check");
+}
+
+story!(kein_offener_ruecksprung_nach_der_anmeldung);
+/// After the login the browser goes only to a path of this site: `weiter` values that a
+/// browser would turn into another site (tab or newline dropped, backslash as slash) lead to
+/// the account page instead; the login form does not carry them either.
+async fn kein_offener_ruecksprung_nach_der_anmeldung(t: &TestApp) {
+    login_as(t, "kim", "mitglied", "").await;
+    for (weiter, ziel) in [
+        ("/\t/evil.example", "/konto"),
+        ("/\n/evil.example", "/konto"),
+        ("//evil.example", "/konto"),
+        ("/\\evil.example", "/konto"),
+        ("https://evil.example/", "/konto"),
+        (
+            "/projekte?themenfeld=familie-kind",
+            "/projekte?themenfeld=familie-kind",
+        ),
+    ] {
+        let r = t
+            .post(
+                "/anmelden",
+                &format!("{CSRF}=vorab"),
+                &[
+                    ("_csrf", "vorab"),
+                    ("benutzername", "kim"),
+                    ("passwort", PW),
+                    ("weiter", weiter),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{weiter:?}");
+        assert_eq!(r.location(), ziel, "{weiter:?}");
+    }
+    let seite = t.ok("/anmelden?weiter=/%09/evil.example").await.text();
+    assert!(
+        seite.contains("name=\"weiter\" value=\"/konto\""),
+        "{seite}"
+    );
 }

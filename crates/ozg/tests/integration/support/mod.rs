@@ -394,12 +394,10 @@ pub async fn login_in_org(
     )
     .await
     .unwrap();
-    konten::einladung_annehmen(&t.db, &uhr, &token, PW, PW)
+    konten::einladung_annehmen(&t.state, &token, PW, PW)
         .await
         .unwrap();
-    let token = konten::anmelden(&t.db, &uhr, name, PW, "test")
-        .await
-        .unwrap();
+    let token = konten::anmelden(&t.state, name, PW, "test").await.unwrap();
     let cookie = format!("{SITZUNG}={token}");
     let csrf = ozg::kern::sitzung::laden(&t.db, &uhr, &token)
         .await
@@ -498,4 +496,73 @@ pub fn tag_utc(tage: i64) -> String {
         .checked_add(jiff::Span::new().days(tage))
         .expect("Datum im gültigen Bereich")
         .to_string()
+}
+
+impl TestApp {
+    /// The portal served over TCP on 127.0.0.1 as `ozg serve` serves it (with the peer
+    /// address of every connection); its address.
+    pub async fn ueber_tcp(&self) -> std::net::SocketAddr {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let a = l.local_addr().unwrap();
+        let app = self.app.clone();
+        tokio::spawn(async move {
+            axum::serve(
+                l,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        a
+    }
+}
+
+/// One HTTP/1.1 request over a connection from the local address `von` (any of 127.0.0.0/8):
+/// the status and the body.
+pub async fn http_von(
+    von: &str,
+    ziel: std::net::SocketAddr,
+    methode: &str,
+    pfad: &str,
+    kopfzeilen: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = tokio::net::TcpSocket::new_v4().unwrap();
+    s.bind(format!("{von}:0").parse().unwrap()).unwrap();
+    let mut c = s.connect(ziel).await.unwrap();
+    let mut req = format!(
+        "{methode} {pfad} HTTP/1.1\r\nHost: {ziel}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in kopfzeilen {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    c.write_all(req.as_bytes()).await.unwrap();
+    let mut antwort = Vec::new();
+    c.read_to_end(&mut antwort).await.unwrap();
+    let text = String::from_utf8_lossy(&antwort).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|x| x.1)
+        .unwrap_or("")
+        .to_owned();
+    (status, body)
+}
+
+/// The peak resident memory of this process so far (VmHWM), in KiB.
+pub fn spitzen_speicher_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }

@@ -1,0 +1,253 @@
+//! Who is asking: the client address behind trusted reverse proxies.
+//!
+//! The TCP peer is the client unless it is one of the configured proxies. Then the proxies'
+//! headers say who came before them (`Forwarded: for=…`, RFC 7239, else `X-Forwarded-For`),
+//! each hop appending the address it saw; read from the right, the first address that is not a
+//! trusted proxy is the client. Anything left of it was written by the client itself and is
+//! never believed, so a client cannot choose the address it is throttled under.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+/// A network in CIDR notation (`10.0.0.0/8`, `::1/128`) or a single address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Netz {
+    basis: IpAddr,
+    praefix: u8,
+}
+
+impl Netz {
+    /// Whether `a` lies in this network (IPv4-mapped IPv6 addresses count as IPv4).
+    pub fn enthaelt(&self, a: IpAddr) -> bool {
+        match (self.basis, normal(a)) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                maske32(self.praefix) & (u32::from(n) ^ u32::from(a)) == 0
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                maske128(self.praefix) & (u128::from(n) ^ u128::from(a)) == 0
+            }
+            _ => false,
+        }
+    }
+}
+
+fn maske32(p: u8) -> u32 {
+    if p == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(p))
+    }
+}
+
+fn maske128(p: u8) -> u128 {
+    if p == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(p))
+    }
+}
+
+/// IPv4-mapped IPv6 (`::ffff:1.2.3.4`, what a dual-stack socket reports) as IPv4.
+fn normal(a: IpAddr) -> IpAddr {
+    match a {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(a, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+impl FromStr for Netz {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Netz, String> {
+        let s = s.trim();
+        let (a, p) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let basis: IpAddr = a
+            .parse()
+            .map_err(|_| format!("„{s}“ ist keine IP-Adresse und kein Netz (z. B. 10.0.0.0/8)"))?;
+        let basis = normal(basis);
+        let max = if basis.is_ipv4() { 32 } else { 128 };
+        let praefix = match p {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("„{s}“: die Präfixlänge muss 0 bis {max} sein"))?,
+        };
+        Ok(Netz { basis, praefix })
+    }
+}
+
+impl fmt::Display for Netz {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.basis, self.praefix)
+    }
+}
+
+/// A comma-separated list of networks (the `--trusted-proxy` option).
+pub fn netze(s: &str) -> Result<Vec<Netz>, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::parse)
+        .collect()
+}
+
+/// One hop's address as the headers write it: `1.2.3.4`, `1.2.3.4:5678`, `[::1]:80`, `"[::1]"`.
+fn hop(s: &str) -> Option<IpAddr> {
+    let s = s.trim().trim_matches('"');
+    if let Ok(a) = s.parse::<IpAddr>() {
+        return Some(normal(a));
+    }
+    if let Some(rest) = s.strip_prefix('[') {
+        return rest.split_once(']')?.0.parse().ok().map(normal);
+    }
+    let (a, port) = s.rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    a.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
+}
+
+/// The hops of `Forwarded` header values, left to right (`None` for one that is not an address,
+/// such as `for=unknown` or an obfuscated name).
+fn forwarded_hops(werte: &[&str]) -> Vec<Option<IpAddr>> {
+    let mut v = Vec::new();
+    for w in werte {
+        for element in w.split(',') {
+            let ip = element.split(';').find_map(|paar| {
+                let (k, val) = paar.split_once('=')?;
+                k.trim().eq_ignore_ascii_case("for").then(|| hop(val))
+            });
+            v.push(ip.flatten());
+        }
+    }
+    v
+}
+
+fn xff_hops(werte: &[&str]) -> Vec<Option<IpAddr>> {
+    werte.iter().flat_map(|w| w.split(',')).map(hop).collect()
+}
+
+/// The client address: `peer` itself unless it is in `vertraut`; then, from the right, the
+/// first hop of `Forwarded` (if sent, else `X-Forwarded-For`) that is not trusted. A hop that
+/// is not an address ends the walk at the last trusted one.
+pub fn client_adresse(
+    peer: IpAddr,
+    forwarded: &[&str],
+    x_forwarded_for: &[&str],
+    vertraut: &[Netz],
+) -> IpAddr {
+    let peer = normal(peer);
+    let ist_vertraut = |a: IpAddr| vertraut.iter().any(|n| n.enthaelt(a));
+    if !ist_vertraut(peer) {
+        return peer;
+    }
+    let hops = if forwarded.is_empty() {
+        xff_hops(x_forwarded_for)
+    } else {
+        forwarded_hops(forwarded)
+    };
+    let mut aktuell = peer;
+    for h in hops.into_iter().rev() {
+        match h {
+            Some(a) if ist_vertraut(a) => aktuell = a,
+            Some(a) => return a,
+            None => return aktuell,
+        }
+    }
+    aktuell
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn netze_lesen_und_pruefen() {
+        let n: Netz = "10.0.0.0/8".parse().unwrap();
+        assert!(n.enthaelt(ip("10.200.3.4")));
+        assert!(!n.enthaelt(ip("11.0.0.1")));
+        assert!(n.enthaelt(ip("::ffff:10.1.1.1")), "IPv4-mapped");
+        let eins: Netz = "127.0.0.1".parse().unwrap();
+        assert!(eins.enthaelt(ip("127.0.0.1")) && !eins.enthaelt(ip("127.0.0.2")));
+        let v6: Netz = "fd00::/8".parse().unwrap();
+        assert!(v6.enthaelt(ip("fd12::1")) && !v6.enthaelt(ip("fe80::1")));
+        assert!(!v6.enthaelt(ip("10.0.0.1")));
+        let alle: Netz = "0.0.0.0/0".parse().unwrap();
+        assert!(alle.enthaelt(ip("8.8.8.8")));
+        assert!(
+            "10.0.0.0/33"
+                .parse::<Netz>()
+                .unwrap_err()
+                .contains("Präfixlänge")
+        );
+        assert!(
+            "proxy.example"
+                .parse::<Netz>()
+                .unwrap_err()
+                .contains("keine IP-Adresse")
+        );
+        assert_eq!(netze(" 10.0.0.1, ::1 ,").unwrap().len(), 2);
+        assert!(netze("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn ohne_vertrauten_proxy_zaehlt_der_peer() {
+        // Headers of an untrusted peer are the client's own words.
+        let a = client_adresse(ip("203.0.113.9"), &[], &["1.2.3.4"], &[]);
+        assert_eq!(a, ip("203.0.113.9"));
+        let p = netze("10.0.0.5").unwrap();
+        let a = client_adresse(ip("203.0.113.9"), &["for=1.2.3.4"], &["1.2.3.4"], &p);
+        assert_eq!(a, ip("203.0.113.9"));
+    }
+
+    #[test]
+    fn hinter_vertrauten_proxies() {
+        let p = netze("10.0.0.0/8").unwrap();
+        // Client-written entries left of the real client are ignored.
+        let a = client_adresse(
+            ip("10.0.0.5"),
+            &[],
+            &["6.6.6.6, 198.51.100.7", "10.0.0.9"],
+            &p,
+        );
+        assert_eq!(a, ip("198.51.100.7"));
+        // Forwarded wins over X-Forwarded-For, with ports and IPv6 brackets.
+        let a = client_adresse(
+            ip("10.0.0.5"),
+            &["for=\"[2001:db8::7]:4711\";proto=https, for=10.0.0.9"],
+            &["1.1.1.1"],
+            &p,
+        );
+        assert_eq!(a, ip("2001:db8::7"));
+        let a = client_adresse(ip("10.0.0.5"), &["for=192.0.2.60:8080"], &[], &p);
+        assert_eq!(a, ip("192.0.2.60"));
+        // An unknown hop stops at the last trusted address.
+        let a = client_adresse(ip("10.0.0.5"), &["for=unknown, for=10.0.0.9"], &[], &p);
+        assert_eq!(a, ip("10.0.0.9"));
+        // No header: the proxy itself.
+        assert_eq!(client_adresse(ip("10.0.0.5"), &[], &[], &p), ip("10.0.0.5"));
+    }
+
+    proptest! {
+        /// Whatever a client writes into the headers, it cannot leave the trusted chain's
+        /// view: the result is the peer, a header hop, or (never) something else.
+        #[test]
+        fn beliebige_header_kein_panik(xff in ".{0,80}", fwd in ".{0,80}", peer in any::<u32>()) {
+            let p = netze("10.0.0.0/8").unwrap();
+            let peer = IpAddr::V4(std::net::Ipv4Addr::from(peer));
+            let a = client_adresse(peer, &[fwd.as_str()], &[xff.as_str()], &p);
+            if !p[0].enthaelt(peer) {
+                prop_assert_eq!(a, peer);
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! The client's address, for throttling and the security log: the TCP peer, or behind
+//! configured reverse proxies the address they forwarded (`ozg_domain::netz`).
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+
+use crate::kern::Fehler;
+use crate::kern::zustand::AppState;
+
+/// The client's address as text (`"lokal"` when the request did not come over TCP, as in
+/// tests that call the router directly).
+pub fn client(parts: &Parts, st: &AppState) -> String {
+    let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+        return "lokal".into();
+    };
+    hinter_proxies(peer.ip(), &parts.headers, st).to_string()
+}
+
+fn hinter_proxies(peer: std::net::IpAddr, h: &HeaderMap, st: &AppState) -> std::net::IpAddr {
+    if st.proxies.is_empty() {
+        return peer;
+    }
+    let werte = |name: &str| -> Vec<&str> {
+        h.get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    };
+    ozg_domain::netz::client_adresse(
+        peer,
+        &werte("forwarded"),
+        &werte("x-forwarded-for"),
+        &st.proxies,
+    )
+}
+
+/// Extractor: the client's address.
+pub struct ClientAdresse(pub String);
+
+impl FromRequestParts<AppState> for ClientAdresse {
+    type Rejection = Fehler;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Fehler> {
+        Ok(ClientAdresse(client(parts, st)))
+    }
+}
