@@ -83,14 +83,24 @@ fn basisname(name: &str) -> &str {
 /// Checks an upload: not empty, at most [`ANHANG_MAX_BYTES`], and of a type in `erlaubt`,
 /// recognised by content. `dateiname` is used only in the messages. Returns the type.
 pub fn pruefen(dateiname: &str, bytes: &[u8], erlaubt: &[Dateiart]) -> Result<Dateiart, String> {
+    pruefen_anfang(dateiname, bytes.len(), bytes, erlaubt)
+}
+
+/// [`pruefen`] for a file that is not in memory: its size and its first bytes (16 suffice).
+pub fn pruefen_anfang(
+    dateiname: &str,
+    groesse: usize,
+    anfang: &[u8],
+    erlaubt: &[Dateiart],
+) -> Result<Dateiart, String> {
     let name = basisname(dateiname).trim();
-    if bytes.is_empty() {
+    if groesse == 0 {
         return Err(format!("Die Datei „{name}“ ist leer."));
     }
-    if bytes.len() > ANHANG_MAX_BYTES {
+    if groesse > ANHANG_MAX_BYTES {
         return Err(format!(
             "Die Datei „{name}“ ist {} groß; erlaubt sind höchstens {} MB.",
-            mb(bytes.len()),
+            mb(groesse),
             ANHANG_MAX_BYTES / MB
         ));
     }
@@ -107,7 +117,7 @@ pub fn pruefen(dateiname: &str, bytes: &[u8], erlaubt: &[Dateiart]) -> Result<Da
         ));
     }
     let erlaubt_text = format!("erlaubt sind nur {}", zulaessig.join(", "));
-    match erkennen(bytes) {
+    match erkennen(anfang) {
         Some(art) if erlaubt.contains(&art) => Ok(art),
         Some(art) => Err(format!(
             "Die Datei „{name}“ ist ein {}; hier {erlaubt_text}. {hinweis}",

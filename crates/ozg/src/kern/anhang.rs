@@ -17,9 +17,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use ozg_domain::access::{Aktion, darf_fuer};
 use ozg_domain::anhang::{self, Dateiart};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::kern::ablage::Ablage;
+use crate::kern::ablage::{Ablage, Eingang};
 use crate::kern::audit::{self, Art, Objekt};
 use crate::kern::db::{Db, int_bool};
 use crate::kern::fehler::{Fehler, Feldfehler};
@@ -111,11 +110,11 @@ pub async fn laden(db: &Db, id: i64) -> Result<Option<Anhang>, Fehler> {
 }
 
 /// An upload as received.
-pub struct Upload {
+pub struct Upload<'a> {
     /// The client's file name.
     pub dateiname: String,
-    /// Content.
-    pub bytes: Vec<u8>,
+    /// The file as it arrived (in the store's intake), if one was sent.
+    pub eingang: Option<&'a Eingang>,
     /// Title typed.
     pub titel: String,
     /// Public or members only.
@@ -144,12 +143,16 @@ pub async fn hochladen(
     uhr: &Uhr,
     ablage: &Ablage,
     ziel: &Ziel<'_>,
-    u: &Upload,
+    u: &Upload<'_>,
 ) -> Result<i64, Fehler> {
-    if u.bytes.is_empty() && u.dateiname.is_empty() {
+    let Some(e) = u
+        .eingang
+        .filter(|e| e.groesse() > 0 || !u.dateiname.is_empty())
+    else {
         return Err(Fehler::feld("datei", "Bitte wählen Sie eine Datei aus."));
-    }
-    let art = anhang::pruefen(&u.dateiname, &u.bytes, ziel.erlaubt)
+    };
+    let groesse = e.groesse();
+    let art = anhang::pruefen_anfang(&u.dateiname, groesse, e.anfang(), ziel.erlaubt)
         .map_err(|m| Fehler::feld("datei", m))?;
     let titel = u.titel.trim();
     if titel.chars().count() > 200 {
@@ -164,8 +167,7 @@ pub async fn hochladen(
     } else {
         titel.to_owned()
     };
-    let sha = crate::kern::token::hex(&Sha256::digest(&u.bytes));
-    ablage.schreiben(&sha, &u.bytes).await?;
+    let sha = ablage.uebernehmen(e).await?;
     let id = db
         .mit_neuer_id("anhang", |id| {
             let mut stmts = vec![
@@ -177,7 +179,7 @@ pub async fn hochladen(
                     titel.as_str(),
                     name.as_str(),
                     art.key(),
-                    u.bytes.len() as i64,
+                    groesse as i64,
                     sha.as_str(),
                     u.oeffentlich,
                     ziel.wer,
@@ -194,7 +196,7 @@ pub async fn hochladen(
                         &format!(
                             "{titel} ({name}, {}, {} Bytes, {})",
                             art.label(),
-                            u.bytes.len(),
+                            groesse,
                             if u.oeffentlich {
                                 "öffentlich"
                             } else {
@@ -293,14 +295,17 @@ pub async fn ausliefern(
         )));
     };
     let art = a.dateiart().unwrap_or(Dateiart::Pdf);
-    let bytes = st.ablage.lesen(&a.sha256).await?;
+    let (datei, laenge) = st.ablage.oeffnen(&a.sha256).await?;
     let disposition = if art.ist_bild() {
         "inline"
     } else {
         "attachment"
     };
-    let mut r = bytes.into_response();
+    // Streamed from the file: a download never holds the whole file in memory.
+    let mut r =
+        axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(datei)).into_response();
     let h = r.headers_mut();
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(laenge));
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(art.mime()));
     h.insert(
         header::CONTENT_DISPOSITION,
@@ -325,11 +330,14 @@ pub async fn ausliefern(
 
 /// The upload form's fields: the file, its title and its visibility (`standard_oeffentlich`
 /// when the form does not ask).
-pub fn upload(f: &crate::kern::formular::Hochladen, standard_oeffentlich: bool) -> Upload {
-    let (dateiname, bytes) = f.datei.clone().unwrap_or_default();
+pub fn upload(f: &crate::kern::formular::Hochladen, standard_oeffentlich: bool) -> Upload<'_> {
     Upload {
-        dateiname,
-        bytes,
+        dateiname: f
+            .datei
+            .as_ref()
+            .map(|d| d.dateiname.clone())
+            .unwrap_or_default(),
+        eingang: f.datei.as_ref().map(|d| &d.eingang),
         titel: f.feld("titel").to_owned(),
         oeffentlich: match f.feld("sichtbarkeit") {
             "oeffentlich" => true,

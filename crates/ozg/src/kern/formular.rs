@@ -43,8 +43,16 @@ pub struct Hochladen {
     pub sitzung: Option<Sitzung>,
     /// Text fields.
     pub felder: Vec<(String, String)>,
-    /// The file field "datei": (client file name, content).
-    pub datei: Option<(String, Vec<u8>)>,
+    /// The file field "datei", as it arrived.
+    pub datei: Option<Datei>,
+}
+
+/// The file of an upload form.
+pub struct Datei {
+    /// The name the client sent (only for messages; never reaches the file system).
+    pub dateiname: String,
+    /// The content, in the store's intake.
+    pub eingang: crate::kern::ablage::Eingang,
 }
 
 impl Hochladen {
@@ -88,18 +96,8 @@ async fn kopf(parts: &mut axum::http::request::Parts, st: &AppState) -> Result<K
     })
 }
 
-/// The CSRF token and the route's permission: the one check of every form.
-fn pruefen(k: &Kopf, st: &AppState, gesendet: &str) -> Result<(), Fehler> {
-    let erwartet = match &k.sitzung {
-        Some(s) => Some(s.csrf.clone()),
-        None => sitzung::cookie(&k.headers, CSRF_COOKIE),
-    };
-    if erwartet
-        .as_deref()
-        .is_none_or(|e| e.is_empty() || !gleich(e, gesendet))
-    {
-        return Err(Fehler::verboten(CSRF_FEHLER));
-    }
+/// The route's permission (from the session alone, before any of the body is read).
+fn recht_pruefen(k: &Kopf, st: &AppState) -> Result<(), Fehler> {
     let aktion = k
         .route
         .as_deref()
@@ -113,6 +111,21 @@ fn pruefen(k: &Kopf, st: &AppState, gesendet: &str) -> Result<(), Fehler> {
             }
             Some(_) => {}
         }
+    }
+    Ok(())
+}
+
+/// The CSRF token: the session's, or before the login the double-submit cookie's.
+fn csrf_pruefen(k: &Kopf, gesendet: &str) -> Result<(), Fehler> {
+    let erwartet = match &k.sitzung {
+        Some(s) => Some(s.csrf.clone()),
+        None => sitzung::cookie(&k.headers, CSRF_COOKIE),
+    };
+    if erwartet
+        .as_deref()
+        .is_none_or(|e| e.is_empty() || !gleich(e, gesendet))
+    {
+        return Err(Fehler::verboten(CSRF_FEHLER));
     }
     Ok(())
 }
@@ -131,12 +144,13 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Formular<T> {
     async fn from_request(req: Request, st: &AppState) -> Result<Self, Fehler> {
         let (mut parts, body) = req.into_parts();
         let k = kopf(&mut parts, st).await?;
+        recht_pruefen(&k, st)?;
         let bytes = axum::body::to_bytes(body, FORM_MAX_BYTES)
             .await
             .map_err(|_| Fehler::feld("Formular", "zu groß oder unvollständig"))?;
         let paare: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
             .map_err(|_| Fehler::feld("Formular", "nicht lesbar"))?;
-        pruefen(&k, st, csrf_feld(&paare))?;
+        csrf_pruefen(&k, csrf_feld(&paare))?;
         let daten = serde_urlencoded::from_bytes(&bytes)
             .map_err(|e| Fehler::feld("Formular", e.to_string()))?;
         Ok(Formular {
@@ -150,9 +164,13 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Formular<T> {
 impl FromRequest<AppState> for Hochladen {
     type Rejection = Fehler;
 
+    /// Origin, session and permission are checked before the body is read; the CSRF field
+    /// must come before the file (the forms send it first), so a file is only accepted from a
+    /// checked form; the file streams into the store's intake, never whole into memory.
     async fn from_request(req: Request, st: &AppState) -> Result<Self, Fehler> {
         let (mut parts, body) = req.into_parts();
         let k = kopf(&mut parts, st).await?;
+        recht_pruefen(&k, st)?;
         let zu_gross = || {
             Fehler::feld(
                 "datei",
@@ -174,16 +192,45 @@ impl FromRequest<AppState> for Hochladen {
             let mut mp = axum::extract::Multipart::from_request(req, st)
                 .await
                 .map_err(|_| zu_gross())?;
-            while let Some(f) = mp.next_field().await.map_err(|_| zu_gross())? {
+            let mut geprueft = false;
+            let mut text_bytes = 0;
+            while let Some(mut f) = mp.next_field().await.map_err(|_| zu_gross())? {
                 let name = f.name().unwrap_or("").to_owned();
                 if name == "datei" {
+                    if !geprueft {
+                        return Err(Fehler::verboten(CSRF_FEHLER));
+                    }
                     let dateiname = f.file_name().unwrap_or("").to_owned();
-                    let bytes = f.bytes().await.map_err(|_| zu_gross())?;
-                    datei = Some((dateiname, bytes.to_vec()));
+                    let mut eingang = st
+                        .ablage
+                        .eingang(ozg_domain::anhang::ANHANG_MAX_BYTES)
+                        .await?;
+                    while let Some(stueck) = f.chunk().await.map_err(|_| zu_gross())? {
+                        eingang
+                            .schreiben(&stueck)
+                            .await
+                            .map_err(|e| anyhow::anyhow!("Upload nicht speicherbar: {e}"))?;
+                    }
+                    eingang
+                        .abschliessen()
+                        .await
+                        .map_err(|e| anyhow::anyhow!("Upload nicht speicherbar: {e}"))?;
+                    datei = Some(Datei { dateiname, eingang });
                 } else {
                     let text = f.text().await.map_err(|_| zu_gross())?;
+                    text_bytes += text.len();
+                    if text_bytes > FORM_MAX_BYTES {
+                        return Err(Fehler::feld("Formular", "zu groß oder unvollständig"));
+                    }
+                    if name == "_csrf" {
+                        csrf_pruefen(&k, &text)?;
+                        geprueft = true;
+                    }
                     felder.push((name, text));
                 }
+            }
+            if !geprueft {
+                return Err(Fehler::verboten(CSRF_FEHLER));
             }
         } else {
             // A plain form (no file chosen, or a client without multipart): same checks.
@@ -192,8 +239,8 @@ impl FromRequest<AppState> for Hochladen {
                 .map_err(|_| zu_gross())?;
             felder = serde_urlencoded::from_bytes(&bytes)
                 .map_err(|_| Fehler::feld("Formular", "nicht lesbar"))?;
+            csrf_pruefen(&k, csrf_feld(&felder))?;
         }
-        pruefen(&k, st, csrf_feld(&felder))?;
         Ok(Hochladen {
             sitzung: k.sitzung,
             felder,

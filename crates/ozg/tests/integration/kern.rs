@@ -231,3 +231,119 @@ async fn openapi_dokument() {
     assert_eq!(doc["info"]["title"], "OZG-Plattform NRW API");
     insta::assert_json_snapshot!("openapi", doc);
 }
+
+story!(hochladen_prueft_vor_dem_lesen);
+/// An upload is checked before its file is read: without a session or the right role the body
+/// is not touched at all; a wrong CSRF token (which the form sends before the file) ends the
+/// request before the file's bytes are read; a file before the token is refused. Nothing stays
+/// in the store's intake.
+async fn hochladen_prueft_vor_dem_lesen(t: &TestApp) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (ks, ks_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let (mi, _) = login_as(t, "mitglied", "mitglied", "").await;
+    let grenze = "----ozgtestgrenze";
+    let teil = |name: &str, wert: &str| {
+        format!("--{grenze}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{wert}\r\n")
+    };
+    let datei_kopf = format!(
+        "--{grenze}\r\nContent-Disposition: form-data; name=\"datei\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    );
+    // Sends `vorne` as the first piece of the body and the file's bytes as the second; says
+    // whether the second was read.
+    let senden = |cookie: String, vorne: String| async move {
+        let gelesen = Arc::new(AtomicBool::new(false));
+        let g = gelesen.clone();
+        // As over a network: the file's bytes arrive only 300 ms after the first piece; until
+        // then the body is pending. A server that decides on the first piece never sees them.
+        let mut erstes = true;
+        let mut zeitgeber: Option<Arc<AtomicBool>> = None;
+        let mut fertig = false;
+        let stuecke = futures_util::stream::poll_fn(move |cx| {
+            if erstes {
+                erstes = false;
+                return std::task::Poll::Ready(Some(Ok::<_, std::io::Error>(
+                    axum::body::Bytes::from(vorne.clone()),
+                )));
+            }
+            if fertig {
+                return std::task::Poll::Ready(None);
+            }
+            let da = zeitgeber.get_or_insert_with(|| {
+                let da = Arc::new(AtomicBool::new(false));
+                let (d, w) = (da.clone(), cx.waker().clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                    d.store(true, Ordering::SeqCst);
+                    w.wake();
+                });
+                da
+            });
+            if !da.load(Ordering::SeqCst) {
+                return std::task::Poll::Pending;
+            }
+            fertig = true;
+            g.store(true, Ordering::SeqCst);
+            std::task::Poll::Ready(Some(Ok(axum::body::Bytes::from(format!(
+                "%PDF-1.7 {}\r\n--{grenze}--\r\n",
+                "x".repeat(100_000)
+            )))))
+        });
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/projekte/kinderbetreuung/anhaenge")
+            .header(header::HOST, "ozg.test")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={grenze}"),
+            )
+            .header(header::COOKIE, cookie)
+            .body(axum::body::Body::from_stream(stuecke))
+            .unwrap();
+        let res = tower::ServiceExt::oneshot(t.app.clone(), req)
+            .await
+            .unwrap();
+        (res.status(), gelesen.load(Ordering::SeqCst))
+    };
+    let vorne = format!("{}{}", teil("_csrf", &ks_csrf), datei_kopf);
+    // No session: "please log in" (403), body untouched.
+    let (status, gelesen) = senden(String::new(), vorne.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!gelesen, "read without a session");
+    // A member may not upload here: 403, body untouched.
+    let (status, gelesen) = senden(mi, vorne).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!gelesen, "read without the right");
+    // Wrong token: refused before the file's bytes.
+    let (status, gelesen) = senden(
+        ks.clone(),
+        format!("{}{}", teil("_csrf", "falsch"), datei_kopf),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!gelesen, "file read before the CSRF check");
+    // The file before the token: refused.
+    let (status, _) = senden(ks.clone(), datei_kopf.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The right token and the file: stored (the piece is read).
+    let (status, gelesen) = senden(
+        ks,
+        format!(
+            "{}{}{}",
+            teil("_csrf", &ks_csrf),
+            teil("titel", "Angebot"),
+            datei_kopf
+        ),
+    )
+    .await;
+    assert!(status.is_redirection(), "{status}");
+    assert!(gelesen);
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM anhang WHERE titel = 'Angebot'")
+            .await,
+        1
+    );
+    let eingang = t.state.ablage.verzeichnis().join("eingang");
+    let rest = std::fs::read_dir(&eingang).map_or(0, Iterator::count);
+    assert_eq!(rest, 0, "intake left over");
+}
