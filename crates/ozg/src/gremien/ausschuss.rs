@@ -16,7 +16,7 @@ use ozg_domain::governance::{
 use serde::{Deserialize, Serialize};
 
 use crate::kern::audit::{self, Objekt};
-use crate::kern::db::{Db, DbFehler, Stmt};
+use crate::kern::db::{Db, DbFehler, SqlBuilder, Stmt};
 use crate::kern::uhr::{datum_de, datum_lesen, frist_lesen, tag_iso, zeit_de};
 use crate::kern::{Fehler, Feldfehler, Uhr};
 use crate::programm::{
@@ -103,6 +103,9 @@ pub struct Umlauf {
     /// Votes cast so far: (account id, name, vote key).
     #[serde(default)]
     pub stimmen: Vec<(i64, String, String)>,
+    /// The accounts entitled to vote (fixed at the start).
+    #[serde(default)]
+    pub berechtigt: Vec<i64>,
     /// Whether voting is still open (at the time the page was built).
     #[serde(default)]
     pub laeuft: bool,
@@ -112,6 +115,11 @@ pub struct Umlauf {
 }
 
 impl Umlauf {
+    /// Whether the account may vote in it (entitled at the start).
+    pub fn darf_stimmen(&self, konto_id: i64) -> bool {
+        self.berechtigt.contains(&konto_id)
+    }
+
     /// Deadline in German time.
     pub fn frist_text(&self) -> String {
         zeit_de(self.frist)
@@ -314,6 +322,19 @@ pub async fn vorlagen(db: &Db, uhr: &Uhr, projekt: Option<&str>) -> Result<Vec<V
             p
         ))
         .await?;
+    #[derive(Deserialize)]
+    struct B {
+        umlauf_id: i64,
+        konto_id: i64,
+    }
+    let berechtigt: Vec<B> = db
+        .query(sql!(
+            "SELECT b.umlauf_id, b.konto_id FROM umlauf_berechtigt b \
+             WHERE $1 = '' OR b.umlauf_id IN (SELECT u.id FROM umlauf u JOIN vorlage v ON v.id = u.vorlage_id WHERE v.projekt = $1) \
+             ORDER BY b.umlauf_id, b.konto_id",
+            p
+        ))
+        .await?;
     let jetzt = uhr.sekunden();
     Ok(rows
         .into_iter()
@@ -341,6 +362,11 @@ pub async fn vorlagen(db: &Db, uhr: &Uhr, projekt: Option<&str>) -> Result<Vec<V
                             .iter()
                             .filter(|s| s.umlauf_id == u.id)
                             .map(|s| (s.konto_id, s.name.clone(), s.stimme.clone()))
+                            .collect(),
+                        berechtigt: berechtigt
+                            .iter()
+                            .filter(|b| b.umlauf_id == u.id)
+                            .map(|b| b.konto_id)
                             .collect(),
                         laeuft: false,
                         berechnet: None,
@@ -854,7 +880,8 @@ pub async fn umlauf_starten(
             None
         }
     };
-    let stimmberechtigt = crate::konten::stimmberechtigte(db).await?;
+    let berechtigte = crate::konten::stimmberechtigte(db).await?;
+    let stimmberechtigt = berechtigte.len() as i64;
     if stimmberechtigt == 0 {
         fe.push(
             "vorlage",
@@ -881,6 +908,19 @@ pub async fn umlauf_starten(
                     wer,
                     uhr.jetzt_iso()
                 ),
+                // Who may vote is fixed at the start.
+                {
+                    let mut q = SqlBuilder::new(
+                        "INSERT INTO umlauf_berechtigt (umlauf_id, konto_id) VALUES ",
+                    );
+                    for (i, k) in berechtigte.iter().enumerate() {
+                        if i > 0 {
+                            q.push(", ");
+                        }
+                        q.push("(").bind_liste([id, *k]).push(")");
+                    }
+                    q.stmt()
+                },
                 audit::eintrag(
                     uhr,
                     wer,
@@ -938,15 +978,27 @@ pub async fn abstimmen(
             format!("Sie haben bereits abgestimmt ({alt}); jedes Mitglied stimmt einmal ab."),
         ));
     }
-    // The primary key (umlauf, konto) refuses a second vote even from two tabs at once.
+    if !u.berechtigt.contains(&konto_id) {
+        return Err(Fehler::verboten(
+            "Sie gehörten beim Start dieses Umlaufverfahrens nicht zu den Stimmberechtigten; \
+             abstimmen können nur die Mitglieder, die es damals waren.",
+        ));
+    }
+    // The primary key (umlauf, konto) refuses a second vote even from two tabs at once; the
+    // guard refuses a vote of someone not entitled, or one that arrives after the deadline or
+    // the count (the page was read a moment earlier).
     let r = db
-        .execute_all(&[
+        .execute_guarded(&[
             sql!(
-                "INSERT INTO umlauf_stimme (umlauf_id, konto_id, stimme, zeit) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO umlauf_stimme (umlauf_id, konto_id, stimme, zeit) \
+                 SELECT $1, $2, $3, $4 WHERE EXISTS \
+                 (SELECT 1 FROM umlauf_berechtigt b WHERE b.umlauf_id = $1 AND b.konto_id = $2) \
+                 AND EXISTS (SELECT 1 FROM umlauf u WHERE u.id = $1 AND u.ergebnis IS NULL AND u.frist > $5)",
                 umlauf_id,
                 konto_id,
                 s.key(),
-                uhr.jetzt_iso()
+                uhr.jetzt_iso(),
+                uhr.sekunden()
             ),
             audit::eintrag(
                 uhr,
@@ -955,10 +1007,14 @@ pub async fn abstimmen(
                 &objekt(&v.projekt),
                 &[(&format!("umlauf {umlauf_id} stimme {wer}"), "", s.key())],
             ),
-        ])
+        ], 0)
         .await;
     match r {
-        Ok(()) => Ok(()),
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Fehler::feld(
+            "stimme",
+            "Die Stimme wurde nicht gezählt: die Frist ist abgelaufen oder das Umlaufverfahren ist ausgezählt.",
+        )),
         Err(DbFehler::Eindeutig(_)) => Err(Fehler::feld(
             "stimme",
             "Sie haben bereits abgestimmt; jedes Mitglied stimmt einmal ab.",

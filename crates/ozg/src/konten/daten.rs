@@ -130,12 +130,20 @@ pub async fn konten(db: &Db) -> Result<Vec<Konto>, DbFehler> {
     .await
 }
 
-/// The number of active committee members who can log in (entitled to vote).
-pub async fn stimmberechtigte(db: &Db) -> Result<i64, DbFehler> {
-    db.scalar(sql!(
-        "SELECT COUNT(*) FROM konto WHERE rolle = 'lenkungsausschuss' AND aktiv <> 0 AND passwort_hash IS NOT NULL"
-    ))
-    .await
+/// The active committee members who can log in (entitled to vote), by account id.
+pub async fn stimmberechtigte(db: &Db) -> Result<Vec<i64>, DbFehler> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: i64,
+    }
+    Ok(db
+        .query::<Id>(sql!(
+            "SELECT id FROM konto WHERE rolle = 'lenkungsausschuss' AND aktiv <> 0 AND passwort_hash IS NOT NULL ORDER BY id"
+        ))
+        .await?
+        .into_iter()
+        .map(|i| i.id)
+        .collect())
 }
 
 /// What an invitation needs.

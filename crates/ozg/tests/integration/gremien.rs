@@ -628,3 +628,93 @@ async fn workshop_editing(t: &TestApp) {
     assert_eq!(t.audit_count().await, n + 2);
     assert!(t.ok("/workshops").await.text().contains("01.02.2027"));
 }
+
+story!(umlauf_nur_fuer_die_stimmberechtigten_beim_start);
+/// Who may vote is fixed when an Umlaufverfahren starts: a committee account created later
+/// (e.g. by the Koordinierungsstelle, which sees invitation links) cannot vote, the votes never
+/// exceed the entitled members, and a vote that arrives after the count is not stored.
+async fn umlauf_nur_fuer_die_stimmberechtigten_beim_start(t: &TestApp) {
+    let (tk, tk_csrf) = login_as(t, "familie-k", "themenfeld-koordinator", "familie-kind").await;
+    let (ks, ks_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let la0 = login_as(t, "la0", "lenkungsausschuss", "").await;
+    let la1 = login_as(t, "la1", "lenkungsausschuss", "").await;
+    let r = t
+        .post(
+            "/projekte/kinderbetreuung/vorlage",
+            &tk,
+            &[("_csrf", &tk_csrf), ("titel", "Kita-Portal: Variante")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let vorlage = t.scalar("SELECT MAX(id) FROM vorlage").await;
+    let frist = format!("{}T12:00", tag_utc(2));
+    let r = t
+        .post(
+            &format!("/lenkungsausschuss/vorlagen/{vorlage}/umlauf"),
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("variante", "B"),
+                ("frist", &frist),
+                ("quorum", "50"),
+                ("mehrheit", "einfach"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let umlauf = t.scalar("SELECT MAX(id) FROM umlauf").await;
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT COUNT(*) FROM umlauf_berechtigt WHERE umlauf_id = {umlauf}"
+        ))
+        .await,
+        2
+    );
+    // A committee account created after the start.
+    let spaet = login_as(t, "la-spaet", "lenkungsausschuss", "").await;
+    let stimme = format!("/lenkungsausschuss/umlauf/{umlauf}/stimme");
+    let seite = t.get_with("/lenkungsausschuss", &spaet.0).await.text();
+    assert!(
+        seite.contains("nicht zu den Stimmberechtigten"),
+        "the page says why there is no ballot"
+    );
+    let n = t.audit_count().await;
+    let r = t
+        .post(&stimme, &spaet.0, &[("_csrf", &spaet.1), ("stimme", "ja")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert!(r.text().contains("nicht zu den Stimmberechtigten"));
+    assert_eq!(t.audit_count().await, n);
+    for (s, c) in [&la0, &la1] {
+        let r = t.post(&stimme, s, &[("_csrf", c), ("stimme", "ja")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    }
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT COUNT(*) FROM umlauf_stimme WHERE umlauf_id = {umlauf}"
+        ))
+        .await,
+        2,
+        "never more votes than entitled members"
+    );
+    // Counted at the deadline; a vote that comes in afterwards is not stored.
+    let la2 = login_as(t, "la2", "lenkungsausschuss", "").await;
+    t.ausfuehren(&format!(
+        "INSERT INTO umlauf_berechtigt (umlauf_id, konto_id) SELECT {umlauf}, id FROM konto WHERE benutzername = 'la2'"
+    ))
+    .await;
+    t.ausfuehren(&format!("UPDATE umlauf SET frist = 1 WHERE id = {umlauf}"))
+        .await;
+    t.aufgaben_ausfuehren().await;
+    let r = t
+        .post(&stimme, &la2.0, &[("_csrf", &la2.1), ("stimme", "nein")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT COUNT(*) FROM umlauf_stimme WHERE umlauf_id = {umlauf}"
+        ))
+        .await,
+        2
+    );
+}
