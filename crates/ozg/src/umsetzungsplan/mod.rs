@@ -14,7 +14,7 @@ use crate::kern::{Baustein, Routen};
 pub use bericht::{PlanReport, ReportOptions};
 pub use dokument::PlanDocument;
 pub use pdf::render as pdf_setzen;
-pub use seiten::plan_html;
+pub use seiten::{Erzeugung, plan_html};
 pub use stand::{PLAN, StandInfo, anlegen as stand_anlegen, liste as staende};
 
 /// The plan document in the portal.

@@ -1,11 +1,14 @@
 //! The Umsetzungsplan on the portal: the HTML document with its options form, the downloads
 //! (PDF, XLSX) and the list of stored Stände.
 //!
-//! The PDF is typeset on the blocking pool, one at a time (a semaphore), so a render occupies at
-//! most one of the machine's cores and other requests keep being served; the last PDF is kept
-//! per data revision and options, so repeated downloads cost nothing.
+//! The downloads are built one at a time ([`Erzeugung`]): a render occupies at most one of the
+//! machine's cores, a bounded queue answers 503 when full, and the last few results are kept
+//! per data revision, day and options, so repeated downloads cost nothing.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,7 +17,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use ozg_domain::access::{Aktion, darf};
 use serde::Deserialize;
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::Semaphore;
 
 use crate::kern::sitzung::erlaubt;
 use crate::kern::uhr::datum_de;
@@ -25,18 +28,104 @@ use crate::umsetzungsplan::stand::{self as plan_stand, StandInfo};
 
 type PageResult = Result<Response, Fehler>;
 
-/// Serialises PDF renders and remembers the last one (one per portal state).
-pub struct PdfQueue {
-    permits: Semaphore,
-    last: Mutex<Option<(String, Arc<Vec<u8>>)>>,
+/// Builds the downloads (PDF, XLSX) one at a time — the report is read and typeset inside
+/// the lock — with a bounded queue in front (503 with `Retry-After` when it is full, so
+/// rotating options cannot pile up work) and the last few results kept per data revision,
+/// day and options. Per process: another instance builds its own.
+pub struct Erzeugung {
+    platz: Semaphore,
+    wartend: AtomicUsize,
+    ablage: std::sync::Mutex<VecDeque<(String, Arc<Vec<u8>>)>>,
+    gebaut: AtomicUsize,
+    gleichzeitig: AtomicUsize,
+    hoechstens_gleichzeitig: AtomicUsize,
 }
 
-impl Default for PdfQueue {
+/// Requests that may wait for the one build at a time.
+const WARTESCHLANGE: usize = 4;
+/// Results kept (each a few MB at most).
+const ZWISCHENSPEICHER: usize = 8;
+
+impl Default for Erzeugung {
     fn default() -> Self {
-        PdfQueue {
-            permits: Semaphore::new(1),
-            last: Mutex::new(None),
+        Erzeugung {
+            platz: Semaphore::new(1),
+            wartend: AtomicUsize::new(0),
+            ablage: std::sync::Mutex::new(VecDeque::new()),
+            gebaut: AtomicUsize::new(0),
+            gleichzeitig: AtomicUsize::new(0),
+            hoechstens_gleichzeitig: AtomicUsize::new(0),
         }
+    }
+}
+
+impl Erzeugung {
+    /// How many documents were built, and the most built at the same time (for tests).
+    pub fn statistik(&self) -> (usize, usize) {
+        (
+            self.gebaut.load(Ordering::SeqCst),
+            self.hoechstens_gleichzeitig.load(Ordering::SeqCst),
+        )
+    }
+
+    fn gespeichert(&self, key: &str) -> Option<Arc<Vec<u8>>> {
+        let mut a = self
+            .ablage
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let i = a.iter().position(|(k, _)| k == key)?;
+        let e = a.remove(i)?;
+        let b = e.1.clone();
+        a.push_front(e);
+        Some(b)
+    }
+
+    fn speichern(&self, key: String, b: Arc<Vec<u8>>) {
+        let mut a = self
+            .ablage
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        a.retain(|(k, _)| *k != key);
+        a.push_front((key, b));
+        a.truncate(ZWISCHENSPEICHER);
+    }
+
+    /// The document under `key`, from the store or built by `bauen` (in the lock).
+    async fn holen<F, Fut>(&self, key: String, bauen: F) -> Result<Arc<Vec<u8>>, Fehler>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<u8>, Fehler>>,
+    {
+        if let Some(b) = self.gespeichert(&key) {
+            return Ok(b);
+        }
+        let besetzt = || {
+            Fehler::Ausgelastet(
+                "Der Umsetzungsplan wird gerade für andere Anfragen erzeugt. Bitte versuchen Sie es in einigen Sekunden erneut.".into(),
+                10,
+            )
+        };
+        if self.wartend.fetch_add(1, Ordering::SeqCst) >= WARTESCHLANGE {
+            self.wartend.fetch_sub(1, Ordering::SeqCst);
+            return Err(besetzt());
+        }
+        let platz = tokio::time::timeout(Duration::from_secs(60), self.platz.acquire()).await;
+        self.wartend.fetch_sub(1, Ordering::SeqCst);
+        let Ok(Ok(_platz)) = platz else {
+            return Err(besetzt());
+        };
+        // Built meanwhile by the request before us?
+        if let Some(b) = self.gespeichert(&key) {
+            return Ok(b);
+        }
+        let n = self.gleichzeitig.fetch_add(1, Ordering::SeqCst) + 1;
+        self.hoechstens_gleichzeitig.fetch_max(n, Ordering::SeqCst);
+        let r = bauen().await;
+        self.gleichzeitig.fetch_sub(1, Ordering::SeqCst);
+        let b = Arc::new(r?);
+        self.gebaut.fetch_add(1, Ordering::SeqCst);
+        self.speichern(key, b.clone());
+        Ok(b)
     }
 }
 
@@ -156,10 +245,16 @@ async fn xlsx(
     RawQuery(q): RawQuery,
 ) -> PageResult {
     let o = options(q.as_deref(), s.as_ref())?;
-    let r = report(&st, &o).await?;
-    let bytes = tokio::task::spawn_blocking(move || r.doc.to_xlsx())
-        .await
-        .map_err(anyhow::Error::from)??;
+    let key = schluessel(&st, "xlsx", &o).await?;
+    let bytes = st
+        .erweiterung::<Erzeugung>()
+        .holen(key, || async {
+            let r = report(&st, &o).await?;
+            Ok(tokio::task::spawn_blocking(move || r.doc.to_xlsx())
+                .await
+                .map_err(anyhow::Error::from)??)
+        })
+        .await?;
     Ok((
         [
             (
@@ -171,9 +266,19 @@ async fn xlsx(
                 "attachment; filename=\"umsetzungsplan.xlsx\"",
             ),
         ],
-        bytes,
+        bytes.as_ref().clone(),
     )
         .into_response())
+}
+
+/// What a download depends on: the data revision, the day (the plan's dates) and the options.
+async fn schluessel(st: &AppState, art: &str, o: &ReportOptions) -> Result<String, Fehler> {
+    Ok(format!(
+        "{art}|{}|{}|{}",
+        st.db.meta("datenstand").await?.unwrap_or_default(),
+        st.uhr.heute_iso(),
+        o.query()
+    ))
 }
 
 async fn pdf(
@@ -182,35 +287,19 @@ async fn pdf(
     RawQuery(q): RawQuery,
 ) -> PageResult {
     let o = options(q.as_deref(), s.as_ref())?;
-    let key = format!(
-        "{}|{}|{}",
-        st.db.meta("datenstand").await?.unwrap_or_default(),
-        st.uhr.heute_iso(),
-        o.query()
-    );
-    let queue = st.erweiterung::<PdfQueue>();
-    let cached = queue
-        .last
-        .lock()
-        .await
-        .as_ref()
-        .filter(|(k, _)| *k == key)
-        .map(|(_, b)| b.clone());
-    let bytes = match cached {
-        Some(b) => b,
-        None => {
+    let key = schluessel(&st, "pdf", &o).await?;
+    let bytes = st
+        .erweiterung::<Erzeugung>()
+        .holen(key, || async {
             let r = report(&st, &o).await?;
-            let _permit = queue.permits.acquire().await.map_err(anyhow::Error::from)?;
             let jetzt = st.uhr.jetzt();
             let pdf =
                 tokio::task::spawn_blocking(move || crate::umsetzungsplan::pdf::render(&r, jetzt))
                     .await
                     .map_err(anyhow::Error::from)??;
-            let b = Arc::new(pdf.bytes);
-            *queue.last.lock().await = Some((key, b.clone()));
-            b
-        }
-    };
+            Ok(pdf.bytes)
+        })
+        .await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf"),

@@ -337,3 +337,57 @@ async fn plan_chart_data_matches_golden(t: &TestApp) {
 }
 
 // --- Members' area -------------------------------------------------------------------------
+
+story!(downloads_begrenzt_und_zwischengespeichert);
+/// Rotating options cannot pile up work: one document is built at a time (the report is read
+/// inside the lock), at most four requests wait, the rest get 503 with `Retry-After`; a
+/// document built once is served from the store.
+async fn downloads_begrenzt_und_zwischengespeichert(t: &TestApp) {
+    let themen: Vec<String> = t.ok("/api/v1/themenfelder?pro_seite=50").await.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["slug"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(themen.len() >= 12);
+    let erz = t.state.erweiterung::<ozg::umsetzungsplan::Erzeugung>();
+    let antworten = futures_util::future::join_all(
+        themen
+            .iter()
+            .map(|th| async move { t.get(&format!("/umsetzungsplan.pdf?themenfeld={th}")).await }),
+    )
+    .await;
+    let mut besetzt = 0;
+    for r in &antworten {
+        match r.status {
+            StatusCode::OK => assert!(r.body.starts_with(b"%PDF")),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                besetzt += 1;
+                assert!(r.headers.get(header::RETRY_AFTER).is_some());
+                assert!(
+                    r.text()
+                        .contains("Bitte versuchen Sie es in einigen Sekunden erneut")
+                );
+            }
+            s => panic!("{s}: {}", r.text()),
+        }
+    }
+    let (gebaut, gleichzeitig) = erz.statistik();
+    assert_eq!(gleichzeitig, 1, "one build at a time");
+    assert!(besetzt >= themen.len() - 1 - 4, "{besetzt} refused");
+    assert_eq!(gebaut, themen.len() - besetzt);
+    // Once built, served from the store: no new build.
+    let schon = antworten
+        .iter()
+        .position(|r| r.status == StatusCode::OK)
+        .unwrap();
+    let r = t
+        .ok(&format!("/umsetzungsplan.pdf?themenfeld={}", themen[schon]))
+        .await;
+    assert!(r.body.starts_with(b"%PDF"));
+    assert_eq!(erz.statistik().0, gebaut);
+    // The XLSX goes through the same queue.
+    t.ok(&format!("/umsetzungsplan.xlsx?themenfeld={}", themen[0]))
+        .await;
+    assert_eq!(erz.statistik().0, gebaut + 1);
+}
