@@ -45,10 +45,29 @@ pub fn download(table: &Table, format: Format, basename: &str) -> Result<Respons
         .map_err(|e| Fehler::Intern(e.into()))
 }
 
-/// An XLSX workbook with one sheet per table: bold, frozen header row and an autofilter.
+/// Whether a spreadsheet program would read the text as a formula (or a command) when the
+/// file is opened: it starts with `=`, `+`, `-`, `@`, a tab, a carriage return or a line feed
+/// (OWASP: CSV injection).
+pub fn formelartig(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r', '\n'])
+}
+
+/// A CSV cell that a spreadsheet program shows as text: a formula-like text gets a leading `'`.
+pub fn csv_zelle(s: &str) -> std::borrow::Cow<'_, str> {
+    if formelartig(s) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// An XLSX workbook with one sheet per table: bold, frozen header row and an autofilter. Every
+/// cell is a text cell; formula-like texts also carry the quote prefix, so they stay text when
+/// a person edits the cell.
 pub fn workbook(tables: &[Table]) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
     let bold = Zellformat::new().set_bold();
+    let text = Zellformat::new().set_quote_prefix();
     for t in tables {
         let ws = wb.add_worksheet();
         let name: String = t
@@ -63,7 +82,11 @@ pub fn workbook(tables: &[Table]) -> Result<Vec<u8>> {
         }
         for (r, row) in t.rows.iter().enumerate() {
             for (c, v) in row.iter().enumerate() {
-                ws.write_string(r as u32 + 1, c as u16, v)?;
+                if formelartig(v) {
+                    ws.write_string_with_format(r as u32 + 1, c as u16, v, &text)?;
+                } else {
+                    ws.write_string(r as u32 + 1, c as u16, v)?;
+                }
             }
         }
         ws.set_freeze_panes(1, 0)?;
@@ -99,9 +122,9 @@ impl Table {
     /// CSV with a header row (UTF-8 with BOM, so spreadsheet programs show umlauts correctly).
     pub fn to_csv(&self) -> Result<Vec<u8>> {
         let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-        w.write_record(&self.columns)?;
+        w.write_record(self.columns.iter().map(|c| csv_zelle(c).into_owned()))?;
         for r in &self.rows {
-            w.write_record(r)?;
+            w.write_record(r.iter().map(|c| csv_zelle(c).into_owned()))?;
         }
         w.into_inner().map_err(|e| anyhow::anyhow!("CSV: {e}"))
     }
@@ -147,6 +170,42 @@ mod tests {
         let csv = String::from_utf8(t().to_csv().unwrap()).unwrap();
         assert!(csv.starts_with('\u{feff}'));
         assert!(csv.contains("\"Köln, Stadt\",\"Rhein \"\"Mitte\"\"\""));
+    }
+
+    #[test]
+    fn formeln_bleiben_text() {
+        let t = Table::new(
+            "T",
+            &["a", "b"],
+            vec![vec![
+                "=HYPERLINK(\"https://evil.example\",\"x\")".to_owned(),
+                "@SUM(1)".to_owned(),
+            ]]
+            .into_iter(),
+        );
+        let csv = String::from_utf8(t.to_csv().unwrap()).unwrap();
+        assert!(
+            csv.contains("\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"x\"\")\",'@SUM(1)"),
+            "{csv}"
+        );
+        for (s, f) in [
+            ("=1", true),
+            ("+1", true),
+            ("-1", true),
+            ("@a", true),
+            ("\tx", true),
+            ("a=1", false),
+            ("", false),
+        ] {
+            assert_eq!(formelartig(s), f, "{s:?}");
+        }
+        // XLSX: the formula-like cells carry the quote prefix.
+        let x = t.to_xlsx().unwrap();
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(x)).unwrap();
+        let mut styles = String::new();
+        std::io::Read::read_to_string(&mut z.by_name("xl/styles.xml").unwrap(), &mut styles)
+            .unwrap();
+        assert!(styles.contains("quotePrefix=\"1\""), "{styles}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::kern::audit::{self, Objekt};
 use crate::kern::datenstand::neue_revision;
 use crate::kern::db::{Db, DbFehler, Stmt};
+use crate::kern::tabelle::csv_zelle;
 use crate::kern::uhr::datum_de;
 use crate::kern::{Fehler, Uhr};
 use crate::programm::objekte::PROJEKT;
@@ -619,23 +620,14 @@ pub fn verteiler_csv(v: &[Empfaenger]) -> anyhow::Result<Vec<u8>> {
     ])?;
     for e in v {
         w.write_record([
-            csv_sicher(&e.organisation).as_str(),
+            csv_zelle(&e.organisation).as_ref(),
             e.art_text(),
             e.status_text(),
-            csv_sicher(e.person.as_deref().unwrap_or("")).as_str(),
-            csv_sicher(e.email.as_deref().unwrap_or("")).as_str(),
+            csv_zelle(e.person.as_deref().unwrap_or("")).as_ref(),
+            csv_zelle(e.email.as_deref().unwrap_or("")).as_ref(),
         ])?;
     }
     Ok(w.into_inner()?)
-}
-
-/// Guards against formula injection when the CSV is opened in a spreadsheet.
-fn csv_sicher(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
 }
 
 #[cfg(test)]

@@ -686,3 +686,57 @@ async fn organisation_editing(t: &TestApp) {
     );
     assert_eq!(t.audit_count().await, n + 1);
 }
+
+story!(exporte_ohne_formeln);
+/// A project name that a spreadsheet would run as a formula is exported as text everywhere:
+/// in the CSV lists with a leading `'`, in every XLSX (list and plan) as a quote-prefixed text
+/// cell, never as a formula.
+async fn exporte_ohne_formeln(t: &TestApp) {
+    let (ks, ks_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let url = "/projekte/kinderbetreuung/bearbeiten";
+    let form = t.get_with(url, &ks).await.text();
+    let boese = "=HYPERLINK(\"https://evil.example\",\"Kita\")";
+    let r = t
+        .post(
+            url,
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("name", boese),
+                ("version", &form_value(&form, "version")),
+                ("protokoll_stand", &form_value(&form, "protokoll_stand")),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let csv = t
+        .ok("/api/v1/umsetzungsprojekte?format=csv&pro_seite=500")
+        .await
+        .text();
+    assert!(csv.contains("\"'=HYPERLINK("), "{csv}");
+    assert!(
+        !csv.contains(",\"=HYPERLINK(")
+            && !csv.starts_with("\u{feff}=")
+            && !csv.contains("\n\"=HYPERLINK(")
+    );
+    let xlsx_zellen = |body: Vec<u8>| {
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(body)).unwrap();
+        let mut alles = String::new();
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).unwrap();
+            if f.name().is_ok_and(|n| n.ends_with(".xml")) {
+                std::io::Read::read_to_string(&mut f, &mut alles).unwrap();
+            }
+        }
+        alles
+    };
+    for pfad in [
+        "/api/v1/umsetzungsprojekte?format=xlsx&pro_seite=500",
+        "/umsetzungsplan.xlsx",
+    ] {
+        let x = xlsx_zellen(t.ok(pfad).await.body);
+        assert!(x.contains("HYPERLINK("), "{pfad}: the name is there");
+        assert!(!x.contains("<f>"), "{pfad}: no formula cell");
+        assert!(x.contains("quotePrefix=\"1\""), "{pfad}: quote prefix");
+    }
+}
