@@ -134,9 +134,12 @@ pub struct ProjektFormular {
     /// Zielportal key, empty: unknown.
     #[serde(default)]
     pub zielportal: String,
-    /// Note.
+    /// Note (public, part of the plan).
     #[serde(default)]
     pub anmerkung: String,
+    /// Note for members only.
+    #[serde(default)]
+    pub interne_notiz: String,
     /// Start dates of the phases (JJJJ-MM-TT), empty: unknown.
     #[serde(flatten)]
     pub phasen: Phasen,
@@ -175,8 +178,10 @@ pub struct ProjektDaten {
     pub prioritaet_bund: Option<i64>,
     /// Zielportal key.
     pub zielportal: Option<String>,
-    /// Note.
+    /// Note (public).
     pub anmerkung: Option<String>,
+    /// Note for members only.
+    pub interne_notiz: Option<String>,
     /// Start dates of the phases.
     #[serde(flatten)]
     pub phasen: Phasen,
@@ -195,6 +200,7 @@ impl ProjektDaten {
             prioritaet_bund: opt(self.prioritaet_bund),
             zielportal: self.zielportal.clone().unwrap_or_default(),
             anmerkung: self.anmerkung.clone().unwrap_or_default(),
+            interne_notiz: self.interne_notiz.clone().unwrap_or_default(),
             phasen: self.phasen.clone(),
             version: self.version.to_string(),
             protokoll_stand: protokoll_stand.to_string(),
@@ -205,7 +211,7 @@ impl ProjektDaten {
 /// Loads a project's editable fields by slug.
 pub async fn laden(db: &Db, slug: &str) -> Result<Option<ProjektDaten>, DbFehler> {
     db.query_opt(sql!(
-        "SELECT id, slug, name, projektstart_text, prioritaet_nrw, prioritaet_bund, zielportal, anmerkung, version, \
+        "SELECT id, slug, name, projektstart_text, prioritaet_nrw, prioritaet_bund, zielportal, anmerkung, interne_notiz, version, \
          phase_vorbereitung, phase_konzeption, phase_umsetzung, phase_pilotierung_nrw, phase_rollout_nrw, phase_rollout_bund \
          FROM projekt WHERE slug = $1",
         slug
@@ -222,6 +228,7 @@ pub struct Geprueft {
     prioritaet_bund: Option<i64>,
     zielportal: Option<Zielportal>,
     anmerkung: Option<String>,
+    interne_notiz: Option<String>,
     phasen: Phasen,
     version: i64,
 }
@@ -280,6 +287,13 @@ pub fn pruefen(f: &ProjektFormular) -> Result<Geprueft, Feldfehler> {
             "Die Anmerkung darf höchstens 5000 Zeichen lang sein.",
         );
     }
+    let interne_notiz = f.interne_notiz.trim();
+    if interne_notiz.chars().count() > 5000 {
+        e.push(
+            "interne_notiz",
+            "Die interne Notiz darf höchstens 5000 Zeichen lang sein.",
+        );
+    }
     // Phase dates: real dates, and each phase starts no earlier than the ones before it.
     let mut phasen = Phasen::default();
     let mut frueher: Option<(Phase, String)> = None;
@@ -325,6 +339,7 @@ pub fn pruefen(f: &ProjektFormular) -> Result<Geprueft, Feldfehler> {
         prioritaet_bund,
         zielportal,
         anmerkung: Some(anmerkung.to_owned()).filter(|a| !a.is_empty()),
+        interne_notiz: Some(interne_notiz.to_owned()).filter(|a| !a.is_empty()),
         phasen,
         version,
     })
@@ -379,6 +394,11 @@ pub async fn speichern(
             alt.anmerkung.clone().unwrap_or_default(),
             g.anmerkung.clone().unwrap_or_default(),
         ),
+        (
+            "interne_notiz",
+            alt.interne_notiz.clone().unwrap_or_default(),
+            g.interne_notiz.clone().unwrap_or_default(),
+        ),
     ];
     for p in Phase::ALL {
         felder.push((
@@ -406,7 +426,7 @@ pub async fn speichern(
             "UPDATE projekt SET name = $1, projektstart_text = $2, projektstart_art = $3, start_ordinal = $4, \
              prioritaet_nrw = $5, prioritaet_bund = $6, zielportal = $7, anmerkung = $8, version = version + 1, \
              phase_vorbereitung = $11, phase_konzeption = $12, phase_umsetzung = $13, phase_pilotierung_nrw = $14, \
-             phase_rollout_nrw = $15, phase_rollout_bund = $16 \
+             phase_rollout_nrw = $15, phase_rollout_bund = $16, interne_notiz = $17 \
              WHERE id = $9 AND version = $10",
             g.name.as_str(),
             neu_start,
@@ -423,7 +443,8 @@ pub async fn speichern(
             u,
             p,
             rn,
-            rb
+            rb,
+            g.interne_notiz.clone()
         ),
         sql!(
             // The terms are the title's terms followed by the rest (Themenfelder, roles, …):

@@ -97,6 +97,8 @@ pub(super) struct Mitwirken {
     pub kommentare: Vec<Kommentar>,
     /// Whether a Steckbrief draft exists (shown to members only).
     pub steckbrief_entwurf: bool,
+    /// The members' internal note (never loaded for the public).
+    pub interne_notiz: Option<String>,
 }
 
 impl Mitwirken {
@@ -136,6 +138,7 @@ impl Mitwirken {
                 .collect(),
             kommentare: Vec::new(),
             steckbrief_entwurf: false,
+            interne_notiz: None,
         };
         // What only members see: their organisation, the comments, a draft.
         let Some(s) = s else {
@@ -153,14 +156,23 @@ impl Mitwirken {
             m.eigene_org = Some((org.to_owned(), name));
         }
         m.kommentare = verlauf::kommentare(&st.db, slug).await?;
-        m.steckbrief_entwurf = st
+        #[derive(serde::Deserialize)]
+        struct Intern {
+            entwurf: i64,
+            interne_notiz: Option<String>,
+        }
+        if let Some(i) = st
             .db
-            .scalar(sql!(
-                "SELECT COUNT(*) FROM projekt WHERE slug = $1 AND steckbrief_entwurf IS NOT NULL",
+            .query_opt::<Intern>(sql!(
+                "SELECT CASE WHEN steckbrief_entwurf IS NULL THEN 0 ELSE 1 END AS entwurf, interne_notiz \
+                 FROM projekt WHERE slug = $1",
                 slug.as_str()
             ))
             .await?
-            > 0;
+        {
+            m.steckbrief_entwurf = i.entwurf > 0;
+            m.interne_notiz = i.interne_notiz;
+        }
         Ok(m)
     }
 

@@ -45,11 +45,14 @@ pub struct SteckbriefEintrag {
 /// Fields of a project that only the members' variant shows.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ProjektIntern {
-    /// Internal note.
+    /// The plan's note (public; repeated here next to the internal note).
     pub anmerkung: Option<String>,
-    /// Uncertain values with the reason.
+    /// Uncertain values with the reason (public).
     #[serde(default)]
     pub unsicher: Unsicher,
+    /// The members' internal note (never in the public document).
+    #[serde(default)]
+    pub notiz: Option<String>,
 }
 
 /// The whole document. It is also what a plan snapshot ("Stand") stores, so a document can be
@@ -85,6 +88,7 @@ struct InternRow {
     slug: String,
     anmerkung: Option<String>,
     unsicher: String,
+    interne_notiz: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -140,7 +144,9 @@ impl PlanDocument {
             .collect();
         let workshops = workshop_liste(db).await?;
         let intern = db
-            .query::<InternRow>(sql!("SELECT slug, anmerkung, unsicher FROM projekt"))
+            .query::<InternRow>(sql!(
+                "SELECT slug, anmerkung, unsicher, interne_notiz FROM projekt"
+            ))
             .await?
             .into_iter()
             .map(|r| {
@@ -150,6 +156,7 @@ impl PlanDocument {
                     ProjektIntern {
                         anmerkung: r.anmerkung,
                         unsicher,
+                        notiz: r.interne_notiz,
                     },
                 )
             })

@@ -253,7 +253,11 @@ async fn member_invited_logs_in_edits_a_project_and_logs_out() {
     })
     .await;
     axe("/projekte/…/bearbeiten", b.axe_violations().await);
-    b.fill("Anmerkung", " Pilotbetrieb ab Sommer.").await;
+    b.fill(
+        "Anmerkung (öffentlich, Teil des Umsetzungsplans)",
+        " Pilotbetrieb ab Sommer.",
+    )
+    .await;
     click(&b, "//button[normalize-space(.)='Speichern']").await;
     b.wait_for_path("the history", |p| p == "/projekte/kinderbetreuung/historie")
         .await;

@@ -199,7 +199,7 @@ async fn members_invitation_login_session_csrf(t: &TestApp) {
     assert_eq!(pdf.status, StatusCode::OK);
     let (text, _) = pdf_text(&pdf.body);
     assert!(text.contains(&squash("Fassung für Mitglieder")));
-    assert!(text.contains(&squash("Interne Angaben")));
+    assert!(text.contains(&squash("Interne Notiz (nicht öffentlich)")));
     // Password change: field errors, then success; one audit entry.
     let r = t
         .post(

@@ -391,3 +391,113 @@ async fn downloads_begrenzt_und_zwischengespeichert(t: &TestApp) {
         .await;
     assert_eq!(erz.statistik().0, gebaut + 1);
 }
+
+story!(interne_notiz_bleibt_intern);
+/// The members' internal note: members see it on the project page and in the members' plan;
+/// it reaches no public page, API response, export, public plan (HTML, PDF, XLSX), search,
+/// past-state view or frozen Stand. The plan's own Anmerkungen stay public.
+async fn interne_notiz_bleibt_intern(t: &TestApp) {
+    const NOTIZ: &str = "GEHEIMNOTIZ4711";
+    let (ks, ks_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let (mi, _) = login_as(t, "mitglied", "mitglied", "").await;
+    let url = "/projekte/kinderbetreuung/bearbeiten";
+    let form = t.get_with(url, &ks).await.text();
+    let r = t
+        .post(
+            url,
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("name", &form_value(&form, "name")),
+                ("anmerkung", "Öffentliche Anmerkung 0815"),
+                ("interne_notiz", NOTIZ),
+                ("version", &form_value(&form, "version")),
+                ("protokoll_stand", &form_value(&form, "protokoll_stand")),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    // Members see it.
+    assert!(
+        t.get_with("/projekte/kinderbetreuung", &mi)
+            .await
+            .text()
+            .contains(NOTIZ)
+    );
+    let (text, _) = pdf_text(
+        &t.get_with("/umsetzungsplan.pdf?variante=mitglieder", &mi)
+            .await
+            .body,
+    );
+    assert!(text.contains(NOTIZ), "members' PDF");
+    // A Stand frozen now, and a past-state view of today.
+    let r = t
+        .post(
+            "/umsetzungsplan/staende",
+            &ks,
+            &[("_csrf", &ks_csrf), ("name", "mit Notiz")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let stand = t.scalar("SELECT MAX(id) FROM plan_stand").await;
+    // The public never does.
+    let heute = tag_utc(0);
+    for pfad in [
+        "/projekte/kinderbetreuung".to_owned(),
+        "/projekte".to_owned(),
+        "/partner-gesucht".to_owned(),
+        "/api/v1/umsetzungsprojekte/kinderbetreuung".to_owned(),
+        "/api/v1/umsetzungsprojekte?pro_seite=500".to_owned(),
+        "/api/v1/umsetzungsprojekte?pro_seite=500&format=csv".to_owned(),
+        "/umsetzungsplan".to_owned(),
+        format!("/umsetzungsplan?stand={stand}"),
+        format!("/projekte/kinderbetreuung/stand?datum={heute}"),
+    ] {
+        let r = t.ok(&pfad).await;
+        assert!(!r.text().contains(NOTIZ), "{pfad} shows the internal note");
+    }
+    // Search echoes the query, so: no hits.
+    assert_eq!(t.total(&format!("/api/v1/suche?q={NOTIZ}")).await, 0);
+    assert!(
+        t.ok("/projekte/kinderbetreuung")
+            .await
+            .text()
+            .contains("Öffentliche Anmerkung 0815"),
+        "the plan's Anmerkung stays public"
+    );
+    for pfad in [
+        "/api/v1/umsetzungsprojekte?pro_seite=500&format=xlsx",
+        "/umsetzungsplan.xlsx",
+    ] {
+        let body = t.ok(pfad).await.body;
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(body)).unwrap();
+        for i in 0..z.len() {
+            let mut xml = String::new();
+            let mut f = z.by_index(i).unwrap();
+            if f.name().is_ok_and(|n| n.ends_with(".xml")) {
+                std::io::Read::read_to_string(&mut f, &mut xml).unwrap();
+                assert!(!xml.contains(NOTIZ), "{pfad}");
+            }
+        }
+    }
+    for pfad in [
+        "/umsetzungsplan.pdf".to_owned(),
+        format!("/umsetzungsplan.pdf?stand={stand}"),
+    ] {
+        let (text, _) = pdf_text(&t.ok(&pfad).await.body);
+        assert!(!text.contains(NOTIZ), "{pfad}");
+    }
+    // The full export the shell writes (`ozg export`).
+    let tabelle = ozg::programm::full_table(
+        &t.db,
+        &t.state.uhr,
+        ozg::programm::ListKind::Umsetzungsprojekte,
+    )
+    .await
+    .unwrap();
+    assert!(
+        !String::from_utf8(tabelle.to_csv().unwrap())
+            .unwrap()
+            .contains(NOTIZ)
+    );
+}
