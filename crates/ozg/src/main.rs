@@ -34,6 +34,26 @@ enum Command {
         /// Datenordner (Aufbau wie data/ im Repository); ohne Angabe die eingebauten Daten.
         #[arg(long)]
         from: Option<PathBuf>,
+        /// Auch importieren, wenn im Portal seit dem letzten Import Daten geändert wurden
+        /// (vorher wird eine Sicherung angelegt; diese Änderungen gehen verloren).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: cli::DbArgs,
+    },
+    /// Sichert die ganze Datenbank in eine Datei (SQLite: Online-Sicherung; PostgreSQL: pg_dump).
+    Backup {
+        /// Zieldatei; ohne Angabe <Datenverzeichnis>/sicherungen/ozg-<Zeit>.sqlite|pgdump.
+        #[arg(long)]
+        to: Option<PathBuf>,
+        #[command(flatten)]
+        db: cli::DbArgs,
+    },
+    /// Stellt die Datenbank aus einer Sicherung wieder her (Portal vorher beenden).
+    Restore {
+        /// Die Sicherungsdatei (von `ozg backup`).
+        #[arg(long)]
+        from: PathBuf,
         #[command(flatten)]
         db: cli::DbArgs,
     },
@@ -120,7 +140,9 @@ fn main() -> ExitCode {
                 mail,
                 netz,
             } => cli::serve(&addr, &db, &mail, &netz).await,
-            Command::Import { from, db } => cli::import(from.as_deref(), &db).await,
+            Command::Import { from, force, db } => cli::import(from.as_deref(), &db, force).await,
+            Command::Backup { to, db } => cli::backup(&db, to.as_deref()).await,
+            Command::Restore { from, db } => cli::restore(&db, &from).await,
             Command::Export {
                 what,
                 format,

@@ -9,6 +9,8 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use ozg_domain::dataset::{Dataset, Severity};
 
+pub mod sicherung;
+
 use crate::kern::db::Db;
 use crate::kern::{AppState, Fehler, Uhr, hintergrund};
 use crate::programm::{self, ListKind};
@@ -26,9 +28,9 @@ pub struct DbArgs {
 }
 
 impl DbArgs {
-    /// Opens and migrates the database.
-    pub async fn open(&self) -> Result<Db> {
-        let url = match &self.database {
+    /// The database's URL (or the SQLite file in the data directory, which is created).
+    pub fn url(&self) -> Result<String> {
+        Ok(match &self.database {
             Some(u) => u.clone(),
             None => {
                 std::fs::create_dir_all(&self.data_dir).with_context(|| {
@@ -39,7 +41,12 @@ impl DbArgs {
                 })?;
                 self.data_dir.join("ozg.db").to_string_lossy().into_owned()
             }
-        };
+        })
+    }
+
+    /// Opens and migrates the database.
+    pub async fn open(&self) -> Result<Db> {
+        let url = self.url()?;
         let db = Db::connect(&url).await?;
         db.migrate().await?;
         Ok(db)
@@ -204,8 +211,10 @@ pub async fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `ozg import`.
-pub async fn import(from: Option<&Path>, args: &DbArgs) -> Result<ExitCode> {
+/// `ozg import`: replaces the programme data with the files' content. Web edits since the last
+/// import would be lost: then it refuses and names them, unless `force`; with `force` it first
+/// writes a backup and says what is lost.
+pub async fn import(from: Option<&Path>, args: &DbArgs, force: bool) -> Result<ExitCode> {
     let pb = spinner("Prüfe Datendateien");
     let built = build_dataset(from);
     let (ds, version) = match built {
@@ -215,9 +224,33 @@ pub async fn import(from: Option<&Path>, args: &DbArgs) -> Result<ExitCode> {
             return Err(e);
         }
     };
-    pb.set_message("Schreibe in die Datenbank (eine Transaktion)");
     let db = args.open().await?;
     let uhr = Uhr::system();
+    let verloren = programm::web_aenderungen(&db).await?;
+    if !verloren.is_empty() {
+        pb.finish_and_clear();
+        let liste = aenderungen_text(&verloren);
+        if !force {
+            db.0.close().await;
+            bail!(
+                "Nicht importiert: seit dem letzten Import wurden {} Änderungen im Portal gemacht, die der Import mit dem Inhalt der Datendateien überschreiben würde:\n{liste}\nÜbertragen Sie diese Änderungen in die Datendateien, oder importieren Sie mit --force: dann wird vorher eine Sicherung der Datenbank angelegt, und diese Änderungen gehen verloren.",
+                verloren.len()
+            );
+        }
+        let ziel = sicherung::standard_ziel(
+            &args.data_dir.join("sicherungen"),
+            &args.url()?,
+            &stempel(&uhr),
+            "vor-import-",
+        );
+        sicherung::sichern(&db, &args.url()?, &ziel).await?;
+        println!(
+            "Sicherung vor dem Import: {}\nDiese {} Änderungen im Portal werden durch den Import ersetzt:\n{liste}",
+            ziel.display(),
+            verloren.len()
+        );
+    }
+    pb.set_message("Schreibe in die Datenbank (eine Transaktion)");
     programm::import_dataset(&db, &uhr, &ds, &version).await?;
     stand_nach_import(&db, &uhr).await?;
     pb.finish_and_clear();
@@ -232,6 +265,64 @@ pub async fn import(from: Option<&Path>, args: &DbArgs) -> Result<ExitCode> {
         ds.workshops.len()
     );
     db.0.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The web edits as lines: date, who, what, of what.
+fn aenderungen_text(v: &[programm::WebAenderung]) -> String {
+    v.iter()
+        .map(|a| {
+            format!(
+                "  {} {}: {} ({})",
+                crate::kern::uhr::datum_de(a.zeit.get(..10).unwrap_or(&a.zeit)),
+                a.konto,
+                a.art(),
+                a.objekt
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `20261204-223000` in German time, for file names.
+fn stempel(uhr: &Uhr) -> String {
+    uhr.jetzt_berlin().strftime("%Y%m%d-%H%M%S").to_string()
+}
+
+/// `ozg backup`.
+pub async fn backup(args: &DbArgs, ziel: Option<&Path>) -> Result<ExitCode> {
+    let db = args.open().await?;
+    let url = args.url()?;
+    let uhr = Uhr::system();
+    let ziel = ziel.map_or_else(
+        || {
+            sicherung::standard_ziel(
+                &args.data_dir.join("sicherungen"),
+                &url,
+                &stempel(&uhr),
+                "ozg-",
+            )
+        },
+        Path::to_path_buf,
+    );
+    sicherung::sichern(&db, &url, &ziel).await?;
+    db.0.close().await;
+    println!("Sicherung geschrieben: {}", ziel.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ozg restore`.
+pub async fn restore(args: &DbArgs, quelle: &Path) -> Result<ExitCode> {
+    let url = args.url()?;
+    sicherung::wiederherstellen(&url, quelle, &stempel(&Uhr::system())).await?;
+    // The restored database may be older: bring its schema up to date.
+    let db = args.open().await?;
+    let stand = db.meta("datenstand").await?.unwrap_or_default();
+    db.0.close().await;
+    println!(
+        "Wiederhergestellt aus {} (Datenstand {stand}). Starten Sie das Portal neu.",
+        quelle.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

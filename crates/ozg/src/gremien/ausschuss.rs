@@ -632,9 +632,11 @@ async fn beschluss_stmts(
     verfahren: &str,
     wer: &str,
 ) -> Result<Vec<Stmt>, Fehler> {
+    let id = db.neue_id("beschluss").await?;
     let mut stmts = vec![sql!(
         "INSERT INTO beschluss (id, vorlage_id, entscheidung, variante, finanzierung, beauftragung, datum, protokoll, verfahren, erfasst_von) \
-         SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM beschluss",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        id,
         v.id,
         e.key(),
         f.variante.trim(),

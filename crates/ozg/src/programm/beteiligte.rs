@@ -351,10 +351,11 @@ pub async fn speichern(
             alt.id
         ),
     ];
-    for (i, r) in g.eintraege.iter().enumerate() {
+    let ids = db.neue_ids("projekt_rolle", g.eintraege.len()).await?;
+    for ((i, r), id) in g.eintraege.iter().enumerate().zip(ids) {
         stmts.push(sql!("INSERT INTO projekt_rolle (id, projekt_id, rolle, organisation_id, text, hinweis, offen, unsicher, position) \
-                  SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4, $5, 0, $6, $7 FROM projekt_rolle"
-                , alt.id, r.rolle, r.organisation_id, r.text.as_str(), r.hinweis.clone(), r.unsicher.clone(), i as i64));
+                  VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)"
+                , id, alt.id, r.rolle, r.organisation_id, r.text.as_str(), r.hinweis.clone(), r.unsicher.clone(), i as i64));
     }
     for (ozg_id, _, quelle, hinweis) in &g.leistungen {
         stmts.push(sql!("INSERT INTO projekt_ozg_leistung (projekt_id, ozg_id, quelle, hinweis) VALUES ($1, $2, $3, $4)", alt.id, *ozg_id, quelle.as_str(), hinweis.clone()));

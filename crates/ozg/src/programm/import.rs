@@ -7,6 +7,7 @@
 use ozg_domain::dataset::Dataset;
 use ozg_domain::project::{Rolle, slugify};
 use ozg_domain::search::index_string;
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::kern::db::{Arg, Db, DbFehler, SqlBuilder, Stmt};
@@ -502,6 +503,13 @@ pub fn statements(ds: &Dataset, version: &str, jetzt: &str) -> Vec<Stmt> {
         "datenstand",
         version
     ));
+    // Where the audit log stood at the import: web edits after it are what the next import
+    // would undo (numbers, not times: an edit in the same second still counts).
+    out.push(sql!("DELETE FROM meta WHERE key = $1", "import_audit"));
+    out.push(sql!(
+        "INSERT INTO meta (key, value) SELECT $1, CAST(COALESCE(MAX(id), 0) AS TEXT) FROM audit",
+        "import_audit"
+    ));
     // When the data last changed: a plan "as of" a later date is the live data.
     out.push(sql!("DELETE FROM meta WHERE key = $1", "geaendert"));
     out.push(sql!(
@@ -592,6 +600,64 @@ fn search_docs(ds: &Dataset) -> Vec<Vec<Arg>> {
 }
 
 /// Imports the dataset in one transaction.
+/// The kinds of web edits an import replaces with the plan files' content, with their German
+/// names: project fields and roles, organisations, Steckbriefe (and their drafts), workshops,
+/// the start of the Umsetzung set by a decision.
+pub const VOM_IMPORT_ERSETZT: [(&str, &str); 9] = [
+    ("projekt-bearbeitet", "Projekt bearbeitet"),
+    (
+        "beteiligte-bearbeitet",
+        "Beteiligte und Leistungen bearbeitet",
+    ),
+    ("organisation-bearbeitet", "Organisation bearbeitet"),
+    ("steckbrief-entwurf", "Steckbrief-Entwurf gespeichert"),
+    ("steckbrief-veroeffentlicht", "Steckbrief veröffentlicht"),
+    ("workshop-angelegt", "Workshop angelegt"),
+    ("workshop-bearbeitet", "Workshop bearbeitet"),
+    ("beschluss", "Beschluss erfasst (Beginn der Umsetzung)"),
+    (
+        "umlauf-ausgezaehlt",
+        "Umlaufverfahren ausgezählt (Beginn der Umsetzung)",
+    ),
+];
+
+/// A web edit since the last import.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebAenderung {
+    /// When (UTC, ISO).
+    pub zeit: String,
+    /// Who.
+    pub konto: String,
+    /// What kind (audit action).
+    pub aktion: String,
+    /// Of what (`projekt:kinderbetreuung`).
+    pub objekt: String,
+}
+
+impl WebAenderung {
+    /// The German name of the kind.
+    pub fn art(&self) -> &'static str {
+        VOM_IMPORT_ERSETZT
+            .iter()
+            .find(|(k, _)| *k == self.aktion)
+            .map_or("Änderung", |(_, l)| l)
+    }
+}
+
+/// The web edits since the last import that a new import would undo (from the audit log).
+pub async fn web_aenderungen(db: &Db) -> Result<Vec<WebAenderung>, DbFehler> {
+    let seit: i64 = db
+        .meta("import_audit")
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut q = SqlBuilder::new("SELECT zeit, konto, aktion, objekt FROM audit WHERE id > ");
+    q.bind(seit).push(" AND aktion IN (");
+    q.bind_liste(VOM_IMPORT_ERSETZT.iter().map(|(k, _)| *k));
+    q.push(") ORDER BY id");
+    db.query(q.stmt()).await
+}
+
 pub async fn import_dataset(
     db: &Db,
     uhr: &crate::kern::Uhr,

@@ -554,11 +554,11 @@ async fn rollen_stmts(
                 })
                 .flatten()
                 .map(|x| x.id);
-            // The id is taken inside the transaction (writers are serialised), so two
-            // publishing coordinators cannot pick the same one.
+            let id = db.neue_id("projekt_rolle").await?;
             stmts.push(sql!(
                 "INSERT INTO projekt_rolle (id, projekt_id, rolle, organisation_id, text, hinweis, offen, unsicher, position) \
-                 SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4, NULL, $5, NULL, $6 FROM projekt_rolle",
+                 VALUES ($1, $2, $3, $4, $5, NULL, $6, NULL, $7)",
+                id,
                 projekt_id,
                 rolle,
                 org,

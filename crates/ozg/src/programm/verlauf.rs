@@ -174,10 +174,11 @@ pub async fn kommentieren(
         ));
     }
     let objekt = Objekt::new(PROJEKT, slug);
+    let id = db.neue_id("kommentar").await?;
     db.execute_all(&[
         sql!(
-            "INSERT INTO kommentar (id, objekt, konto, name, text, zeit) \
-                  SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4, $5 FROM kommentar",
+            "INSERT INTO kommentar (id, objekt, konto, name, text, zeit) VALUES ($1, $2, $3, $4, $5, $6)",
+            id,
             objekt.to_string(),
             konto,
             name,

@@ -71,10 +71,11 @@ pub async fn anlegen_durch(
     let json = serde_json::to_string(&doc).map_err(anyhow::Error::from)?;
     let erstellt = uhr.jetzt_iso();
     let datenstand = db.meta("datenstand").await?.unwrap_or_default();
+    let id = db.neue_id("plan_stand").await?;
     db.execute_all(&[
         sql!(
-            "INSERT INTO plan_stand (id, name, erstellt, datenstand, dokument) \
-                  SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4 FROM plan_stand",
+            "INSERT INTO plan_stand (id, name, erstellt, datenstand, dokument) VALUES ($1, $2, $3, $4, $5)",
+            id,
             name,
             erstellt.clone(),
             datenstand,
@@ -89,12 +90,6 @@ pub async fn anlegen_durch(
         ),
     ])
     .await?;
-    let id = db
-        .scalar(sql!(
-            "SELECT MAX(id) FROM plan_stand WHERE erstellt = $1",
-            erstellt
-        ))
-        .await?;
     Ok(liste(db)
         .await?
         .into_iter()

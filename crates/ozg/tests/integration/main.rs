@@ -6,6 +6,7 @@
 mod support;
 
 mod architektur;
+mod betrieb;
 mod e2e;
 mod gremien;
 mod kern;

@@ -483,6 +483,15 @@ impl Db {
             .unwrap_or(0))
     }
 
+    /// A single integer value, or `None` when there is no row (or it is NULL).
+    pub async fn scalar_opt(&self, s: Stmt) -> Result<Option<i64>, DbFehler> {
+        let rows = self.0.rows(&s).await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.values().next())
+            .and_then(Value::as_i64))
+    }
+
     /// A single optional text value.
     pub async fn scalar_text(&self, s: Stmt) -> Result<Option<String>, DbFehler> {
         let rows = self.0.rows(&s).await?;
@@ -504,25 +513,45 @@ impl Db {
         self.0.execute_guarded(stmts, Some(guard)).await
     }
 
-    /// Inserts a record under the next free id of `table` (the id goes into the statements,
-    /// e.g. into its audit entry). Two writers may pick the same id at once; the loser's
-    /// transaction fails on the primary key, changes nothing, and is retried with a new id.
+    /// The next number of `table` from its sequence (`id_folge`), taken in a transaction of
+    /// its own: it is never handed out twice, not even when the record is deleted later or the
+    /// write that uses it fails (a gap is harmless; reuse is not).
+    pub async fn neue_id(&self, table: &'static str) -> Result<i64, DbFehler> {
+        Ok(self.neue_ids(table, 1).await?.start)
+    }
+
+    /// `n` consecutive numbers of `table` (see [`Db::neue_id`]).
+    pub async fn neue_ids(
+        &self,
+        table: &'static str,
+        n: usize,
+    ) -> Result<std::ops::Range<i64>, DbFehler> {
+        let n = n as i64;
+        let letzte = self
+            .scalar_opt(sql!(
+                "UPDATE id_folge SET letzte = letzte + $1 WHERE tabelle = $2 RETURNING letzte",
+                n,
+                table
+            ))
+            .await?
+            .ok_or_else(|| {
+                DbFehler::Sonstig(anyhow::anyhow!(
+                    "Tabelle {table} hat keine Nummernfolge (id_folge)"
+                ))
+            })?;
+        Ok(letzte - n + 1..letzte + 1)
+    }
+
+    /// Inserts a record under the next number of `table` (the id goes into the statements,
+    /// e.g. into its audit entry); returns the id.
     pub async fn mit_neuer_id(
         &self,
         table: &'static str,
         statements: impl Fn(i64) -> Vec<Stmt>,
     ) -> Result<i64, DbFehler> {
-        let mut naechste = SqlBuilder::new("SELECT COALESCE(MAX(id), 0) + 1 FROM ");
-        naechste.push(table);
-        let mut versuch = 0;
-        loop {
-            let id = self.scalar(naechste.stmt()).await?;
-            match self.execute_all(&statements(id)).await {
-                Ok(()) => return Ok(id),
-                Err(DbFehler::Eindeutig(_)) if versuch < 5 => versuch += 1,
-                Err(e) => return Err(e),
-            }
-        }
+        let id = self.neue_id(table).await?;
+        self.execute_all(&statements(id)).await?;
+        Ok(id)
     }
 
     /// Reads a value of the `meta` table.
@@ -614,10 +643,25 @@ mod tests {
         assert!(matches!(e, DbFehler::Fremdschluessel(_)), "{e:?}");
         let (n, anfragen) = mit_zaehler(db.scalar(sql!("SELECT COUNT(*) FROM t"))).await;
         assert_eq!((n.unwrap(), anfragen), (1, 1));
+        // Numbers come from the table's sequence and are never handed out twice, also
+        // after the record with the highest number is deleted.
+        db.execute_all(&[
+            sql!("CREATE TABLE id_folge (tabelle TEXT PRIMARY KEY, letzte BIGINT NOT NULL)"),
+            sql!("INSERT INTO id_folge (tabelle, letzte) VALUES ('t', 1)"),
+        ])
+        .await
+        .unwrap();
         let id = db
             .mit_neuer_id("t", |id| vec![sql!("INSERT INTO t (id) VALUES ($1)", id)])
             .await
             .unwrap();
         assert_eq!(id, 2);
+        db.execute_all(&[sql!("DELETE FROM t WHERE id = 2")])
+            .await
+            .unwrap();
+        assert_eq!(db.neue_id("t").await.unwrap(), 3);
+        assert_eq!(db.neue_ids("t", 3).await.unwrap(), 4..7);
+        let e = db.neue_id("ohne_folge").await.unwrap_err();
+        assert!(e.to_string().contains("keine Nummernfolge"), "{e}");
     }
 }

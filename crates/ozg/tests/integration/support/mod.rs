@@ -27,6 +27,8 @@ use tower::ServiceExt;
 /// The application under test.
 pub struct TestApp {
     pub db: Db,
+    /// Where the database is (SQLite file or PostgreSQL URL), for the shell commands.
+    pub url: String,
     pub app: Router,
     /// Every write route as the portal declared it.
     pub routen: Vec<SchreibRoute>,
@@ -120,6 +122,7 @@ impl TestApp {
         );
         TestApp {
             db: self.db.clone(),
+            url: self.url.clone(),
             routen: portal.state.routen.alle().to_vec(),
             app: portal.router,
             state: portal.state,
@@ -138,7 +141,7 @@ pub async fn seeded(db: Db) -> Db {
     db
 }
 
-fn app(db: Db, dir: tempfile::TempDir) -> TestApp {
+fn app(db: Db, url: String, dir: tempfile::TempDir) -> TestApp {
     let portal = ozg::portal(AppState::new(db.clone()).with_ablage(dir.path().join("anhaenge")));
     TestApp {
         routen: portal.state.routen.alle().to_vec(),
@@ -146,25 +149,27 @@ fn app(db: Db, dir: tempfile::TempDir) -> TestApp {
         state: portal.state,
         aufgaben: portal.aufgaben,
         db,
+        url,
         _dir: Some(dir),
     }
 }
 
 pub async fn sqlite() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let db = seeded(
-        Db::connect(&dir.path().join("t.db").to_string_lossy())
-            .await
-            .unwrap(),
-    )
-    .await;
-    app(db, dir)
+    let url = dir.path().join("t.db").to_string_lossy().into_owned();
+    let db = seeded(Db::connect(&url).await.unwrap()).await;
+    app(db, url, dir)
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A fresh, empty PostgreSQL database (None: no server configured and none required).
 pub async fn postgres_db() -> Option<Db> {
+    Some(postgres_db_url().await?.0)
+}
+
+/// [`postgres_db`] with its URL.
+pub async fn postgres_db_url() -> Option<(Db, String)> {
     let Ok(url) = std::env::var("OZG_TEST_DATABASE_URL") else {
         assert!(
             std::env::var_os("OZG_REQUIRE_POSTGRES").is_none(),
@@ -192,12 +197,74 @@ pub async fn postgres_db() -> Option<Db> {
         .unwrap();
     admin.0.close().await;
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
-    Some(Db::connect(&format!("{base}/{name}")).await.unwrap())
+    let url = format!("{base}/{name}");
+    Some((Db::connect(&url).await.unwrap(), url))
 }
 
 pub async fn postgres() -> Option<TestApp> {
-    let db = seeded(postgres_db().await?).await;
-    Some(app(db, tempfile::tempdir().unwrap()))
+    let (db, url) = postgres_db_url().await?;
+    let db = seeded(db).await;
+    Some(app(db, url, tempfile::tempdir().unwrap()))
+}
+
+/// Runs the `ozg` binary against the test's database; exit status, stdout, stderr.
+pub fn ozg(t: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let daten = t.state.ablage.verzeichnis().parent().unwrap().to_path_buf();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ozg"))
+        .args(args)
+        .arg("--database")
+        .arg(&t.url)
+        .arg("--data-dir")
+        .arg(&daten)
+        .env_remove("OZG_DATABASE_URL")
+        .env_remove("OZG_DATA_DIR")
+        .output()
+        .expect("ozg startet");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every table of the database with all its rows (sorted), to compare two databases.
+pub async fn alle_tabellen(db: &Db) -> std::collections::BTreeMap<String, Vec<String>> {
+    let namen_sql = match db.0.backend() {
+        ozg::kern::db::Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        }
+        ozg::kern::db::Backend::Postgres => {
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        }
+    };
+    #[derive(serde::Deserialize)]
+    struct N {
+        name: String,
+    }
+    let namen: Vec<N> = db
+        .query(Stmt::ungeprueft(namen_sql.to_owned()))
+        .await
+        .unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for n in namen {
+        // The migration bookkeeping has driver-specific column types: its versions suffice.
+        let spalten = if n.name == "_sqlx_migrations" {
+            "version, description, success"
+        } else {
+            "*"
+        };
+        let zeilen: Vec<Value> = db
+            .query(Stmt::ungeprueft(format!(
+                "SELECT {spalten} FROM {}",
+                n.name
+            )))
+            .await
+            .unwrap();
+        let mut z: Vec<String> = zeilen.iter().map(Value::to_string).collect();
+        z.sort();
+        out.insert(n.name, z);
+    }
+    out
 }
 
 /// A clock far in the future (every deadline has passed).
