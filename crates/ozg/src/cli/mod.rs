@@ -197,15 +197,12 @@ pub async fn serve(
         "OZG-Plattform bereit auf http://{local} (Start in {} ms)",
         started.elapsed().as_millis()
     );
-    axum::serve(
+    crate::kern::server::serve(
         listener,
-        portal
-            .router
-            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        portal.router,
+        crate::kern::server::Zeitgrenzen::default(),
+        crate::kern::server::stoppsignal(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
     .await?;
     db.0.close().await;
     Ok(ExitCode::SUCCESS)

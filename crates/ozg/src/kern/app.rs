@@ -111,7 +111,12 @@ fn kern_routen() -> Routen {
 /// Builds the portal from the capabilities' contributions.
 pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
     let mut routen = kern_routen();
-    let mut aufgaben = Vec::new();
+    // The core's own task: the outbox.
+    let mut aufgaben = vec![Aufgabe {
+        name: "E-Mails zustellen",
+        takt: std::time::Duration::from_secs(15),
+        lauf: crate::kern::postausgang::aufgabe,
+    }];
     let mut besitzer = Vec::new();
     for b in bausteine {
         tracing::debug!("Baustein {}", b.name);

@@ -12,7 +12,8 @@
 //!   attachments and their store.
 //! - [`uhr`]: the one clock, in German time; [`token`]: random tokens.
 //! - [`adresse`]: the client's address behind trusted proxies.
-//! - [`hintergrund`]: scheduled tasks; [`mail`]: SMTP; [`tabelle`]: CSV/XLSX/JSON exports.
+//! - [`server`]: the accept loop with time limits and graceful shutdown.
+//! - [`hintergrund`]: scheduled tasks; [`mail`]: SMTP; [`postausgang`]: the outbox; [`tabelle`]: CSV/XLSX/JSON exports.
 //!
 //! The core never imports a capability (checked by `tests/integration/architektur.rs`).
 
@@ -27,8 +28,10 @@ pub mod fehler;
 pub mod formular;
 pub mod hintergrund;
 pub mod mail;
+pub mod postausgang;
 pub mod routen;
 pub mod schreibrouten;
+pub mod server;
 pub mod sitzung;
 pub mod tabelle;
 pub mod token;

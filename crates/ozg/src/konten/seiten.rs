@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use ozg_domain::access::{Aktion, Rolle, SITZUNG_HOECHSTENS_MIN, darf};
 use serde::Deserialize;
@@ -335,23 +335,13 @@ async fn konten_seite(
     )
 }
 
-fn basis_url(headers: &HeaderMap) -> String {
-    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
-        Some(h) if h.starts_with("localhost") || h.starts_with("127.") => format!("http://{h}"),
-        Some(h) => format!("https://{h}"),
-        None => String::new(),
-    }
-}
-
-async fn einladen(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    f: Formular<NeuesKonto>,
-) -> Result<Response, Fehler> {
+async fn einladen(State(st): State<AppState>, f: Formular<NeuesKonto>) -> Result<Response, Fehler> {
     let s = erlaubt(f.sitzung.as_ref(), Aktion::KontenVerwalten)?;
     match daten::einladen(&st.db, &st.uhr, &f.daten, &s.konto.benutzername).await {
         Ok(token) => {
-            let link = format!("{}/einladung/{token}", basis_url(&headers));
+            // The configured public address, never the request's Host header (which a client
+            // chooses).
+            let link = format!("{}/einladung/{token}", st.basis_url);
             Ok(
                 konten_liste(&st, s, NeuesKonto::default(), Feldfehler::new(), Some(link))
                     .await?

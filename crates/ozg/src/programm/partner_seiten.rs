@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::kern::audit::{self, Objekt};
 use crate::kern::mail::{self, Nachricht};
+use crate::kern::postausgang;
 use crate::kern::sitzung::{erlaubt, zur_anmeldung};
 use crate::kern::uhr::{datum_de, datum_lesen, uhrzeit_lesen};
 use crate::kern::{Angemeldet, AppState, Fehler, Feldfehler, Formular, Leer, Routen, Sitzung};
@@ -161,6 +162,8 @@ struct PartnerSeite {
     erfolg: Option<String>,
     vt: VortreffenForm,
     hinweis_eingabe: Option<String>,
+    /// How the invitations sent so far stand in the outbox.
+    versand: postausgang::Stand,
 }
 
 impl PartnerSeite {
@@ -204,6 +207,7 @@ async fn partner_antwort(
         erfolg,
         vt,
         hinweis_eingabe,
+        versand: postausgang::stand(&st.db, &format!("vortreffen:{slug}:")).await?,
     }
     .into_response();
     *r.status_mut() = status;
@@ -213,7 +217,7 @@ async fn partner_antwort(
 #[derive(Deserialize)]
 struct Gesendet {
     #[serde(default)]
-    gesendet: Option<usize>,
+    vorgemerkt: Option<usize>,
     #[serde(default)]
     gespeichert: Option<String>,
 }
@@ -228,9 +232,9 @@ async fn partner_seite(
         return Ok(zur_anmeldung(&format!("/projekte/{slug}/partner")));
     }
     let (s, name) = koordination(&st, &slug, s.as_ref()).await?;
-    let erfolg = match (q.gesendet, q.gespeichert) {
+    let erfolg = match (q.vorgemerkt, q.gespeichert) {
         (Some(n), _) => Some(format!(
-            "Die Einladung wurde an {n} Empfänger{} gesendet.",
+            "Die Einladung an {n} Empfänger{} ist zum Versand vorgemerkt; sie wird in den nächsten Minuten gesendet.",
             if n == 1 { "" } else { "innen und Empfänger" }
         )),
         (_, Some(_)) => Some("Gespeichert.".to_owned()),
@@ -453,7 +457,7 @@ async fn vortreffen(
         Ok(x) => x,
         Err(fehler) => return fehler_antwort(StatusCode::BAD_REQUEST, fehler, vt, name).await,
     };
-    let Some(cfg) = &st.mail else {
+    if st.mail.is_none() {
         return fehler_antwort(
             StatusCode::SERVICE_UNAVAILABLE,
             Feldfehler::eins(
@@ -511,40 +515,35 @@ async fn vortreffen(
             }
         })
         .collect();
-    let (gesendet, fehler) = mail::senden(cfg, &nachrichten).await;
-    if gesendet > 0 {
-        st.db
-            .execute_all(&[audit::eintrag(
-                &st.uhr,
-                &s.konto.benutzername,
-                "vortreffen-einladung",
-                &Objekt::new(PROJEKT, &slug),
-                &[(
-                    "einladung",
-                    "",
-                    &format!(
-                        "Vortreffen {datum} {uhrzeit} Uhr, {}: an {gesendet} von {} Empfänger",
-                        vt.ort.trim(),
-                        nachrichten.len()
-                    ),
-                )],
-            )])
-            .await?;
-    }
-    match fehler {
-        None => Ok(
-            Redirect::to(&format!("/projekte/{slug}/partner?gesendet={gesendet}")).into_response(),
-        ),
-        Some(m) => {
-            fehler_antwort(
-                StatusCode::BAD_GATEWAY,
-                Feldfehler::eins("versand", m),
-                vt,
-                name,
-            )
-            .await
-        }
-    }
+    // Into the outbox with the audit entry, in one transaction; the scheduled task sends them.
+    let mut stmts = postausgang::einreihen(
+        &st.db,
+        &st.uhr,
+        &format!("vortreffen:{slug}:"),
+        &nachrichten,
+    )
+    .await?;
+    stmts.push(audit::eintrag(
+        &st.uhr,
+        &s.konto.benutzername,
+        "vortreffen-einladung",
+        &Objekt::new(PROJEKT, &slug),
+        &[(
+            "einladung",
+            "",
+            &format!(
+                "Vortreffen {datum} {uhrzeit} Uhr, {}: an {} Empfänger",
+                vt.ort.trim(),
+                nachrichten.len()
+            ),
+        )],
+    ));
+    st.db.execute_all(&stmts).await?;
+    Ok(Redirect::to(&format!(
+        "/projekte/{slug}/partner?vorgemerkt={}",
+        nachrichten.len()
+    ))
+    .into_response())
 }
 
 // --- Partner gesucht -------------------------------------------------------------------------

@@ -185,3 +185,109 @@ async fn sicherung_stellt_jede_tabelle_wieder_her(t: &TestApp) {
     let (ok, _, err) = ozg(t, &["restore", "--from", &falsch.to_string_lossy()]);
     assert!(!ok, "{err}");
 }
+
+/// Starts the server loop of `ozg serve` on the test's portal with the given limits; returns
+/// its address and the stop switch.
+async fn server_mit(
+    t: &TestApp,
+    grenzen: ozg::kern::server::Zeitgrenzen,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let a = l.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = t.app.clone();
+    let h = tokio::spawn(async move {
+        ozg::kern::server::serve(l, app, grenzen, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    (a, tx, h)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Slow clients hold nothing: 300 connections that never finish their request head are closed
+/// after the head limit, and meanwhile the server answers everyone else; a body that stalls
+/// ends the request.
+async fn langsame_clients_halten_den_server_nicht_auf() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = sqlite().await;
+    let grenzen = ozg::kern::server::Zeitgrenzen {
+        kopf: std::time::Duration::from_secs(1),
+        koerper: std::time::Duration::from_secs(1),
+        ..Default::default()
+    };
+    let (a, _stopp, _h) = server_mit(&t, grenzen).await;
+    let mut langsam = Vec::new();
+    for _ in 0..300 {
+        let mut c = tokio::net::TcpStream::connect(a).await.unwrap();
+        c.write_all(b"GET /projekte HTTP/1.1\r\nHost: x\r\nX-Langsam: ")
+            .await
+            .unwrap();
+        langsam.push(c);
+    }
+    let (status, _) = http_von("127.0.0.1", a, "GET", "/health", &[], "").await;
+    assert_eq!(status, 200, "others are served");
+    // After the head limit the server has closed every slow connection.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let mut geschlossen = 0;
+    for c in &mut langsam {
+        let mut buf = [0u8; 512];
+        // An answer, EOF or a reset all mean the server let go; only a timeout means not.
+        if tokio::time::timeout(std::time::Duration::from_secs(2), c.read(&mut buf))
+            .await
+            .is_ok()
+        {
+            geschlossen += 1;
+        }
+    }
+    assert_eq!(geschlossen, 300, "slow connections closed by the server");
+    // A body that stops halfway: the request ends with an error, not a held connection.
+    let mut c = tokio::net::TcpStream::connect(a).await.unwrap();
+    c.write_all(
+        b"POST /anmelden HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nbenutzername=",
+    )
+    .await
+    .unwrap();
+    let mut antwort = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        c.read_to_end(&mut antwort),
+    )
+    .await
+    .expect("the server ends the request")
+    .unwrap();
+    let text = String::from_utf8_lossy(&antwort);
+    assert!(text.starts_with("HTTP/1.1 4") || text.is_empty(), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// On the stop signal the server accepts no new connection but finishes the requests in flight
+/// (here: a PDF being typeset).
+async fn beenden_laesst_laufende_anfragen_zu_ende_laufen() {
+    let t = sqlite().await;
+    let (a, stopp, h) = server_mit(&t, ozg::kern::server::Zeitgrenzen::default()).await;
+    let laufend = tokio::spawn(http_von(
+        "127.0.0.1",
+        a,
+        "GET",
+        "/umsetzungsplan.pdf?themenfeld=bildung",
+        &[],
+        "",
+    ));
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    stopp.send(()).unwrap();
+    let (status, body) = laufend.await.unwrap();
+    assert_eq!(status, 200, "finished after the stop signal");
+    assert!(body.contains("%PDF"));
+    h.await.unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(a).await.is_err(),
+        "no new connections after the stop"
+    );
+}

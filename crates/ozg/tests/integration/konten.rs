@@ -460,3 +460,34 @@ async fn kein_offener_ruecksprung_nach_der_anmeldung(t: &TestApp) {
         "{seite}"
     );
 }
+
+story!(einladungslink_aus_der_eingestellten_adresse);
+/// The invitation link the Koordinierungsstelle passes on is built from the configured public
+/// address, never from the request's `Host` header (which the client chooses).
+async fn einladungslink_aus_der_eingestellten_adresse(t: &TestApp) {
+    let app = t.mit_mail(None, "https://ozg.kdn.example/");
+    let (ks, ks_csrf) = login_as(&app, "koordination", "koordinierungsstelle", "").await;
+    let r = app
+        .post(
+            "/verwaltung/konten",
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("benutzername", "neu"),
+                ("name", "Neue Person"),
+                ("email", "neu@beispiel.de"),
+                ("rolle", "mitglied"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let text = r.text();
+    assert!(
+        text.contains("https://ozg.kdn.example/einladung/"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("ozg.test/einladung"),
+        "not from the Host header"
+    );
+}

@@ -314,8 +314,20 @@ async fn invitation_mail_through_smtp(t: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    assert_eq!(r.location(), "/projekte/kinderbetreuung/partner?gesendet=2");
+    assert_eq!(
+        r.location(),
+        "/projekte/kinderbetreuung/partner?vorgemerkt=2"
+    );
     assert_eq!(app.audit_count().await, n + 1);
+    // Queued, not sent inside the request: the outbox task sends them.
+    assert!(smtpd.received().is_empty());
+    assert!(
+        app.get_with("/projekte/kinderbetreuung/partner?vorgemerkt=2", &tk)
+            .await
+            .text()
+            .contains("0 gesendet, 2 warten auf den Versand")
+    );
+    app.aufgaben_ausfuehren().await;
     let got = smtpd.received();
     assert_eq!(got.len(), 2, "{got:?}");
     let an: Vec<&str> = got.iter().map(|m| m.1.as_str()).collect();
@@ -342,11 +354,41 @@ async fn invitation_mail_through_smtp(t: &TestApp) {
         bonn_mail.3.contains("Guten Tag Person m-bonn,")
             && bonn_mail.3.contains("Bonn (Interesse an Mitarbeit)")
     );
+    let seite = app
+        .get_with("/projekte/kinderbetreuung/partner?vorgemerkt=2", &tk)
+        .await
+        .text();
+    assert!(seite.contains("an 2 Empfänger"), "{seite}");
+    assert!(seite.contains("2 gesendet, 0 warten"), "{seite}");
+    // Sent once: running the task again sends nothing more.
+    app.aufgaben_ausfuehren().await;
+    assert_eq!(smtpd.received().len(), 2);
+    // With the mail server gone, messages wait and are tried again later (with the reason).
+    drop(smtpd);
+    let r = app
+        .post(
+            url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2099-04-01"),
+                ("uhrzeit", "09:00"),
+                ("ort", "Online"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    app.aufgaben_ausfuehren().await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM postausgang WHERE gesendet IS NULL AND versuche = 1 AND fehler IS NOT NULL")
+            .await,
+        2
+    );
     assert!(
-        app.get_with("/projekte/kinderbetreuung/partner?gesendet=2", &tk)
+        app.get_with("/projekte/kinderbetreuung/partner", &tk)
             .await
             .text()
-            .contains("an 2 Empfänger")
+            .contains("2 gesendet, 2 warten auf den Versand")
     );
 }
 

@@ -272,6 +272,7 @@ impl Server {
         let child = Command::new(env!("CARGO_BIN_EXE_ozg"))
             .arg("serve")
             .args(["--addr", &addr])
+            .args(["--basis-url", &format!("http://{addr}")])
             .arg("--data-dir")
             .arg(&data)
             .env_remove("OZG_DATABASE_URL")
