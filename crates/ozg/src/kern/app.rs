@@ -112,11 +112,18 @@ fn kern_routen() -> Routen {
 pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
     let mut routen = kern_routen();
     // The core's own task: the outbox.
-    let mut aufgaben = vec![Aufgabe {
-        name: "E-Mails zustellen",
-        takt: std::time::Duration::from_secs(15),
-        lauf: crate::kern::postausgang::aufgabe,
-    }];
+    let mut aufgaben = vec![
+        Aufgabe {
+            name: "E-Mails zustellen",
+            takt: std::time::Duration::from_secs(15),
+            lauf: crate::kern::postausgang::aufgabe,
+        },
+        Aufgabe {
+            name: "alte Sicherheitsereignisse löschen",
+            takt: std::time::Duration::from_secs(3600),
+            lauf: crate::kern::sicherheit::aufraeumen,
+        },
+    ];
     let mut besitzer = Vec::new();
     for b in bausteine {
         tracing::debug!("Baustein {}", b.name);
@@ -146,6 +153,7 @@ pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
         )
         .fallback(nicht_gefunden)
         .with_state(state.clone())
+        .layer(crate::kern::sicherheit::Schicht(state.clone()))
         .layer(h("content-security-policy", CSP))
         .layer(h("x-content-type-options", "nosniff"))
         .layer(h("x-frame-options", "DENY"))

@@ -256,7 +256,8 @@ pub struct Problem {
     art: &'static str,
     titel: &'static str,
     status: u16,
-    detail: String,
+    /// The German message.
+    pub detail: String,
     parameter: Option<String>,
     felder: Vec<(String, String)>,
 }
@@ -264,8 +265,12 @@ pub struct Problem {
 impl IntoResponse for Fehler {
     fn into_response(self) -> Response {
         let status = self.status();
-        if let Fehler::Intern(e) = &self {
-            tracing::error!("interner Fehler: {e:#}");
+        match &self {
+            Fehler::Intern(e) => tracing::error!("interner Fehler: {e:#}"),
+            Fehler::Verboten(m) => {
+                tracing::info!(target: "sicherheit", art = "zugriff-verweigert", detail = m.as_str(), "Zugriff verweigert");
+            }
+            _ => {}
         }
         let meldungen = self.meldungen();
         let problem = Problem {

@@ -17,7 +17,8 @@ use crate::kern::sitzung::{self, Angemeldet, CSRF_COOKIE, Sitzung};
 use crate::kern::token::gleich;
 use crate::kern::zustand::AppState;
 
-const CSRF_FEHLER: &str = "Das Formular ist abgelaufen oder stammt nicht von dieser Seite (Schutz vor Cross-Site-Request-Forgery). Bitte laden Sie die Seite neu und senden Sie das Formular erneut.";
+/// The message of a refused form (foreign origin or wrong token).
+pub const CSRF_FEHLER: &str = "Das Formular ist abgelaufen oder stammt nicht von dieser Seite (Schutz vor Cross-Site-Request-Forgery). Bitte laden Sie die Seite neu und senden Sie das Formular erneut.";
 
 /// The largest URL-encoded form accepted.
 const FORM_MAX_BYTES: usize = 1 << 20;

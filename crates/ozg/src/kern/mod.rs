@@ -12,6 +12,7 @@
 //!   attachments and their store.
 //! - [`uhr`]: the one clock, in German time; [`token`]: random tokens.
 //! - [`adresse`]: the client's address behind trusted proxies.
+//! - [`sicherheit`]: the security event log.
 //! - [`server`]: the accept loop with time limits and graceful shutdown.
 //! - [`hintergrund`]: scheduled tasks; [`mail`]: SMTP; [`postausgang`]: the outbox; [`tabelle`]: CSV/XLSX/JSON exports.
 //!
@@ -32,6 +33,7 @@ pub mod postausgang;
 pub mod routen;
 pub mod schreibrouten;
 pub mod server;
+pub mod sicherheit;
 pub mod sitzung;
 pub mod tabelle;
 pub mod token;

@@ -265,6 +265,16 @@ pub fn anmelden_bitte() -> Fehler {
     Fehler::verboten("Bitte melden Sie sich an (Mitgliederbereich).")
 }
 
+/// The login name of a session cookie's account (read only: for the security log).
+pub async fn benutzername(db: &Db, token: &str) -> Result<Option<String>, Fehler> {
+    Ok(db
+        .scalar_text(sql!(
+            "SELECT k.benutzername FROM sitzung s JOIN konto k ON k.id = s.konto_id WHERE s.token_hash = $1",
+            token_hash(token)
+        ))
+        .await?)
+}
+
 /// A redirect to the login page that comes back to `weiter`.
 pub fn zur_anmeldung(weiter: &str) -> Response {
     Redirect::to(&format!(

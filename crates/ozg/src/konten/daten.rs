@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use crate::kern::audit::{self, Art, Objekt};
 use crate::kern::db::{Db, DbFehler};
+use crate::kern::sicherheit::{self, Ereignisart, Meldung};
 use crate::kern::sitzung::{self, Konto, Sitzung};
 use crate::kern::token::{token, token_hash};
 use crate::kern::{AppState, Fehler, Feldfehler, Uhr};
@@ -457,9 +458,36 @@ pub async fn anmelden(
         "DELETE FROM anmeldeversuch WHERE kennung = $1",
         kennung.as_str()
     );
+    let name: String = benutzername.trim().chars().take(100).collect();
+    let ereignis = |art: Ereignisart, detail: &'static str| {
+        let name = name.clone();
+        async move {
+            sicherheit::eintrag(
+                db,
+                uhr,
+                &Meldung {
+                    art,
+                    adresse,
+                    konto: Some(&name),
+                    pfad: "/anmelden",
+                    detail,
+                },
+            )
+            .await
+        }
+    };
     if let Some(m) = access::drosselung(fk, fa) {
         // A refused attempt does not count: the lock ends 15 minutes after the last real try.
-        db.execute_all(&[eigene_loeschen]).await?;
+        let detail = if fk >= access::FEHLVERSUCHE_KONTO {
+            "zu viele Fehlversuche für dieses Konto"
+        } else {
+            "zu viele Fehlversuche von dieser Adresse"
+        };
+        db.execute_all(&[
+            eigene_loeschen,
+            ereignis(Ereignisart::Gesperrt, detail).await?,
+        ])
+        .await?;
         return Err(Fehler::feld("anmeldung", m));
     }
     let row: Option<LoginRow> = db
@@ -480,11 +508,21 @@ pub async fn anmelden(
         Ok(ok) => ok,
         Err(e) => {
             // Not checked (overloaded): not a failed attempt either.
-            db.execute_all(&[eigene_loeschen]).await?;
+            db.execute_all(&[
+                eigene_loeschen,
+                ereignis(Ereignisart::Ueberlastet, "Passwortprüfungen ausgelastet").await?,
+            ])
+            .await?;
             return Err(e);
         }
     };
     let (Some(id), true) = (id, ok) else {
+        db.execute_all(&[ereignis(
+            Ereignisart::AnmeldungFehlgeschlagen,
+            "Benutzername oder Passwort falsch",
+        )
+        .await?])
+            .await?;
         return Err(Fehler::feld(
             "anmeldung",
             "Benutzername oder Passwort ist falsch.",
@@ -495,6 +533,7 @@ pub async fn anmelden(
         stmt,
         sql!("DELETE FROM anmeldeversuch WHERE schluessel = $1", k_key),
         eigene_loeschen,
+        ereignis(Ereignisart::Anmeldung, "").await?,
     ])
     .await?;
     Ok(cookie)

@@ -10,6 +10,7 @@ use ozg_domain::access::{Aktion, Rolle, SITZUNG_HOECHSTENS_MIN, darf};
 use serde::Deserialize;
 
 use crate::kern::audit::{self, Eintrag};
+use crate::kern::sicherheit::{self, Ereignisart, Meldung};
 use crate::kern::sitzung::{
     self, Konto, SITZUNG_COOKIE, erlaubt, set_cookie, vorab_cookie, vorab_csrf, zur_anmeldung,
 };
@@ -41,6 +42,7 @@ pub(super) fn routen() -> Routen {
             deaktivieren,
         )
         .lesen("/verwaltung/protokoll", protokoll)
+        .lesen("/verwaltung/sicherheit", sicherheitsprotokoll)
 }
 
 fn mit_status(mut r: Response, status: StatusCode) -> Response {
@@ -135,6 +137,18 @@ async fn anmelden(
 async fn abmelden(State(st): State<AppState>, f: Formular<Leer>) -> Result<Response, Fehler> {
     if let Some(s) = &f.sitzung {
         sitzung::beenden(&st.db, s).await?;
+        sicherheit::melden(
+            &st.db,
+            &st.uhr,
+            &Meldung {
+                art: Ereignisart::Abmeldung,
+                adresse: &f.adresse,
+                konto: Some(&s.konto.benutzername),
+                pfad: "/abmelden",
+                detail: "",
+            },
+        )
+        .await;
     }
     let mut res = Redirect::to("/").into_response();
     let (k, v) = set_cookie(SITZUNG_COOKIE, "", 0);
@@ -271,14 +285,29 @@ async fn passwort(
     let s = erlaubt(f.sitzung.as_ref(), Aktion::EigenesPasswortAendern)?;
     let d = &f.daten;
     match daten::passwort_aendern(&st, s, &d.alt, &d.neu, &d.wiederholung).await {
-        Ok(()) => Ok(konto_seite_fuer(
-            s,
-            Some(
-                "Ihr Passwort wurde geändert. Andere Sitzungen Ihres Kontos wurden beendet.".into(),
-            ),
-            Feldfehler::new(),
-        )
-        .into_response()),
+        Ok(()) => {
+            sicherheit::melden(
+                &st.db,
+                &st.uhr,
+                &Meldung {
+                    art: Ereignisart::PasswortGeaendert,
+                    adresse: &f.adresse,
+                    konto: Some(&s.konto.benutzername),
+                    pfad: "/konto/passwort",
+                    detail: "andere Sitzungen beendet",
+                },
+            )
+            .await;
+            Ok(konto_seite_fuer(
+                s,
+                Some(
+                    "Ihr Passwort wurde geändert. Andere Sitzungen Ihres Kontos wurden beendet."
+                        .into(),
+                ),
+                Feldfehler::new(),
+            )
+            .into_response())
+        }
         Err(e) => Ok(mit_status(
             konto_seite_fuer(s, None, e.feldfehler()?).into_response(),
             StatusCode::BAD_REQUEST,
@@ -404,6 +433,62 @@ async fn protokoll(
         nav: "",
         eintraege: audit::liste(&st.db, &q.suche, 500).await?,
         suche: q.suche,
+    }
+    .into_response())
+}
+
+// --- Security events (Koordinierungsstelle) -------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "konten/templates/sicherheit.html")]
+struct SicherheitSeite {
+    title: &'static str,
+    nav: &'static str,
+    arten: Vec<(&'static str, &'static str)>,
+    art: String,
+    letzter_tag: Vec<(&'static str, i64)>,
+    ereignisse: Vec<sicherheit::Ereignis>,
+    tage: i64,
+}
+
+#[derive(Deserialize, Default)]
+struct ArtFilter {
+    #[serde(default)]
+    art: String,
+}
+
+async fn sicherheitsprotokoll(
+    State(st): State<AppState>,
+    Angemeldet(s): Angemeldet,
+    Query(q): Query<ArtFilter>,
+) -> Result<Response, Fehler> {
+    let Some(s) = s else {
+        return Ok(zur_anmeldung("/verwaltung/sicherheit"));
+    };
+    erlaubt(Some(&s), Aktion::KontenVerwalten)?;
+    let art = if q.art.is_empty() {
+        None
+    } else {
+        Some(Ereignisart::parse(&q.art).map_err(|m| Fehler::feld("art", m))?)
+    };
+    let letzter_tag = sicherheit::zaehlen(&st.db, st.uhr.sekunden() - 86_400)
+        .await?
+        .into_iter()
+        .map(|(a, n)| {
+            (
+                Ereignisart::parse(&a).map_or("unbekannt", Ereignisart::label),
+                n,
+            )
+        })
+        .collect();
+    Ok(SicherheitSeite {
+        title: "Sicherheitsereignisse",
+        nav: "",
+        arten: Ereignisart::optionen(),
+        art: q.art,
+        letzter_tag,
+        ereignisse: sicherheit::liste(&st.db, art, 500).await?,
+        tage: sicherheit::AUFBEWAHREN_TAGE,
     }
     .into_response())
 }

@@ -389,6 +389,13 @@ async fn member_invited_logs_in_edits_a_project_and_logs_out() {
     axe("/verwaltung/protokoll", b.axe_violations().await);
     b.goto("/verwaltung/konten").await;
     axe("/verwaltung/konten", b.axe_violations().await);
+    // The security events: the login of this journey is there.
+    b.goto("/konto").await;
+    click(&b, "//a[normalize-space(.)='Sicherheitsereignisse']").await;
+    b.wait_for_path("the security events", |p| p == "/verwaltung/sicherheit")
+        .await;
+    assert!(b.page_text().await.contains("Anmeldung"));
+    axe("/verwaltung/sicherheit", b.axe_violations().await);
 
     b.goto("/konto").await;
     click(&b, "//button[normalize-space(.)='Abmelden']").await;

@@ -491,3 +491,96 @@ async fn einladungslink_aus_der_eingestellten_adresse(t: &TestApp) {
         "not from the Host header"
     );
 }
+
+story!(sicherheitsereignisse_fuer_die_koordinierungsstelle);
+/// Logins, failures, lockouts, refused forms and refused actions are recorded with address and
+/// account and shown to the Koordinierungsstelle (filterable); a refused page view writes
+/// nothing; events older than 90 days are deleted by the scheduled task.
+async fn sicherheitsereignisse_fuer_die_koordinierungsstelle(t: &TestApp) {
+    let (ks, _) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let (mi, mi_csrf) = login_as(t, "mitglied", "mitglied", "").await;
+    let anmelden = |name: &'static str, pw: &'static str| async move {
+        t.post(
+            "/anmelden",
+            &format!("{CSRF}=vorab"),
+            &[("_csrf", "vorab"), ("benutzername", name), ("passwort", pw)],
+        )
+        .await
+        .status
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            anmelden("mitglied", "falsch").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        anmelden("mitglied", PW).await,
+        StatusCode::UNAUTHORIZED,
+        "locked"
+    );
+    // A form with a wrong token, and an action the member's role may not do.
+    let r = t
+        .post("/konto/passwort", &mi, &[("_csrf", "falsch"), ("alt", PW)])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .post(
+            "/umsetzungsplan/staende",
+            &mi,
+            &[("_csrf", &mi_csrf), ("name", "X")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t.post("/abmelden", &mi, &[("_csrf", &mi_csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    let seite = t.get_with("/verwaltung/sicherheit", &ks).await;
+    assert_eq!(seite.status, StatusCode::OK);
+    let text = seite.text();
+    for s in [
+        "Anmeldung fehlgeschlagen",
+        "Anmeldung gesperrt (zu viele Fehlversuche)",
+        "Formular abgelehnt (CSRF/Herkunft)",
+        "Zugriff verweigert",
+        "Abmeldung",
+        "/umsetzungsplan/staende",
+        "mitglied",
+    ] {
+        assert!(text.contains(s), "{s}: {text}");
+    }
+    assert!(
+        text.contains("Anmeldung fehlgeschlagen: 5"),
+        "counts of the last day"
+    );
+    let nur_csrf = t
+        .get_with("/verwaltung/sicherheit?art=csrf-abgelehnt", &ks)
+        .await
+        .text();
+    assert!(nur_csrf.contains("1 Ereignisse") && !nur_csrf.contains("<th scope=\"row\">Abmeldung"));
+    let r = t.get_with("/verwaltung/sicherheit?art=unsinn", &ks).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Only the Koordinierungsstelle; a refused page view is not written.
+    let n = t.scalar("SELECT COUNT(*) FROM sicherheitsereignis").await;
+    let (mi2, _) = login_as(t, "mitglied2", "mitglied", "").await;
+    let n = n + 1; // that login
+    assert_eq!(
+        t.get_with("/verwaltung/sicherheit", &mi2).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM sicherheitsereignis").await,
+        n
+    );
+    // Deleted after 90 days.
+    t.ausfuehren(
+        "INSERT INTO sicherheitsereignis (id, zeit, art, adresse, konto, pfad, detail) VALUES (999999, 0, 'anmeldung', '192.0.2.1', 'alt', '/anmelden', '')",
+    )
+    .await;
+    t.aufgaben_ausfuehren().await;
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM sicherheitsereignis WHERE id = 999999")
+            .await,
+        0
+    );
+}
