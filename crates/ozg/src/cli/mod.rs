@@ -102,7 +102,10 @@ pub async fn ensure_seeded(db: &Db) -> Result<bool> {
     }
     let (ds, version) = build_dataset(None)?;
     let uhr = Uhr::system();
-    programm::import_dataset(db, &uhr, &ds, &version).await?;
+    // Several instances may start on one empty database at once: only one imports.
+    if !programm::erstimport(db, &uhr, &ds, &version).await? {
+        return Ok(false);
+    }
     stand_nach_import(db, &uhr).await?;
     Ok(true)
 }

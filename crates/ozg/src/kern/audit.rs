@@ -92,15 +92,20 @@ pub fn eintrag(
             nachher: (*n).to_owned(),
         })
         .collect();
+    // The number comes from the audit sequence, taken in the same transaction: the row lock
+    // on the sequence orders concurrent writers, numbers stay gapless and in commit order.
     sql!(
         "INSERT INTO audit (id, zeit, konto, aktion, objekt, aenderungen) \
-         SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4, $5 FROM audit",
+         SELECT letzte, $1, $2, $3, $4, $5 FROM id_folge WHERE tabelle = 'audit'",
         uhr.jetzt_iso(),
         wer,
         aktion,
         objekt.to_string(),
         serde_json::to_string(&felder).unwrap_or_else(|_| "[]".into()),
     )
+    .mit_vorlauf(sql!(
+        "UPDATE id_folge SET letzte = letzte + 1 WHERE tabelle = 'audit'"
+    ))
 }
 
 /// An entry as shown.

@@ -503,6 +503,7 @@ pub fn statements(ds: &Dataset, version: &str, jetzt: &str) -> Vec<Stmt> {
         "datenstand",
         version
     ));
+    out.push(sql!("DELETE FROM meta WHERE key = $1", "erststart"));
     // Where the audit log stood at the import: web edits after it are what the next import
     // would undo (numbers, not times: an edit in the same second still counts).
     out.push(sql!("DELETE FROM meta WHERE key = $1", "import_audit"));
@@ -664,6 +665,26 @@ pub async fn import_dataset(
     ds: &Dataset,
     version: &str,
 ) -> Result<(), DbFehler> {
-    db.execute_all(&statements(ds, version, &uhr.jetzt_iso()))
+    db.execute_exklusiv(&statements(ds, version, &uhr.jetzt_iso()), None)
         .await
+        .map(|_| ())
+}
+
+/// The first import of an empty database, once across instances that start at the same
+/// time: the first writes, the others find the data there (guard) and import nothing.
+/// Returns whether this call imported.
+pub async fn erstimport(
+    db: &Db,
+    uhr: &crate::kern::Uhr,
+    ds: &Dataset,
+    version: &str,
+) -> Result<bool, DbFehler> {
+    let mut stmts = vec![sql!(
+        "INSERT INTO meta (key, value) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = $3)",
+        "erststart",
+        uhr.jetzt_iso(),
+        "datenstand"
+    )];
+    stmts.extend(statements(ds, version, &uhr.jetzt_iso()));
+    db.execute_exklusiv(&stmts, Some(0)).await
 }

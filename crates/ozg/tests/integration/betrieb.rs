@@ -291,3 +291,111 @@ async fn beenden_laesst_laufende_anfragen_zu_ende_laufen() {
         "no new connections after the stop"
     );
 }
+
+/// Two instances starting on one empty database at the same moment import once.
+async fn erststart_zweimal_gleichzeitig(db: Db) {
+    db.migrate().await.unwrap();
+    let (a, b) = tokio::join!(ozg::cli::ensure_seeded(&db), ozg::cli::ensure_seeded(&db));
+    let importiert = [a.unwrap(), b.unwrap()];
+    assert_eq!(
+        importiert.iter().filter(|x| **x).count(),
+        1,
+        "{importiert:?}"
+    );
+    assert_eq!(
+        db.scalar(ozg::sql!("SELECT COUNT(*) FROM plan_stand"))
+            .await
+            .unwrap(),
+        1,
+        "one Stand „Datenimport“"
+    );
+    assert!(
+        db.scalar(ozg::sql!("SELECT COUNT(*) FROM projekt"))
+            .await
+            .unwrap()
+            > 100
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erststart_einmal_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&dir.path().join("e.db").to_string_lossy())
+        .await
+        .unwrap();
+    erststart_zweimal_gleichzeitig(db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erststart_einmal_postgres() {
+    if let Some(db) = postgres_db().await {
+        erststart_zweimal_gleichzeitig(db).await;
+    }
+}
+
+story!(gleichzeitige_schreibende_ohne_globale_sperre);
+/// Without a global write lock: 20 simultaneous saves of one project from the same form
+/// version — exactly one wins, the others see the conflict, one audit entry; 20 simultaneous
+/// comments — all stored, each with its own audit number.
+async fn gleichzeitige_schreibende_ohne_globale_sperre(t: &TestApp) {
+    let (ks, ks_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let url = "/projekte/kinderbetreuung/bearbeiten";
+    let form = t.get_with(url, &ks).await.text();
+    let (v, ps) = (
+        form_value(&form, "version"),
+        form_value(&form, "protokoll_stand"),
+    );
+    let n = t.audit_count().await;
+    let antworten = futures_util::future::join_all((0..20).map(|i| {
+        let (ks, ks_csrf, v, ps) = (&ks, &ks_csrf, &v, &ps);
+        async move {
+            t.post(
+                url,
+                ks,
+                &[
+                    ("_csrf", ks_csrf),
+                    ("name", &format!("Kita-Portal {i}")),
+                    ("version", v),
+                    ("protokoll_stand", ps),
+                ],
+            )
+            .await
+            .status
+        }
+    }))
+    .await;
+    let gewonnen = antworten
+        .iter()
+        .filter(|s| **s == StatusCode::SEE_OTHER)
+        .count();
+    assert_eq!(gewonnen, 1, "{antworten:?}");
+    assert!(
+        antworten
+            .iter()
+            .all(|s| *s == StatusCode::SEE_OTHER || *s == StatusCode::CONFLICT),
+        "{antworten:?}"
+    );
+    assert_eq!(t.audit_count().await, n + 1);
+    let antworten = futures_util::future::join_all((0..20).map(|i| {
+        let (ks, ks_csrf) = (&ks, &ks_csrf);
+        async move {
+            t.post(
+                "/projekte/kinderbetreuung/kommentare",
+                ks,
+                &[("_csrf", ks_csrf), ("kommentar", &format!("Kommentar {i}"))],
+            )
+            .await
+            .status
+        }
+    }))
+    .await;
+    assert!(
+        antworten.iter().all(StatusCode::is_redirection),
+        "{antworten:?}"
+    );
+    assert_eq!(t.audit_count().await, n + 21);
+    assert_eq!(
+        t.scalar("SELECT COUNT(DISTINCT id) FROM audit").await,
+        t.scalar("SELECT COUNT(*) FROM audit").await
+    );
+}

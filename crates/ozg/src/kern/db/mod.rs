@@ -81,6 +81,7 @@ macro_rules! sqlx_store {
                 &self,
                 stmts: &[$crate::kern::db::Stmt],
                 guard: Option<usize>,
+                exklusiv: bool,
             ) -> Result<bool, $crate::kern::db::DbFehler> {
                 use $crate::kern::db::DbFehler;
                 let mut tx = self
@@ -89,13 +90,20 @@ macro_rules! sqlx_store {
                     .await
                     .map_err(|e| DbFehler::aus(e, "BEGIN"))?;
                 let lock: Option<&'static str> = $lock;
-                if let Some(lock) = lock {
+                if let Some(lock) = lock.filter(|_| exklusiv) {
                     sqlx::query(lock)
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| DbFehler::aus(e, lock))?;
                 }
                 for (i, s) in stmts.iter().enumerate() {
+                    if let Some(v) = s.vorlauf() {
+                        $crate::kern::db::zaehlen();
+                        sqlx::query_with(text(v), bind(v.args())?)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| DbFehler::aus(e, v.sql()))?;
+                    }
                     $crate::kern::db::zaehlen();
                     let done = sqlx::query_with(text(s), bind(s.args())?)
                         .execute(&mut *tx)
@@ -238,14 +246,29 @@ arg_von! {
 pub struct Stmt {
     sql: Cow<'static, str>,
     args: Vec<Arg>,
+    /// A statement run right before this one in the same transaction (e.g. taking the next
+    /// number of a sequence that this one inserts).
+    vorlauf: Option<Box<Stmt>>,
 }
 
 impl Stmt {
+    /// This statement, with `v` run right before it in the same transaction.
+    pub fn mit_vorlauf(mut self, v: Stmt) -> Stmt {
+        self.vorlauf = Some(Box::new(v));
+        self
+    }
+
+    /// The statement run before this one, if any.
+    pub fn vorlauf(&self) -> Option<&Stmt> {
+        self.vorlauf.as_deref()
+    }
+
     /// A fixed statement (write it with [`sql!`], so the prepare test finds it).
     pub const fn fest(sql: &'static str) -> Stmt {
         Stmt {
             sql: Cow::Borrowed(sql),
             args: Vec::new(),
+            vorlauf: None,
         }
     }
 
@@ -261,6 +284,7 @@ impl Stmt {
         Stmt {
             sql: Cow::Owned(sql),
             args: Vec::new(),
+            vorlauf: None,
         }
     }
 
@@ -345,6 +369,7 @@ impl SqlBuilder {
         Stmt {
             sql: Cow::Owned(self.sql.clone()),
             args: self.args.clone(),
+            vorlauf: None,
         }
     }
 }
@@ -369,9 +394,15 @@ pub trait Store: Send + Sync + 'static {
     async fn rows(&self, s: &Stmt) -> Result<Vec<Map<String, Value>>, DbFehler>;
     /// Runs statements in one transaction: all or nothing. When the statement at `guard`
     /// changes no row (an optimistic-concurrency check failed), everything is rolled back and
-    /// the answer is `false`.
-    async fn execute_guarded(&self, stmts: &[Stmt], guard: Option<usize>)
-    -> Result<bool, DbFehler>;
+    /// the answer is `false`. `exklusiv`: no other exclusive transaction runs at the same time
+    /// (PostgreSQL: an advisory lock; SQLite has one writer anyway) — for the import only;
+    /// everything else relies on row locks, guards and sequences.
+    async fn execute_guarded(
+        &self,
+        stmts: &[Stmt],
+        guard: Option<usize>,
+        exklusiv: bool,
+    ) -> Result<bool, DbFehler>;
     /// Prepares (compiles) a statement without running it: the database checks its syntax,
     /// tables and columns.
     async fn prepare(&self, sql: &str) -> Result<(), DbFehler>;
@@ -448,6 +479,11 @@ impl Db {
                     "CREATE TRIGGER audit_nur_anfuegen BEFORE UPDATE OR DELETE ON audit \
                      FOR EACH ROW EXECUTE FUNCTION audit_nur_anfuegen()"
                 ),
+                sql!("DROP TRIGGER IF EXISTS audit_nicht_leeren ON audit"),
+                sql!(
+                    "CREATE TRIGGER audit_nicht_leeren BEFORE TRUNCATE ON audit \
+                     FOR EACH STATEMENT EXECUTE FUNCTION audit_nur_anfuegen()"
+                ),
             ],
         };
         self.execute_all(&stmts).await
@@ -504,13 +540,23 @@ impl Db {
 
     /// Runs statements in one transaction.
     pub async fn execute_all(&self, stmts: &[Stmt]) -> Result<(), DbFehler> {
-        self.0.execute_guarded(stmts, None).await.map(|_| ())
+        self.0.execute_guarded(stmts, None, false).await.map(|_| ())
     }
 
     /// Runs statements in one transaction unless the statement at `guard` changes no row; then
     /// nothing is changed and the answer is `false`.
     pub async fn execute_guarded(&self, stmts: &[Stmt], guard: usize) -> Result<bool, DbFehler> {
-        self.0.execute_guarded(stmts, Some(guard)).await
+        self.0.execute_guarded(stmts, Some(guard), false).await
+    }
+
+    /// Like [`Db::execute_guarded`] (`guard` optional), exclusive with every other exclusive
+    /// transaction of every instance: the import, the first start.
+    pub async fn execute_exklusiv(
+        &self,
+        stmts: &[Stmt],
+        guard: Option<usize>,
+    ) -> Result<bool, DbFehler> {
+        self.0.execute_guarded(stmts, guard, true).await
     }
 
     /// The next number of `table` from its sequence (`id_folge`), taken in a transaction of

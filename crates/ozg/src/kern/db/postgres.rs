@@ -15,9 +15,14 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to the server.
     pub async fn connect(url: &str) -> Result<Self> {
+        // No statement runs longer than 60 s: a runaway query cannot hold a connection.
+        let opts = url
+            .parse::<sqlx::postgres::PgConnectOptions>()
+            .context("PostgreSQL-Adresse ungültig")?
+            .options([("statement_timeout", "60s")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .connect(url)
+            .connect_with(opts)
             .await
             .context(
                 "PostgreSQL-Datenbank nicht erreichbar (Adresse, Benutzer und Passwort prüfen)",
@@ -49,7 +54,7 @@ fn to_json(row: &PgRow) -> Result<Map<String, Value>> {
     Ok(m)
 }
 
-// Several instances may start at once against PostgreSQL: imports are serialised by a lock.
+// Exclusive transactions (the import, the first start) of all instances take this lock.
 sqlx_store!(
     PgStore,
     PgArguments,

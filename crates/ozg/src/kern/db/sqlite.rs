@@ -30,7 +30,9 @@ impl SqliteStore {
             .with_context(|| format!("SQLite-Adresse ungültig: {url}"))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a commit the portal has acknowledged survives a power loss (NORMAL in WAL
+            // mode may lose the last ones); writes are few, the cost is one fsync each.
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
