@@ -275,8 +275,10 @@ pub async fn vorlagen(db: &Db, uhr: &Uhr, projekt: Option<&str>) -> Result<Vec<V
     let p = projekt.unwrap_or("");
     let rows: Vec<VorlageRow> = db
         .query(sql!(
-            "SELECT v.id, v.projekt, p.name AS projekt_name, v.titel, v.varianten, v.empfehlung, v.eingereicht_von, v.eingereicht_am, v.sitzung_id \
-             FROM vorlage v LEFT JOIN projekt p ON p.slug = v.projekt \
+            // The public page shows the submitter's display name, never the login name.
+            "SELECT v.id, v.projekt, p.name AS projekt_name, v.titel, v.varianten, v.empfehlung, \
+             COALESCE(k.name, 'einem Mitglied') AS eingereicht_von, v.eingereicht_am, v.sitzung_id \
+             FROM vorlage v LEFT JOIN projekt p ON p.slug = v.projekt LEFT JOIN konto k ON k.benutzername = v.eingereicht_von \
              WHERE $1 = '' OR v.projekt = $1 ORDER BY v.id DESC",
             p
         ))

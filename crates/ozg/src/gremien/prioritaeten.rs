@@ -92,8 +92,10 @@ struct Row {
 /// All divergent projects, largest divergence first.
 pub async fn liste(db: &Db) -> Result<Vec<Abweichung>, DbFehler> {
     let rows: Vec<Row> = db
-        .query(sql!("SELECT p.slug, p.name, p.prioritaet_nrw, p.prioritaet_bund, a.status, a.notiz, a.geaendert, a.konto \
-             FROM projekt p LEFT JOIN prioritaet_abstimmung a ON a.slug = p.slug \
+        // Display names on the public page, never login names.
+        .query(sql!("SELECT p.slug, p.name, p.prioritaet_nrw, p.prioritaet_bund, a.status, a.notiz, a.geaendert, \
+             CASE WHEN a.konto IS NULL THEN NULL ELSE COALESCE(k.name, 'einem Mitglied') END AS konto \
+             FROM projekt p LEFT JOIN prioritaet_abstimmung a ON a.slug = p.slug LEFT JOIN konto k ON k.benutzername = a.konto \
              WHERE p.prioritaet_nrw IS NOT NULL AND p.prioritaet_bund IS NOT NULL AND p.prioritaet_nrw <> p.prioritaet_bund \
              ORDER BY p.position"))
         .await?;

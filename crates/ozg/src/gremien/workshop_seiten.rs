@@ -408,22 +408,45 @@ async fn speichern(
         konflikt,
     };
     let mut g = workshops::pruefen(&st.db, &eingabe).await;
-    // A coordinator may only assign Themenfelder they coordinate.
+    // A coordinator may add or remove only Themenfelder they coordinate; the others of a
+    // shared workshop stay as they are (the form cannot take them away).
     if let Ok(x) = &g {
-        let fremd: Vec<&str> = x
+        let vorher = w.tf_ids();
+        let nachher: Vec<i64> = x.themenfelder.iter().map(|t| t.0).collect();
+        let fremd = |tf: i64| !darf(Some(&s.nutzer), Aktion::WorkshopBearbeiten, Some(tf));
+        let hinzu: Vec<&str> = x
             .themenfelder
             .iter()
-            .filter(|(tf, _, _)| !darf(Some(&s.nutzer), Aktion::WorkshopBearbeiten, Some(*tf)))
+            .filter(|(tf, _, _)| !vorher.contains(tf) && fremd(*tf))
             .map(|(_, _, name)| name.as_str())
             .collect();
-        if !fremd.is_empty() {
-            g = Err(Fehler::feld(
+        let weg: Vec<&str> = w
+            .themenfelder
+            .iter()
+            .filter(|(tf, _, _)| !nachher.contains(tf) && fremd(*tf))
+            .map(|(_, _, name)| name.as_str())
+            .collect();
+        let mut e = Feldfehler::new();
+        if !hinzu.is_empty() {
+            e.push(
                 "themenfeld",
                 format!(
-                    "Sie koordinieren diese Themenfelder nicht: {}.",
-                    fremd.join(", ")
+                    "Sie koordinieren diese Themenfelder nicht und können sie nicht hinzufügen: {}.",
+                    hinzu.join(", ")
                 ),
-            ));
+            );
+        }
+        if !weg.is_empty() {
+            e.push(
+                "themenfeld",
+                format!(
+                    "Diese Themenfelder koordinieren andere; sie bleiben am Workshop: {}.",
+                    weg.join(", ")
+                ),
+            );
+        }
+        if !e.is_empty() {
+            g = Err(e.into());
         }
     }
     let g = match g {

@@ -154,6 +154,32 @@ pub async fn von(db: &Db, objekt: &Objekt) -> Result<Vec<Eintrag>, DbFehler> {
     .await
 }
 
+/// One page of a record's entries (newest first) and how many there are in all.
+pub async fn seite(
+    db: &Db,
+    objekt: &Objekt,
+    seite: i64,
+    pro_seite: i64,
+) -> Result<(Vec<Eintrag>, i64), DbFehler> {
+    let o = objekt.to_string();
+    let gesamt = db
+        .scalar(sql!(
+            "SELECT COUNT(*) FROM audit WHERE objekt = $1",
+            o.as_str()
+        ))
+        .await?;
+    let eintraege = db
+        .query(sql!(
+            "SELECT id, zeit, konto, aktion, objekt, aenderungen FROM audit WHERE objekt = $1 \
+             ORDER BY id DESC LIMIT $2 OFFSET $3",
+            o.as_str(),
+            pro_seite,
+            (seite.max(1) - 1) * pro_seite
+        ))
+        .await?;
+    Ok((eintraege, gesamt))
+}
+
 /// The number of the newest entry of a record (0: none), sent with a form so a refused save
 /// can show what changed since the form was loaded.
 pub async fn stand(db: &Db, objekt: &Objekt) -> Result<i64, DbFehler> {

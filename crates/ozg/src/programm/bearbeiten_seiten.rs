@@ -5,11 +5,12 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use ozg_domain::access::{Aktion, darf_fuer};
 use ozg_domain::project::Zielportal;
+use serde::Deserialize;
 
 use crate::kern::audit::{self, Eintrag, Objekt};
 use crate::kern::sitzung::{erlaubt, zur_anmeldung};
@@ -172,12 +173,31 @@ struct HistorieSeite {
     name: String,
     eintraege: Vec<Eintrag>,
     bearbeiten: bool,
+    nav_links: Blaettern,
+}
+
+/// Page links of a paged list (the fields `kern/templates/pagination.html` shows).
+struct Blaettern {
+    seite: i64,
+    seiten: i64,
+    zurueck: Option<String>,
+    weiter: Option<String>,
+}
+
+/// Entries per page of a project's history.
+const PRO_SEITE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+struct SeiteQuery {
+    #[serde(default)]
+    seite: String,
 }
 
 async fn historie(
     State(st): State<AppState>,
     Angemeldet(s): Angemeldet,
     Path(slug): Path<String>,
+    Query(q): Query<SeiteQuery>,
 ) -> Result<Response, Fehler> {
     let Some(s) = s else {
         return Ok(zur_anmeldung(&format!("/projekte/{slug}/historie")));
@@ -190,10 +210,30 @@ async fn historie(
         Aktion::ProjektBearbeiten,
         &p.themenfeld_ids,
     );
+    let seite = if q.seite.is_empty() {
+        1
+    } else {
+        q.seite
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|s| *s >= 1)
+            .ok_or_else(|| Fehler::feld("seite", "Die Seite muss eine Zahl ab 1 sein."))?
+    };
+    let (eintraege, gesamt) =
+        audit::seite(&st.db, &Objekt::new(PROJEKT, &slug), seite, PRO_SEITE).await?;
+    let seiten = ((gesamt + PRO_SEITE - 1) / PRO_SEITE).max(1);
+    let link = |n: i64| format!("/projekte/{slug}/historie?seite={n}");
     Ok(HistorieSeite {
         title: format!("Änderungen: {}", p.name),
         nav: "projekte",
-        eintraege: audit::von(&st.db, &Objekt::new(PROJEKT, &slug)).await?,
+        eintraege,
+        nav_links: Blaettern {
+            seite,
+            seiten,
+            zurueck: (seite > 1).then(|| link(seite - 1)),
+            weiter: (seite < seiten).then(|| link(seite + 1)),
+        },
         slug,
         name: p.name,
         bearbeiten,

@@ -65,7 +65,9 @@ async fn priority_reconciliation(t: &TestApp) {
     let page = t.ok("/prioritaeten").await.text();
     assert!(page.contains("geklärt: NRW-Priorität gilt für die Kommunen"));
     assert!(page.contains("Mit MKFFI und Federführung abgestimmt."));
-    assert!(page.contains("erfasst von koordination"));
+    // The public sees the display name, never the login name.
+    assert!(page.contains("erfasst von Person koordination"), "{page}");
+    assert!(!page.contains("erfasst von koordination"));
 }
 
 story!(lenkungsausschuss_decisions_and_umlaufverfahren);
@@ -178,12 +180,14 @@ async fn lenkungsausschuss_decisions_and_umlaufverfahren(t: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let oeffentlich = t.ok("/lenkungsausschuss").await.text();
+    assert!(oeffentlich.contains("Sitzung am 10.03.2021, Düsseldorf, KDN"));
+    // Submitted by the display name, never the login name.
     assert!(
-        t.ok("/lenkungsausschuss")
-            .await
-            .text()
-            .contains("Sitzung am 10.03.2021, Düsseldorf, KDN")
+        oeffentlich.contains("von Person familie-k"),
+        "{oeffentlich}"
     );
+    assert!(!oeffentlich.contains("von familie-k<"));
     let url = format!("/lenkungsausschuss/vorlagen/{kita}/beschluss");
     let n = t.audit_count().await;
     let r = t
@@ -512,8 +516,9 @@ async fn workshop_editing(t: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(
-        r.text()
-            .contains("Sie koordinieren diese Themenfelder nicht: Bildung"),
+        r.text().contains(
+            "Sie koordinieren diese Themenfelder nicht und können sie nicht hinzufügen: Bildung"
+        ),
         "{}",
         r.text()
     );
@@ -531,6 +536,8 @@ async fn workshop_editing(t: &TestApp) {
                 ("datum", "2019-11-27"),
                 ("ort", "Kreishaus Gütersloh"),
                 ("themenfeld", "familie-kind"),
+                // The other Themenfeld of the workshop stays (another coordinates it).
+                ("themenfeld", "querschnitt"),
                 ("teilnehmer", "Bonn\nkrz"),
                 ("projekte", "Kinderbetreuung"),
                 ("version", &v),
@@ -563,6 +570,7 @@ async fn workshop_editing(t: &TestApp) {
                 ("_csrf", &tk_csrf),
                 ("datum", "2019-11-28"),
                 ("themenfeld", "familie-kind"),
+                ("themenfeld", "querschnitt"),
                 ("version", &v),
             ],
         )
@@ -717,4 +725,89 @@ async fn umlauf_nur_fuer_die_stimmberechtigten_beim_start(t: &TestApp) {
         .await,
         2
     );
+}
+
+story!(gemeinsamer_workshop_behaelt_fremde_themenfelder);
+/// A workshop of two Themenfelder: the coordinator of one edits it and keeps the other's
+/// Themenfeld; taking it away is refused and changes nothing.
+async fn gemeinsamer_workshop_behaelt_fremde_themenfelder(t: &TestApp) {
+    let (ks, ks_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let (tk, tk_csrf) = login_as(t, "familie-k", "themenfeld-koordinator", "familie-kind").await;
+    let r = t
+        .post(
+            "/workshops",
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("datum", "2021-05-05"),
+                ("ort", "Online"),
+                ("themenfeld", "familie-kind"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let ws = t.scalar("SELECT MAX(id) FROM workshop").await;
+    let url = format!("/workshops/{ws}/bearbeiten");
+    // The Koordinierungsstelle makes it a workshop of two Themenfelder.
+    let v = form_value(&t.get_with(&url, &ks).await.text(), "version");
+    let r = t
+        .post(
+            &url,
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("datum", "2021-05-05"),
+                ("themenfeld", "familie-kind"),
+                ("themenfeld", "bildung"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let version = || async { form_value(&t.get_with(&url, &tk).await.text(), "version") };
+    let tfs = || async {
+        t.scalar(&format!(
+            "SELECT COUNT(*) FROM workshop_themenfeld WHERE workshop_id = {ws}"
+        ))
+        .await
+    };
+    // Taking Bildung away: refused, nothing changed.
+    let n = t.audit_count().await;
+    let r = t
+        .post(
+            &url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2021-05-05"),
+                ("themenfeld", "familie-kind"),
+                ("version", &version().await),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text().contains("sie bleiben am Workshop: Bildung"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(t.audit_count().await, n);
+    assert_eq!(tfs().await, 2);
+    // Keeping it and changing the place: saved, both Themenfelder stay.
+    let r = t
+        .post(
+            &url,
+            &tk,
+            &[
+                ("_csrf", &tk_csrf),
+                ("datum", "2021-05-05"),
+                ("ort", "Gütersloh"),
+                ("themenfeld", "familie-kind"),
+                ("themenfeld", "bildung"),
+                ("version", &version().await),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(tfs().await, 2);
 }

@@ -740,3 +740,41 @@ async fn exporte_ohne_formeln(t: &TestApp) {
         assert!(x.contains("quotePrefix=\"1\""), "{pfad}: quote prefix");
     }
 }
+
+story!(historie_genau_und_geblaettert);
+/// A project's history lists exactly its own entries (not those of a project whose key starts
+/// the same) and all of them, 50 per page.
+async fn historie_genau_und_geblaettert(t: &TestApp) {
+    let (ks, _) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    for i in 0..120 {
+        t.ausfuehren(&format!(
+            "INSERT INTO audit (id, zeit, konto, aktion, objekt, aenderungen) VALUES ({}, '2026-01-01T00:00:00Z', 'test', 'projekt-bearbeitet', 'projekt:kinderbetreuung', '[{{\"feld\":\"name\",\"vorher\":\"\",\"nachher\":\"Eintrag {i}\"}}]')",
+            900_000 + i
+        ))
+        .await;
+    }
+    t.ausfuehren(
+        "INSERT INTO audit (id, zeit, konto, aktion, objekt, aenderungen) VALUES (899999, '2026-01-01T00:00:00Z', 'test', 'projekt-bearbeitet', 'projekt:kinderbetreuung-plus', '[{\"feld\":\"name\",\"vorher\":\"\",\"nachher\":\"Fremder Eintrag\"}]')",
+    )
+    .await;
+    let s1 = t
+        .get_with("/projekte/kinderbetreuung/historie", &ks)
+        .await
+        .text();
+    assert!(s1.contains("Seite 1 von 3"), "{s1}");
+    assert!(s1.contains("Eintrag 119") && !s1.contains("Eintrag 69<"));
+    assert!(!s1.contains("Fremder Eintrag"));
+    let s3 = t
+        .get_with("/projekte/kinderbetreuung/historie?seite=3", &ks)
+        .await
+        .text();
+    assert!(
+        s3.contains("Eintrag 0<") && s3.contains("Seite 3 von 3"),
+        "{s3}"
+    );
+    assert!(!s3.contains("Fremder Eintrag"));
+    let r = t
+        .get_with("/projekte/kinderbetreuung/historie?seite=null", &ks)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
