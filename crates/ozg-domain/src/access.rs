@@ -93,8 +93,93 @@ pub fn darf_irgendwo(nutzer: Option<&Nutzer>, aktion: Aktion) -> bool {
 /// Minimum password length.
 pub const PASSWORT_MIN: usize = 12;
 
-/// Checks a new password; the error says in German what is missing.
-pub fn passwort_pruefen(passwort: &str, benutzername: &str) -> Result<(), String> {
+/// Words that make a password guessable here, whoever sets it (NIST SP 800-63B: context
+/// words such as the service's name).
+const KONTEXTWOERTER: [&str; 7] = [
+    "ozg",
+    "plattform",
+    "kdn",
+    "nrw",
+    "portal",
+    "kommune",
+    "umsetzungsplan",
+];
+
+/// Words German passwords are often built from, which zxcvbn's (English) dictionaries lack:
+/// names of months and days, seasons, football clubs, cities, pet names, and the usual ones.
+const DEUTSCH_HAEUFIG: [&str; 64] = [
+    "passwort",
+    "kennwort",
+    "hallo",
+    "schatz",
+    "schatzi",
+    "liebe",
+    "ichliebedich",
+    "liebling",
+    "engel",
+    "sonne",
+    "mond",
+    "stern",
+    "sternchen",
+    "blume",
+    "katze",
+    "hund",
+    "hase",
+    "maus",
+    "baerchen",
+    "schnecke",
+    "prinzessin",
+    "geheim",
+    "zugang",
+    "willkommen",
+    "anmelden",
+    "benutzer",
+    "sommer",
+    "winter",
+    "fruehling",
+    "herbst",
+    "januar",
+    "februar",
+    "maerz",
+    "april",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "dezember",
+    "montag",
+    "dienstag",
+    "mittwoch",
+    "donnerstag",
+    "freitag",
+    "samstag",
+    "sonntag",
+    "fussball",
+    "schalke",
+    "bayern",
+    "borussia",
+    "dortmund",
+    "werder",
+    "deutschland",
+    "berlin",
+    "hamburg",
+    "koeln",
+    "muenchen",
+    "duesseldorf",
+    "qwertz",
+    "asdfgh",
+    "yxcvbn",
+    "test",
+];
+
+/// Checks a new password as NIST SP 800-63B asks: at least [`PASSWORT_MIN`] characters, no
+/// composition rules, but not guessable — an estimate of the guesses an attacker needs
+/// (zxcvbn: common passwords, dictionary words, names, keyboard patterns, dates, repeats, the
+/// person's own name and login, the service's words) must reach "very unguessable" (score
+/// 4 of 4: more than 10^10 guesses). `person`: name, login name, e-mail address. The error says in German why.
+pub fn passwort_pruefen(passwort: &str, person: &[&str]) -> Result<(), String> {
     let n = passwort.chars().count();
     if n < PASSWORT_MIN {
         return Err(format!(
@@ -104,27 +189,27 @@ pub fn passwort_pruefen(passwort: &str, benutzername: &str) -> Result<(), String
     if n > 200 {
         return Err("Das Passwort darf höchstens 200 Zeichen lang sein.".into());
     }
-    let klassen = [
-        passwort.chars().any(char::is_lowercase),
-        passwort.chars().any(char::is_uppercase),
-        passwort.chars().any(char::is_numeric),
-        passwort.chars().any(|c| !c.is_alphanumeric()),
-    ]
-    .iter()
-    .filter(|b| **b)
-    .count();
-    if klassen < 3 {
-        return Err("Das Passwort muss drei der vier Zeichenarten enthalten: Kleinbuchstaben, Großbuchstaben, Ziffern, Sonderzeichen.".into());
-    }
     let klein = passwort.to_lowercase();
-    if !benutzername.is_empty() && klein.contains(&benutzername.to_lowercase()) {
-        return Err("Das Passwort darf den Benutzernamen nicht enthalten.".into());
+    // The login name or the e-mail address whole (or its local part) is refused outright;
+    // parts of the name count as dictionary words in the estimate below.
+    if person
+        .iter()
+        .flat_map(|p| [*p, p.split('@').next().unwrap_or("")])
+        .filter(|t| t.chars().count() >= 3)
+        .any(|t| klein.contains(&t.to_lowercase()))
+    {
+        return Err("Das Passwort darf Ihren Namen, Benutzernamen oder Ihre E-Mail-Adresse nicht enthalten.".into());
     }
-    const HAEUFIG: [&str; 6] = [
-        "passwort", "password", "123456", "qwertz", "qwerty", "sommer20",
-    ];
-    if HAEUFIG.iter().any(|h| klein.contains(h)) {
-        return Err("Das Passwort enthält eine häufig verwendete Zeichenfolge.".into());
+    let mut eingaben: Vec<&str> = person
+        .iter()
+        .flat_map(|p| p.split(['@', ' ', '.', '-', '_']))
+        .filter(|t| !t.is_empty())
+        .collect();
+    eingaben.extend(KONTEXTWOERTER);
+    eingaben.extend(DEUTSCH_HAEUFIG);
+    let schaetzung = zxcvbn::zxcvbn(passwort, &eingaben);
+    if (schaetzung.score() as u8) < 4 {
+        return Err("Das Passwort ist zu leicht zu erraten (etwa ein häufig verwendetes Passwort, ein Wort mit angehängten Zahlen, eine Tastaturfolge oder ein Datum). Wählen Sie besser mehrere zufällige Wörter, z. B. „Fahrrad Wolke Tinte Lampe“.".into());
     }
     Ok(())
 }
@@ -285,27 +370,42 @@ mod tests {
 
     #[test]
     fn password_rules_name_what_is_missing() {
+        let kim = ["Kim Müller", "kmueller", "kim.mueller@kreis-guetersloh.de"];
         assert!(
-            passwort_pruefen("kurz", "x")
+            passwort_pruefen("kurz", &kim)
                 .unwrap_err()
                 .contains("12 Zeichen")
         );
+        // No composition rules: a long phrase of lowercase words is fine …
+        assert!(passwort_pruefen("fahrrad wolke tinte lampe", &kim).is_ok());
+        assert!(passwort_pruefen("Rathaus-Kita-2026!", &kim).is_ok());
+        // … common passwords, patterns and one's own name are not.
+        for schwach in [
+            "Passwort12345",
+            "password1234",
+            "qwertzuiop123",
+            "123456789012",
+            "Sommer2026!!",
+            "aaaaaaaaaaaaaa",
+            "Ozg-Plattform1",
+        ] {
+            assert!(
+                passwort_pruefen(schwach, &kim)
+                    .unwrap_err()
+                    .contains("zu leicht"),
+                "{schwach}"
+            );
+        }
         assert!(
-            passwort_pruefen("nurkleinbuchstaben", "x")
+            passwort_pruefen("Kmueller-Rathaus-2026", &kim)
                 .unwrap_err()
-                .contains("drei der vier")
+                .contains("Namen, Benutzernamen")
         );
         assert!(
-            passwort_pruefen("Mueller-2026-Rathaus", "mueller")
+            passwort_pruefen("Kim.Mueller-Fahrrad-7", &kim)
                 .unwrap_err()
-                .contains("Benutzernamen")
+                .contains("Namen")
         );
-        assert!(
-            passwort_pruefen("Passwort-2026-xyz", "mueller")
-                .unwrap_err()
-                .contains("häufig")
-        );
-        assert!(passwort_pruefen("Rathaus-Kita-2026", "mueller").is_ok());
         assert_eq!(Rolle::parse("mitglied"), Ok(Rolle::Mitglied));
         assert!(
             Rolle::parse("chef")

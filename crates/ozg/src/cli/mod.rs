@@ -154,6 +154,10 @@ pub struct NetzArgs {
         default_value = ""
     )]
     pub trusted_proxy: String,
+    /// Strict-Transport-Security senden (nur wenn das Portal ausschließlich über HTTPS
+    /// erreichbar ist, z. B. hinter einem Reverse Proxy mit TLS).
+    #[arg(long, env = "OZG_HSTS")]
+    pub hsts: bool,
 }
 
 /// `ozg serve`.
@@ -185,7 +189,8 @@ pub async fn serve(
     let state = AppState::new(db.clone())
         .with_mail(smtp, &mail.basis_url)
         .with_ablage(args.data_dir.join("anhaenge"))
-        .with_proxies(proxies);
+        .with_proxies(proxies)
+        .with_hsts(netz.hsts);
     let portal = crate::portal(state);
     // Build the read model before the first request, so no request waits for it.
     programm::lesemodell(&portal.state).await.map_err(meldung)?;

@@ -163,6 +163,15 @@ pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
             "geolocation=(), camera=(), microphone=()",
         ))
         .layer(h("cross-origin-opener-policy", "same-origin"));
+    // Only when configured: a browser remembers it for a year, so it must be right.
+    let router = if state.hsts {
+        router.layer(h(
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        router
+    };
     Portal {
         router,
         state,

@@ -167,7 +167,8 @@ pub fn aufraeumen(st: AppState) -> Zukunft<'static, Result<(), Fehler>> {
 }
 
 /// The layer that records refused form submissions: a POST answered with 403 becomes a
-/// stored event (CSRF or refused action). Other requests pass through without any cost.
+/// stored event (CSRF or refused action). Pages for a logged-in person get
+/// `Cache-Control: no-store`. Other requests pass through without any cost.
 #[derive(Clone)]
 pub struct Schicht(pub AppState);
 
@@ -215,7 +216,21 @@ where
         // Only form submissions are recorded; everything else passes untouched (refused
         // page views reach the structured log from `Fehler` itself).
         if req.method() != axum::http::Method::POST {
-            return futures_util::future::Either::Left(self.inner.call(req));
+            // A page rendered for a logged-in person must not stay in a shared cache or the
+            // browser's history cache.
+            if crate::kern::sitzung::cookie(req.headers(), crate::kern::sitzung::SITZUNG_COOKIE)
+                .is_none()
+            {
+                return futures_util::future::Either::Left(self.inner.call(req));
+            }
+            let fut = self.inner.call(req);
+            return futures_util::future::Either::Right(Box::pin(async move {
+                let mut r = fut.await?;
+                r.headers_mut()
+                    .entry(axum::http::header::CACHE_CONTROL)
+                    .or_insert(axum::http::HeaderValue::from_static("no-store, private"));
+                Ok(r)
+            }));
         }
         let (parts, body) = req.into_parts();
         let adresse = crate::kern::adresse::client(&parts, &self.st);

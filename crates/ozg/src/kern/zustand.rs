@@ -35,6 +35,8 @@ pub struct AppState {
     pub basis_url: Arc<str>,
     /// Where attachments are stored (outside anything served directly).
     pub ablage: Ablage,
+    /// Whether to send `Strict-Transport-Security` (the portal is reached over HTTPS only).
+    pub hsts: bool,
     /// Reverse proxies whose forwarding headers are believed (see [`crate::kern::adresse`]).
     pub proxies: Arc<[Netz]>,
     /// Every write route with the action it needs (filled when the portal is built).
@@ -51,6 +53,7 @@ impl AppState {
             mail: None,
             basis_url: Arc::from("http://127.0.0.1:8080"),
             ablage: Ablage(Arc::new("./ozg-daten/anhaenge".into())),
+            hsts: false,
             proxies: Arc::from(Vec::new()),
             routen: Arc::default(),
             erweiterungen: Arc::default(),
@@ -67,6 +70,12 @@ impl AppState {
     pub fn with_mail(mut self, mail: Option<SmtpConfig>, basis_url: &str) -> Self {
         self.mail = mail.map(Arc::new);
         self.basis_url = Arc::from(basis_url.trim_end_matches('/'));
+        self
+    }
+
+    /// The same state with `Strict-Transport-Security` on every answer.
+    pub fn with_hsts(mut self, hsts: bool) -> Self {
+        self.hsts = hsts;
         self
     }
 

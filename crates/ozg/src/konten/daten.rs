@@ -313,6 +313,8 @@ pub async fn einladen(db: &Db, uhr: &Uhr, n: &NeuesKonto, von: &str) -> Result<S
 struct EinladungRow {
     konto_id: i64,
     benutzername: String,
+    name: String,
+    email: String,
     ablauf: i64,
     verwendet: i64,
 }
@@ -326,7 +328,7 @@ pub async fn einladung_pruefen(db: &Db, uhr: &Uhr, t: &str) -> Result<String, Fe
 async fn einladung(db: &Db, uhr: &Uhr, t: &str) -> Result<EinladungRow, Fehler> {
     let row: Option<EinladungRow> = db
         .query_opt(sql!(
-            "SELECT e.konto_id, k.benutzername, e.ablauf, e.verwendet FROM einladung e JOIN konto k ON k.id = e.konto_id \
+            "SELECT e.konto_id, k.benutzername, k.name, k.email, e.ablauf, e.verwendet FROM einladung e JOIN konto k ON k.id = e.konto_id \
              WHERE e.token_hash = $1 AND k.aktiv = 1",
             token_hash(t)
         ))
@@ -365,7 +367,8 @@ pub async fn einladung_annehmen(
             "Die beiden Passwörter stimmen nicht überein.",
         ));
     }
-    access::passwort_pruefen(passwort, &r.benutzername).map_err(|m| Fehler::feld("passwort", m))?;
+    access::passwort_pruefen(passwort, &[&r.benutzername, &r.name, &r.email])
+        .map_err(|m| Fehler::feld("passwort", m))?;
     let hash = st
         .erweiterung::<Pruefstelle>()
         .hash(passwort.to_owned())
@@ -574,7 +577,8 @@ pub async fn passwort_aendern(
             "Die beiden neuen Passwörter stimmen nicht überein.",
         ));
     }
-    access::passwort_pruefen(neu, &s.konto.benutzername).map_err(|m| Fehler::feld("neu", m))?;
+    access::passwort_pruefen(neu, &[&s.konto.benutzername, &s.konto.name, &s.konto.email])
+        .map_err(|m| Fehler::feld("neu", m))?;
     let h = pruefstelle.hash(neu.to_owned()).await?;
     db.execute_all(&[
         sql!(

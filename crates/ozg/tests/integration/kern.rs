@@ -347,3 +347,38 @@ async fn hochladen_prueft_vor_dem_lesen(t: &TestApp) {
     let rest = std::fs::read_dir(&eingang).map_or(0, Iterator::count);
     assert_eq!(rest, 0, "intake left over");
 }
+
+story!(zwischenspeicher_und_hsts);
+/// Pages for a logged-in person are never cached (`no-store`); public pages may be. HSTS only
+/// when configured.
+async fn zwischenspeicher_und_hsts(t: &TestApp) {
+    let (ks, _) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let r = t.get_with("/konto", &ks).await;
+    assert_eq!(r.headers[header::CACHE_CONTROL], "no-store, private");
+    let r = t.get_with("/projekte/kinderbetreuung", &ks).await;
+    assert_eq!(r.headers[header::CACHE_CONTROL], "no-store, private");
+    let r = t.get("/projekte/kinderbetreuung").await;
+    assert!(r.headers.get(header::CACHE_CONTROL).is_none());
+    assert!(r.headers.get("strict-transport-security").is_none());
+    // The static CSS keeps its own caching even for a logged-in person.
+    let r = t.get_with("/static/style.css", &ks).await;
+    assert!(
+        r.headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .starts_with("public")
+    );
+    let mit = ozg::portal(t.state.clone().with_hsts(true)).router;
+    let r = tower::ServiceExt::oneshot(
+        mit,
+        axum::http::Request::get("/")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+}
