@@ -81,7 +81,11 @@ async fn audit_log_is_append_only_in_the_database(t: &TestApp) {
     login_as(t, "koordination", "koordinierungsstelle", "").await;
     let n = t.audit_count().await;
     assert!(n > 0);
-    for sql in ["UPDATE audit SET konto = 'jemand'", "DELETE FROM audit"] {
+    let mut versuche = vec!["UPDATE audit SET konto = 'jemand'", "DELETE FROM audit"];
+    if t.db.backend() == ozg::kern::db::Backend::Postgres {
+        versuche.push("TRUNCATE audit");
+    }
+    for sql in versuche {
         let e =
             t.db.execute_all(&[Stmt::ungeprueft(sql.to_owned())])
                 .await
@@ -381,4 +385,20 @@ async fn zwischenspeicher_und_hsts(t: &TestApp) {
         r.headers()["strict-transport-security"],
         "max-age=31536000; includeSubDomains"
     );
+}
+
+story!(datenbank_einstellungen);
+/// Durable commits on SQLite (synchronous=FULL) and a statement time limit on PostgreSQL.
+async fn datenbank_einstellungen(t: &TestApp) {
+    match t.db.backend() {
+        ozg::kern::db::Backend::Sqlite => {
+            assert_eq!(t.scalar("PRAGMA synchronous").await, 2, "FULL");
+        }
+        ozg::kern::db::Backend::Postgres => {
+            assert_eq!(
+                t.scalar_text("SHOW statement_timeout").await.as_deref(),
+                Some("1min")
+            );
+        }
+    }
 }

@@ -584,3 +584,43 @@ async fn sicherheitsereignisse_fuer_die_koordinierungsstelle(t: &TestApp) {
         0
     );
 }
+
+story!(einladungen_gleichzeitig);
+/// Two invitations at the same moment both get their account (numbers from the sequence, no
+/// collision); one invitation link used twice at the same moment sets the password once.
+async fn einladungen_gleichzeitig(t: &TestApp) {
+    use ozg::konten;
+    let uhr = ozg::kern::Uhr::system();
+    let neu = |name: &'static str| konten::NeuesKonto {
+        benutzername: name.into(),
+        name: format!("Person {name}"),
+        email: format!("{name}@beispiel.de"),
+        rolle: "mitglied".into(),
+        ..Default::default()
+    };
+    let (a, b) = (neu("anna"), neu("bert"));
+    let (ta, tb) = tokio::join!(
+        konten::einladen(&t.db, &uhr, &a, "test"),
+        konten::einladen(&t.db, &uhr, &b, "test"),
+    );
+    let (ta, _tb) = (ta.unwrap(), tb.unwrap());
+    let (x, y) = tokio::join!(
+        konten::einladung_annehmen(&t.state, &ta, PW, PW),
+        konten::einladung_annehmen(
+            &t.state,
+            &ta,
+            "Wolke Tinte Lampe Fahrrad",
+            "Wolke Tinte Lampe Fahrrad"
+        ),
+    );
+    assert_eq!(
+        [x.is_ok(), y.is_ok()].iter().filter(|o| **o).count(),
+        1,
+        "{x:?} {y:?}"
+    );
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM audit WHERE aktion = 'einladung-angenommen'")
+            .await,
+        1
+    );
+}
