@@ -970,6 +970,27 @@ mod tests {
     }
 
     #[test]
+    fn kdn_numbers_public_and_admin_are_one_numbering() {
+        let mut files = base_files();
+        files.push(SourceFile {
+            path: "plan/themenfelder/06-familie-kind.toml".into(),
+            text: "abschnitt = \"2.6\"\nthemenfeld = \"Familie & Kind\"\n\n[[projekt]]\nid = \"a\"\nname = \"A\"\nkdn_nr = [5]\nkdn_admin_nr = [5]\n\n[[projekt]]\nid = \"b\"\nname = \"B\"\nkdn_admin_nr = [5]\n".into(),
+        });
+        let errs = Dataset::build(&files).unwrap_err();
+        let errs: Vec<_> = errs
+            .iter()
+            .filter(|p| p.severity == Severity::Fehler)
+            .collect();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0]
+                .message
+                .contains("Nummer 5 gehört schon zu Projekt „A“"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
     fn toml_syntax_error_has_line() {
         let mut files = base_files();
         files.push(SourceFile {

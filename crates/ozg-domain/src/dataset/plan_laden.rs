@@ -187,6 +187,9 @@ impl PlanLoader<'_> {
         row_roles(self.dir, self.cx, &f.path, line, row, &mut p.rollen);
         let idx = self.ds.projekte.len();
         self.claim_kdn_numbers(&f.path, line, idx, &row.kdn_nr, &mut p.kdn_nr);
+        // The admin form's numbers are the same numbering: none may belong to another project.
+        let mut admin = Vec::new();
+        self.claim_kdn_numbers(&f.path, line, idx, &row.kdn_admin_nr, &mut admin);
         self.by_slug.insert(slug, idx);
         self.ds.projekte.push(p);
     }

@@ -11,9 +11,11 @@ use crate::sql;
 
 type Result<T> = std::result::Result<T, DbFehler>;
 
-/// The project slug for an ozg.kdn.de number.
-pub async fn slug_for_kdn(db: &Db, nr: i64, admin: bool) -> Result<Option<String>> {
-    db.scalar_text(sql!("SELECT p.slug FROM projekt_kdn_nr k JOIN projekt p ON p.id = k.projekt_id WHERE k.kdn_nr = $1 AND k.admin = $2", nr, admin))
+/// The project slug for an ozg.kdn.de number. The public links (`/umsetzungsprojekte/N/show`)
+/// and the admin form's links (`/admin/app/implementationproject/N/show` or `/edit`) count
+/// alike: the plan uses both for the same numbering (14 appears in both forms for one project).
+pub async fn slug_for_kdn(db: &Db, nr: i64) -> Result<Option<String>> {
+    db.scalar_text(sql!("SELECT p.slug FROM projekt_kdn_nr k JOIN projekt p ON p.id = k.projekt_id WHERE k.kdn_nr = $1 ORDER BY k.admin LIMIT 1", nr))
     .await
 }
 

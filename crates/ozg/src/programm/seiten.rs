@@ -42,10 +42,8 @@ pub(super) fn routen() -> Routen {
         .lesen("/organisationen/{slug}", org_page)
         .lesen("/projekte", projekte)
         .lesen("/umsetzungsprojekte/{nr}/show", kdn_redirect)
-        .lesen(
-            "/admin/app/implementationproject/{nr}/show",
-            kdn_admin_redirect,
-        )
+        .lesen("/admin/app/implementationproject/{nr}/show", kdn_redirect)
+        .lesen("/admin/app/implementationproject/{nr}/edit", kdn_redirect)
         .lesen("/zeitleiste", zeitleiste)
         .lesen("/suche", suche)
         .lesen("/programm", programm)
@@ -563,9 +561,10 @@ async fn projekte(State(st): State<AppState>, Query(q): Query<ListQuery>) -> Pag
     Ok(page_out.into_response())
 }
 
-async fn redirect_kdn(st: &AppState, nr: &str, admin: bool) -> PageResult {
+/// An old ozg.kdn.de link (public or admin form, `show` or `edit`): to the project.
+async fn kdn_redirect(State(st): State<AppState>, Path(nr): Path<String>) -> PageResult {
     let slug = match nr.parse::<i64>() {
-        Ok(n) => details::slug_for_kdn(&st.db, n, admin).await?,
+        Ok(n) => details::slug_for_kdn(&st.db, n).await?,
         Err(_) => None,
     };
     match slug {
@@ -579,14 +578,6 @@ async fn redirect_kdn(st: &AppState, nr: &str, admin: bool) -> PageResult {
             "Die ozg.kdn.de-Nummer {nr} gehört zu keinem Projekt des Umsetzungsplans."
         ))),
     }
-}
-
-async fn kdn_redirect(State(st): State<AppState>, Path(nr): Path<String>) -> PageResult {
-    redirect_kdn(&st, &nr, false).await
-}
-
-async fn kdn_admin_redirect(State(st): State<AppState>, Path(nr): Path<String>) -> PageResult {
-    redirect_kdn(&st, &nr, true).await
 }
 
 // --- Zeitleiste, Suche, Programm, Workshops --------------------------------------------------

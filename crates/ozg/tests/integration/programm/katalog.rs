@@ -404,6 +404,33 @@ async fn old_kdn_links_redirect(t: &TestApp) {
         }
     }
     assert!(n > 60, "{n} numbers");
+    // The admin form's numbers of section 2.2 are the same numbering: the public link, the
+    // admin link and its edit form all reach the project.
+    for nr in [2, 3, 4, 5, 6, 8, 9, 14, 29] {
+        let ziel = t
+            .get(&format!("/admin/app/implementationproject/{nr}/show"))
+            .await;
+        assert_eq!(ziel.status, StatusCode::MOVED_PERMANENTLY, "admin {nr}");
+        let ziel = ziel.headers[header::LOCATION].to_str().unwrap().to_owned();
+        for pfad in [
+            format!("/umsetzungsprojekte/{nr}/show"),
+            format!("/admin/app/implementationproject/{nr}/edit"),
+        ] {
+            let r = t.get(&pfad).await;
+            assert_eq!(r.status, StatusCode::MOVED_PERMANENTLY, "{pfad}");
+            assert_eq!(r.headers[header::LOCATION], ziel.as_str(), "{pfad}");
+        }
+    }
+    assert_eq!(
+        t.get("/admin/app/implementationproject/14/show")
+            .await
+            .headers[header::LOCATION],
+        "/projekte/meldewesen"
+    );
+    assert_eq!(
+        t.get("/umsetzungsprojekte/99999/show").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 story!(openapi_matches_responses);
