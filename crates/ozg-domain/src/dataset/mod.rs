@@ -206,6 +206,9 @@ pub struct Projekt {
     pub position: i64,
     /// Themenfelder (index, sub-section).
     pub themenfelder: Vec<(usize, Option<String>)>,
+    /// The Projektstart of a listing in another Themenfeld, where that table prints its own
+    /// (Themenfeld index → start as written; the project's own start is the first listing's).
+    pub listen_start: BTreeMap<usize, String>,
     /// Fachlichkeiten.
     pub fachlichkeiten: Vec<String>,
     /// Roles.

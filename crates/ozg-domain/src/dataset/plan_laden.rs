@@ -349,6 +349,18 @@ impl PlanLoader<'_> {
                 p.rollen.push(r);
             }
         }
+        // A start printed in this table belongs to this listing (the project's own start is
+        // its first table's).
+        if let Some(ps) = &row.projektstart
+            && p.projektstart_text.as_deref() != Some(ps.as_str())
+        {
+            match Projektstart::parse(ps) {
+                Ok(_) => {
+                    p.listen_start.insert(tf, ps.clone());
+                }
+                Err(e) => self.cx.err(&file, Some(line), e.to_string()),
+            }
+        }
         merge_reference_notes(p, THEMENFELDER[tf], &row);
         self.reference_kdn_numbers(&file, line, idx, &row.kdn_nr);
     }
@@ -612,6 +624,7 @@ fn new_projekt(
         name: name.trim().to_owned(),
         position,
         themenfelder: vec![(tf, row.teilabschnitt.clone())],
+        listen_start: BTreeMap::new(),
         fachlichkeiten: row
             .fachlichkeit
             .iter()
@@ -744,13 +757,6 @@ fn merge_reference_notes(p: &mut Projekt, tf_name: &str, row: &ProjektRow) {
             Some(prev) => format!("{prev}\n{tf_name}: {a}"),
             None => format!("{tf_name}: {a}"),
         });
-    }
-    if let Some(ps) = &row.projektstart
-        && p.projektstart_text.as_deref() != Some(ps.as_str())
-    {
-        p.hinweise
-            .entry("projektstart".into())
-            .or_insert_with(|| format!("{tf_name}: {ps}"));
     }
 }
 

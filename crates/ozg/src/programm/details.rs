@@ -145,9 +145,12 @@ pub struct StartRow {
 
 /// All project starts with a known quarter.
 pub async fn starts(db: &Db) -> Result<Vec<StartRow>> {
-    db.query(sql!("SELECT p.start_ordinal, t.id AS themenfeld_id, t.name AS themenfeld, t.slug AS themenfeld_slug, p.name, p.slug FROM projekt p \
-         JOIN projekt_themenfeld pt ON pt.projekt_id = p.id JOIN themenfeld t ON t.id = pt.themenfeld_id \
-         WHERE p.start_ordinal IS NOT NULL ORDER BY t.id, p.start_ordinal, p.position"))
+    // A listing that prints its own start counts with that one.
+    db.query(sql!("SELECT s.start_ordinal, s.themenfeld_id, s.themenfeld, s.themenfeld_slug, s.name, s.slug FROM ( \
+         SELECT CASE WHEN pt.projektstart_text IS NULL THEN p.start_ordinal ELSE pt.start_ordinal END AS start_ordinal, \
+         t.id AS themenfeld_id, t.name AS themenfeld, t.slug AS themenfeld_slug, p.name, p.slug, p.position FROM projekt p \
+         JOIN projekt_themenfeld pt ON pt.projekt_id = p.id JOIN themenfeld t ON t.id = pt.themenfeld_id) s \
+         WHERE s.start_ordinal IS NOT NULL ORDER BY s.themenfeld_id, s.start_ordinal, s.position"))
     .await
 }
 

@@ -5,7 +5,7 @@
 //! finds nothing and the tests notice.
 
 use ozg_domain::dataset::Dataset;
-use ozg_domain::project::{Rolle, slugify};
+use ozg_domain::project::{Projektstart, Rolle, slugify};
 use ozg_domain::search::index_string;
 use serde::Deserialize;
 use serde_json::json;
@@ -293,9 +293,7 @@ pub fn statements(ds: &Dataset, version: &str, jetzt: &str) -> Vec<Stmt> {
                 .or_else(|| p.projektstart_text.clone())
                 .into(),
             p.projektstart.map(|s| s.kind().to_owned()).into(),
-            p.projektstart
-                .and_then(ozg_domain::project::Projektstart::ordinal)
-                .into(),
+            p.projektstart.and_then(Projektstart::ordinal).into(),
             p.prioritaet_nrw.map(i64::from).into(),
             p.prioritaet_bund.map(i64::from).into(),
             p.prioritaet_veranstaltungen.clone().into(),
@@ -311,7 +309,17 @@ pub fn statements(ds: &Dataset, version: &str, jetzt: &str) -> Vec<Stmt> {
             (&p.quelle).into(),
         ]);
         for (t, teil) in &p.themenfelder {
-            tf_rows.push(vec![pid.into(), tf_id(*t).into(), teil.clone().into()]);
+            tf_rows.push(vec![
+                pid.into(),
+                tf_id(*t).into(),
+                teil.clone().into(),
+                p.listen_start.get(t).cloned().into(),
+                p.listen_start
+                    .get(t)
+                    .and_then(|ps| Projektstart::parse(ps).ok())
+                    .and_then(Projektstart::ordinal)
+                    .into(),
+            ]);
         }
         for (pos, f) in p.fachlichkeiten.iter().enumerate() {
             let fi = fach.iter().position(|x| x == f).unwrap_or_default();
@@ -381,7 +389,13 @@ pub fn statements(ds: &Dataset, version: &str, jetzt: &str) -> Vec<Stmt> {
     insert_rows(
         &mut out,
         "projekt_themenfeld",
-        &["projekt_id", "themenfeld_id", "teilabschnitt"],
+        &[
+            "projekt_id",
+            "themenfeld_id",
+            "teilabschnitt",
+            "projektstart_text",
+            "start_ordinal",
+        ],
         tf_rows,
     );
     insert_rows(

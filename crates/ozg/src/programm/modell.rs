@@ -348,7 +348,7 @@ impl Zuordnung<'_> {
     async fn verknuepfungen(&mut self, db: &Db) -> Result<(), DbFehler> {
         let tf: Vec<TfRow> = db
             .query(sql!(
-                "SELECT pt.projekt_id, t.id, t.name, t.slug, pt.teilabschnitt FROM projekt_themenfeld pt \
+                "SELECT pt.projekt_id, t.id, t.name, t.slug, pt.teilabschnitt, pt.projektstart_text AS projektstart FROM projekt_themenfeld pt \
                  JOIN themenfeld t ON t.id = pt.themenfeld_id ORDER BY pt.projekt_id, t.id"
             ))
             .await?;

@@ -117,6 +117,8 @@ pub struct ThemenfeldRef {
     pub slug: String,
     /// Sub-section.
     pub teilabschnitt: Option<String>,
+    /// The Projektstart this Themenfeld's table prints, where it differs from the project's.
+    pub projektstart: Option<String>,
 }
 
 /// A named link target.

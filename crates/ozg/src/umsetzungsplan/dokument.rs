@@ -115,7 +115,17 @@ impl PlanDocument {
                 ..Default::default()
             };
             let f = projekt_filter(model, &q)?;
-            let projekte = projekte(model, &f, Page::WHOLE, &stand).items;
+            let mut projekte = projekte(model, &f, Page::WHOLE, &stand).items;
+            // A table that prints its own start for a project listed elsewhere too: that one.
+            for p in &mut projekte {
+                if let Some(ps) = model
+                    .projekt_nach_slug(&p.slug)
+                    .and_then(|r| r.detail.themenfeld_refs.iter().find(|x| x.slug == t.slug))
+                    .and_then(|x| x.projektstart.clone())
+                {
+                    p.projektstart = Some(ps);
+                }
+            }
             abschnitte.push(Abschnitt {
                 name: t.name,
                 slug: t.slug,

@@ -501,3 +501,36 @@ async fn interne_notiz_bleibt_intern(t: &TestApp) {
             .contains(NOTIZ)
     );
 }
+
+story!(projektstart_je_listung);
+/// A project in two Themenfelder keeps the start each table prints: Meldewesen starts Q1 2022
+/// (2.1, "Lebensbescheinigung") and is listed with Q1 2020 in 2.2.
+async fn projektstart_je_listung(t: &TestApp) {
+    let api = t.ok("/api/v1/umsetzungsprojekte/meldewesen").await.json();
+    assert_eq!(api["projektstart"], "Q1 2022");
+    let refs = api["themenfeld_refs"].as_array().unwrap();
+    let bauen = refs.iter().find(|r| r["slug"] == "bauen-wohnen").unwrap();
+    assert_eq!(bauen["projektstart"], "Q1 2020");
+    let seite = t.ok("/projekte/meldewesen").await.text();
+    assert!(seite.contains("(Projektstart dort: Q1 2020)"), "{seite}");
+    // The plan: each section lists the start its table prints.
+    let plan = t
+        .ok("/api/v1/umsetzungsprojekte?themenfeld=bauen-wohnen&pro_seite=100")
+        .await;
+    assert_eq!(plan.status, StatusCode::OK);
+    let html = t.ok("/umsetzungsplan?themenfeld=bauen-wohnen").await.text();
+    let zeile = html
+        .split("<tr")
+        .find(|z| z.contains(">Meldewesen<"))
+        .expect("Meldewesen in 2.2");
+    assert!(zeile.contains("Q1 2020"), "{zeile}");
+    let html = t
+        .ok("/umsetzungsplan?themenfeld=arbeit-ruhestand")
+        .await
+        .text();
+    let zeile = html
+        .split("<tr")
+        .find(|z| z.contains(">Meldewesen<"))
+        .expect("Meldewesen in 2.1");
+    assert!(zeile.contains("Q1 2022"), "{zeile}");
+}
