@@ -1,24 +1,75 @@
-//! The attachment store: files under their SHA-256 in the data directory, outside anything
-//! served directly; the name a client sent never reaches the file system.
+//! The attachment store: files under their SHA-256, never under a name a client sent.
 //!
-//! An upload streams into the intake directory (`eingang/`, a random name per upload, never
-//! whole in memory), is synced to disk, and is moved under its SHA-256 once it has been
-//! checked; a download streams from the file.
+//! With SQLite the files lie in the data directory (outside anything served directly). With
+//! PostgreSQL they lie in the database (`anhang_stueck`, base64 in pieces), so several
+//! instances share nothing but the database. Either way an upload streams into the intake
+//! directory (`eingang/`, a random name per upload, never whole in memory), is synced to disk,
+//! and is taken over under its SHA-256 once it has been checked; a download streams.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::body::Body;
+use base64::Engine;
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// The store directory.
-#[derive(Clone, Debug)]
-pub struct Ablage(pub Arc<PathBuf>);
+use crate::kern::db::{Backend, Db};
+use crate::sql;
+
+/// Bytes of content per database piece.
+const STUECK: usize = 512 * 1024;
+
+/// Where attachments are kept.
+#[derive(Clone)]
+pub struct Ablage {
+    /// The directory: the files (SQLite) or only the intake (PostgreSQL).
+    dir: Arc<PathBuf>,
+    /// The database that holds the contents (PostgreSQL), if it does.
+    db: Option<Db>,
+}
+
+impl std::fmt::Debug for Ablage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Ablage({}, {})",
+            self.dir.display(),
+            if self.db.is_some() {
+                "Datenbank"
+            } else {
+                "Dateien"
+            }
+        )
+    }
+}
 
 impl Ablage {
+    /// Files in `dir`.
+    pub fn dateien(dir: PathBuf) -> Ablage {
+        Ablage {
+            dir: Arc::new(dir),
+            db: None,
+        }
+    }
+
+    /// The store that fits the database: in PostgreSQL itself, else files in `dir` (which
+    /// is the intake directory's parent either way).
+    pub fn fuer(db: &Db, dir: PathBuf) -> Ablage {
+        Ablage {
+            dir: Arc::new(dir),
+            db: (db.backend() == Backend::Postgres).then(|| db.clone()),
+        }
+    }
+
+    /// Whether the contents lie in the database.
+    pub fn in_der_datenbank(&self) -> bool {
+        self.db.is_some()
+    }
+
     fn pfad(&self, sha256: &str) -> PathBuf {
-        self.0.join(&sha256[..2]).join(sha256)
+        self.dir.join(&sha256[..2]).join(sha256)
     }
 
     fn gueltig(sha256: &str) -> bool {
@@ -27,7 +78,7 @@ impl Ablage {
 
     /// A new intake file for an upload of at most `max` bytes.
     pub async fn eingang(&self, max: usize) -> anyhow::Result<Eingang> {
-        let dir = self.0.join("eingang");
+        let dir = self.dir.join("eingang");
         tokio::fs::create_dir_all(&dir)
             .await
             .with_context(|| format!("Ablage {} lässt sich nicht anlegen", dir.display()))?;
@@ -49,14 +100,50 @@ impl Ablage {
         })
     }
 
-    /// Moves a completed intake file under its SHA-256 (unless the same content is already
-    /// stored) and syncs the directory, so the file survives a crash once the database says
-    /// it exists. Returns the SHA-256.
+    /// Takes a completed intake file over under its SHA-256 (unless the same content is
+    /// already stored), durably: the file is moved and its directory synced, or the pieces are
+    /// written in one transaction. Returns the SHA-256.
     pub async fn uebernehmen(&self, e: &Eingang) -> anyhow::Result<String> {
         let sha = e
             .sha256
             .clone()
             .context("Upload nicht abgeschlossen (interner Fehler)")?;
+        if let Some(db) = &self.db {
+            let da = db
+                .scalar(sql!(
+                    "SELECT COUNT(*) FROM anhang_stueck WHERE sha256 = $1 AND nr = 0",
+                    sha.as_str()
+                ))
+                .await?;
+            if da > 0 {
+                return Ok(sha);
+            }
+            let mut datei = tokio::fs::File::open(&e.pfad).await?;
+            let mut stmts = Vec::new();
+            let mut puffer = vec![0u8; STUECK];
+            for nr in 0.. {
+                let n = lesen_voll(&mut datei, &mut puffer).await?;
+                if n == 0 && nr > 0 {
+                    break;
+                }
+                stmts.push(sql!(
+                    "INSERT INTO anhang_stueck (sha256, nr, daten) VALUES ($1, $2, $3)",
+                    sha.as_str(),
+                    nr,
+                    base64::engine::general_purpose::STANDARD.encode(&puffer[..n])
+                ));
+                if n < STUECK {
+                    break;
+                }
+            }
+            match db.execute_all(&stmts).await {
+                Ok(()) => {}
+                // The same content from another upload at the same moment: it is there.
+                Err(crate::kern::db::DbFehler::Eindeutig(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            return Ok(sha);
+        }
         let ziel = self.pfad(&sha);
         if tokio::fs::try_exists(&ziel).await.unwrap_or(false) {
             return Ok(sha);
@@ -70,24 +157,75 @@ impl Ablage {
         Ok(sha)
     }
 
-    /// Opens a stored file for streaming, with its length.
-    pub async fn oeffnen(&self, sha256: &str) -> anyhow::Result<(tokio::fs::File, u64)> {
+    /// A stored content as a streamed body, with its length.
+    pub async fn oeffnen(&self, sha256: &str, laenge: u64) -> anyhow::Result<(Body, u64)> {
         if !Self::gueltig(sha256) {
             anyhow::bail!("ungültiger Verweis auf eine Datei");
         }
+        if let Some(db) = &self.db {
+            let stuecke = db
+                .scalar(sql!(
+                    "SELECT COUNT(*) FROM anhang_stueck WHERE sha256 = $1",
+                    sha256
+                ))
+                .await?;
+            if stuecke > 0 {
+                // One piece per poll: at most 512 KiB of content in memory.
+                let (db, sha) = (db.clone(), sha256.to_owned());
+                let strom = futures_util::stream::unfold(0i64, move |nr| {
+                    let (db, sha) = (db.clone(), sha.clone());
+                    async move {
+                        if nr >= stuecke {
+                            return None;
+                        }
+                        let r = async {
+                            let text = db
+                                .scalar_text(sql!(
+                                    "SELECT daten FROM anhang_stueck WHERE sha256 = $1 AND nr = $2",
+                                    sha.as_str(),
+                                    nr
+                                ))
+                                .await?
+                                .context("Teil einer Anlage fehlt")?;
+                            Ok::<_, anyhow::Error>(axum::body::Bytes::from(
+                                base64::engine::general_purpose::STANDARD.decode(text)?,
+                            ))
+                        }
+                        .await
+                        .map_err(std::io::Error::other);
+                        Some((r, nr + 1))
+                    }
+                });
+                return Ok((Body::from_stream(strom), laenge));
+            }
+            // Stored as a file before contents moved into the database: still served.
+        }
         let f = tokio::fs::File::open(self.pfad(sha256)).await?;
         let n = f.metadata().await?.len();
-        Ok((f, n))
+        Ok((Body::from_stream(tokio_util::io::ReaderStream::new(f)), n))
     }
 
     /// The directory.
     pub fn verzeichnis(&self) -> &Path {
-        &self.0
+        &self.dir
     }
 }
 
+/// Reads until `puffer` is full or the file ends; returns how many bytes were read.
+async fn lesen_voll(f: &mut tokio::fs::File, puffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < puffer.len() {
+        let k = f.read(&mut puffer[n..]).await?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    Ok(n)
+}
+
 /// An upload on its way in: written as it arrives, hashed on the way; removed when dropped
-/// unless the store took it over.
+/// (after the store took it over, if it did).
 pub struct Eingang {
     pfad: PathBuf,
     datei: Option<tokio::fs::File>,
@@ -144,7 +282,7 @@ impl Eingang {
 
 impl Drop for Eingang {
     fn drop(&mut self) {
-        // Gone already when the store took the file over; nothing to do then.
+        // Gone already when the store moved the file; nothing to do then.
         let _ = std::fs::remove_file(&self.pfad);
     }
 }

@@ -295,15 +295,14 @@ pub async fn ausliefern(
         )));
     };
     let art = a.dateiart().unwrap_or(Dateiart::Pdf);
-    let (datei, laenge) = st.ablage.oeffnen(&a.sha256).await?;
+    let (body, laenge) = st.ablage.oeffnen(&a.sha256, a.groesse as u64).await?;
     let disposition = if art.ist_bild() {
         "inline"
     } else {
         "attachment"
     };
-    // Streamed from the file: a download never holds the whole file in memory.
-    let mut r =
-        axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(datei)).into_response();
+    // Streamed: a download never holds the whole file in memory.
+    let mut r = body.into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(laenge));
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(art.mime()));

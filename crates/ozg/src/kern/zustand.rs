@@ -48,11 +48,11 @@ impl AppState {
     /// New state on `db` with the system clock.
     pub fn new(db: Db) -> Self {
         AppState {
+            ablage: Ablage::fuer(&db, "./ozg-daten/anhaenge".into()),
             db,
             uhr: Uhr::system(),
             mail: None,
             basis_url: Arc::from("http://127.0.0.1:8080"),
-            ablage: Ablage(Arc::new("./ozg-daten/anhaenge".into())),
             hsts: false,
             proxies: Arc::from(Vec::new()),
             routen: Arc::default(),
@@ -62,7 +62,7 @@ impl AppState {
 
     /// The same state with attachments stored in `dir`.
     pub fn with_ablage(mut self, dir: std::path::PathBuf) -> Self {
-        self.ablage = Ablage(Arc::new(dir));
+        self.ablage = Ablage::fuer(&self.db, dir);
         self
     }
 

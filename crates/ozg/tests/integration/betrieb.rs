@@ -399,3 +399,54 @@ async fn gleichzeitige_schreibende_ohne_globale_sperre(t: &TestApp) {
         t.scalar("SELECT COUNT(*) FROM audit").await
     );
 }
+
+story!(anlagen_fuer_alle_instanzen);
+/// With PostgreSQL the contents of attachments lie in the database: an instance with its own
+/// (empty) directory serves a file another instance took in, byte for byte, also one of
+/// several pieces. With SQLite (one instance) they are files.
+async fn anlagen_fuer_alle_instanzen(t: &TestApp) {
+    let (ks, ks_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    // 1.5 MB: three pieces in the database.
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.extend((0..1_500_000u32).map(|i| (i % 251) as u8));
+    let r = t
+        .upload(
+            "/projekte/kinderbetreuung/anhaenge",
+            &ks,
+            &[("_csrf", &ks_csrf), ("titel", "Großes Angebot")],
+            ("angebot.pdf", &pdf),
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.text());
+    let id = t.scalar("SELECT MAX(id) FROM anhang").await;
+    if t.state.ablage.in_der_datenbank() {
+        assert_eq!(
+            t.scalar("SELECT COUNT(*) FROM anhang_stueck").await,
+            3,
+            "512 KiB pieces"
+        );
+        // Another instance, its own directory: the file comes from the database.
+        let dir = tempfile::tempdir().unwrap();
+        let b = ozg::portal(
+            ozg::kern::AppState::new(t.db.clone()).with_ablage(dir.path().join("anhaenge")),
+        )
+        .router;
+        let r = tower::ServiceExt::oneshot(
+            b,
+            axum::http::Request::get(format!("/anhaenge/{id}/angebot.pdf"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        use http_body_util::BodyExt;
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(body.len(), pdf.len());
+        assert!(body.as_ref() == pdf.as_slice(), "byte for byte");
+    } else {
+        assert_eq!(t.scalar("SELECT COUNT(*) FROM anhang_stueck").await, 0);
+        let r = t.ok(&format!("/anhaenge/{id}/angebot.pdf")).await;
+        assert!(r.body == pdf);
+    }
+}
