@@ -12,13 +12,14 @@
 #
 # What the setup provides (each step is skipped when already done):
 #   - Debian packages chromium, chromium-driver, postgresql, poppler-utils, python3-aiosmtpd
-#     (the SMTP server the e-mail tests send through) (apt-get; as root, or through sudo)
+#     (the SMTP server the e-mail tests send through), nginx (the reverse proxy in front of two
+#     instances) (apt-get; as root, or through sudo; no system service is started)
 #   - axe-core from the npm registry (root package.json/package-lock.json, `npm ci`, into the
 #     gitignored node_modules/)
 #   - a PostgreSQL cluster in a temp directory, run as the unprivileged `postgres` user when
 #     we are root, unless OZG_TEST_DATABASE_URL is already set; stopped and removed on exit
 #
-# Exported for the tests: OZG_TEST_DATABASE_URL, CHROMIUM, CHROMEDRIVER, AXE_CORE_JS, OZG_E2E=1.
+# Exported for the tests: OZG_TEST_DATABASE_URL, CHROMIUM, CHROMEDRIVER, AXE_CORE_JS, NGINX, OZG_E2E=1.
 # Exit status: 0 only if every step passed.
 set -euo pipefail
 
@@ -40,7 +41,7 @@ case "${1:-}" in
     *) echo "unknown argument: $1 (see $0 --help)" >&2; exit 2 ;;
 esac
 
-APT_PACKAGES=(chromium chromium-driver postgresql poppler-utils pkg-config libssl-dev python3-aiosmtpd)
+APT_PACKAGES=(chromium chromium-driver postgresql poppler-utils pkg-config libssl-dev python3-aiosmtpd nginx)
 PG_PORT_FIRST=55432
 
 section() { printf '\n========== %s ==========\n' "$*"; }
@@ -81,8 +82,15 @@ install_debian_packages() {
         info "already installed: ${APT_PACKAGES[*]}"
     else
         info "installing: ${missing[*]}"
+        # Keep packages (nginx) from starting system services: the tests start their own.
+        local policy=0
+        if [ ! -e /usr/sbin/policy-rc.d ]; then
+            as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+            policy=1
+        fi
         as_root apt-get update
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+        [ "$policy" = 1 ] && as_root rm -f /usr/sbin/policy-rc.d
     fi
 }
 
@@ -94,6 +102,9 @@ find_tools() {
     info "$("$CHROMIUM" --version 2>/dev/null || echo "chromium: version unknown")"
     info "$("$CHROMEDRIVER" --version 2>/dev/null | head -n1)"
     command -v pdftotext >/dev/null 2>&1 || die "pdftotext (poppler-utils) not found"
+    export NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
+    [ -x "$NGINX" ] || die "nginx not found at $NGINX"
+    info "$("$NGINX" -v 2>&1)"
     info "$(pdftotext -v 2>&1 | head -n1)"
     if cargo nextest --version >/dev/null 2>&1; then
         HAVE_NEXTEST=1

@@ -450,3 +450,336 @@ async fn anlagen_fuer_alle_instanzen(t: &TestApp) {
         assert!(r.body == pdf);
     }
 }
+
+/// A child process killed when dropped.
+struct Prozess(std::process::Child);
+
+impl Drop for Prozess {
+    fn drop(&mut self) {
+        // SIGTERM first: nginx's master then takes its workers down, ozg drains.
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        for _ in 0..50 {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn freier_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One HTTP/1.1 request: status, headers (lower-case names), body.
+async fn roh(
+    ziel: std::net::SocketAddr,
+    methode: &str,
+    pfad: &str,
+    kopf: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut c = tokio::net::TcpStream::connect(ziel).await.unwrap();
+    let mut req = format!(
+        "{methode} {pfad} HTTP/1.1\r\nHost: portal.test\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in kopf {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    c.write_all(req.as_bytes()).await.unwrap();
+    c.write_all(body).await.unwrap();
+    let mut a = Vec::new();
+    c.read_to_end(&mut a).await.unwrap();
+    let ende = a.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let kopf_text = String::from_utf8_lossy(&a[..ende]).into_owned();
+    let mut zeilen = kopf_text.split("\r\n");
+    let status = zeilen
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    let kopf: Vec<(String, String)> = zeilen
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let mut body = a[ende + 4..].to_vec();
+    if kopf
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
+    {
+        // De-chunk.
+        let mut aus = Vec::new();
+        let mut rest = &body[..];
+        while let Some(z) = rest.windows(2).position(|w| w == b"\r\n") {
+            let n =
+                usize::from_str_radix(std::str::from_utf8(&rest[..z]).unwrap().trim(), 16).unwrap();
+            if n == 0 {
+                break;
+            }
+            aus.extend_from_slice(&rest[z + 2..z + 2 + n]);
+            rest = &rest[z + 2 + n + 2..];
+        }
+        body = aus;
+    }
+    (status, kopf, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Two `ozg serve` on one PostgreSQL behind nginx (round-robin): log in through one, work
+/// through the other; sessions are shared, concurrent edits of one project never lose an
+/// update, an attachment taken in by one is served by both.
+async fn zwei_instanzen_hinter_nginx() {
+    let pflicht = std::env::var_os("OZG_E2E").is_some();
+    let Some((db, url)) = postgres_db_url().await else {
+        assert!(!pflicht, "PostgreSQL is required in the full run");
+        return;
+    };
+    let nginx = std::env::var("NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".into());
+    if !std::path::Path::new(&nginx).exists() {
+        assert!(!pflicht, "nginx is required in the full run ({nginx})");
+        return;
+    }
+    db.migrate().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_ozg");
+    // Two instances, each with its own data directory: they share only the database.
+    let mut instanzen = Vec::new();
+    let mut ports = Vec::new();
+    for i in 0..2 {
+        let port = freier_port();
+        let log = std::fs::File::create(dir.path().join(format!("ozg{i}.log"))).unwrap();
+        let child = std::process::Command::new(bin)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .args(["--database", &url, "--trusted-proxy", "127.0.0.1"])
+            .arg("--data-dir")
+            .arg(dir.path().join(format!("daten{i}")))
+            .env_remove("OZG_DATABASE_URL")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        instanzen.push(Prozess(child));
+        ports.push(port);
+    }
+    for (i, p) in ports.iter().enumerate() {
+        let ziel: std::net::SocketAddr = format!("127.0.0.1:{p}").parse().unwrap();
+        let mut ok = false;
+        for _ in 0..600 {
+            if tokio::net::TcpStream::connect(ziel).await.is_ok()
+                && roh(ziel, "GET", "/health", &[], b"").await.0 == 200
+            {
+                ok = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(
+            ok,
+            "instance on {p} did not start:\n{}",
+            std::fs::read_to_string(dir.path().join(format!("ozg{i}.log"))).unwrap_or_default()
+        );
+    }
+    // nginx, round-robin over both.
+    let nport = freier_port();
+    let ndir = dir.path().join("nginx");
+    std::fs::create_dir_all(ndir.join("logs")).unwrap();
+    let root = if unsafe_is_root() { "user root;" } else { "" };
+    std::fs::write(
+        ndir.join("nginx.conf"),
+        format!(
+            "{root}\nworker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/logs/error.log warn;\n\
+             events {{ worker_connections 256; }}\n\
+             http {{\n access_log off;\n client_max_body_size 20m;\n client_body_temp_path {d}/body;\n proxy_temp_path {d}/proxy;\n\
+             fastcgi_temp_path {d}/fcgi;\n uwsgi_temp_path {d}/uwsgi;\n scgi_temp_path {d}/scgi;\n\
+             upstream ozg {{ server 127.0.0.1:{a}; server 127.0.0.1:{b}; }}\n\
+             server {{ listen 127.0.0.1:{nport}; location / {{ proxy_pass http://ozg; proxy_set_header Host $host;\n\
+             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_http_version 1.1; }} }}\n}}\n",
+            d = ndir.display(),
+            a = ports[0],
+            b = ports[1],
+        ),
+    )
+    .unwrap();
+    let _nginx = Prozess(
+        std::process::Command::new(&nginx)
+            .arg("-p")
+            .arg(&ndir)
+            .arg("-c")
+            .arg(ndir.join("nginx.conf"))
+            .arg("-e")
+            .arg(ndir.join("logs/error.log"))
+            .spawn()
+            .unwrap(),
+    );
+    let ziel: std::net::SocketAddr = format!("127.0.0.1:{nport}").parse().unwrap();
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(ziel).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // An account (on the shell), its invitation accepted through the proxy.
+    let out = std::process::Command::new(bin)
+        .args([
+            "user",
+            "add",
+            "kim",
+            "--name",
+            "Kim Koordination",
+            "--email",
+            "kim@kdn.de",
+        ])
+        .args(["--rolle", "koordinierungsstelle", "--database", &url])
+        .env_remove("OZG_DATABASE_URL")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let link = text
+        .lines()
+        .find_map(|l| l.split("/einladung/").nth(1))
+        .expect("invitation link")
+        .trim()
+        .to_owned();
+    let form = |paare: &[(&str, &str)]| serde_urlencoded::to_string(paare).unwrap();
+    let vorab = [
+        ("Cookie", "__Host-ozg_csrf=vorab"),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let pw = "Wolke Tinte Lampe Fahrrad";
+    let (s, _, b) = roh(
+        ziel,
+        "POST",
+        &format!("/einladung/{link}"),
+        &vorab,
+        form(&[("_csrf", "vorab"), ("passwort", pw), ("wiederholung", pw)]).as_bytes(),
+    )
+    .await;
+    assert_eq!(s, 303, "{}", String::from_utf8_lossy(&b));
+    let (s, kopf, _) = roh(
+        ziel,
+        "POST",
+        "/anmelden",
+        &vorab,
+        form(&[
+            ("_csrf", "vorab"),
+            ("benutzername", "kim"),
+            ("passwort", pw),
+        ])
+        .as_bytes(),
+    )
+    .await;
+    assert_eq!(s, 303);
+    let sitzung = kopf
+        .iter()
+        .find(|(k, v)| k == "set-cookie" && v.starts_with("__Host-ozg_sitzung="))
+        .map(|(_, v)| v.split(';').next().unwrap().to_owned())
+        .unwrap();
+    // The session is valid on both instances (round-robin: consecutive requests alternate).
+    for _ in 0..4 {
+        let (s, _, _) = roh(ziel, "GET", "/konto", &[("Cookie", &sitzung)], b"").await;
+        assert_eq!(s, 200);
+    }
+    // The CSRF token of the session, from a form page.
+    let (_, _, seite) = roh(
+        ziel,
+        "GET",
+        "/projekte/kinderbetreuung/bearbeiten",
+        &[("Cookie", &sitzung)],
+        b"",
+    )
+    .await;
+    let seite = String::from_utf8_lossy(&seite).into_owned();
+    let csrf = form_value(&seite, "_csrf");
+    let version = form_value(&seite, "version");
+    let stand = form_value(&seite, "protokoll_stand");
+    let mit_sitzung = [
+        ("Cookie", sitzung.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    // 10 simultaneous saves from the same form version, spread over both instances: one wins.
+    let antworten = futures_util::future::join_all((0..10).map(|i| {
+        let body = form(&[
+            ("_csrf", &csrf),
+            ("name", &format!("Kita-Portal {i}")),
+            ("version", &version),
+            ("protokoll_stand", &stand),
+        ]);
+        let k = mit_sitzung;
+        async move {
+            roh(
+                ziel,
+                "POST",
+                "/projekte/kinderbetreuung/bearbeiten",
+                &k,
+                body.as_bytes(),
+            )
+            .await
+            .0
+        }
+    }))
+    .await;
+    assert_eq!(
+        antworten.iter().filter(|s| **s == 303).count(),
+        1,
+        "{antworten:?}"
+    );
+    assert!(
+        antworten.iter().all(|s| *s == 303 || *s == 409),
+        "{antworten:?}"
+    );
+    assert_eq!(
+        db.scalar(ozg::sql!(
+            "SELECT COUNT(*) FROM audit WHERE aktion = 'projekt-bearbeitet'"
+        ))
+        .await
+        .unwrap(),
+        1
+    );
+    // An attachment through one instance, served by both.
+    let grenze = "----grenze";
+    let mut body = format!(
+        "--{grenze}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n--{grenze}\r\nContent-Disposition: form-data; name=\"titel\"\r\n\r\nAngebot\r\n--{grenze}\r\nContent-Disposition: form-data; name=\"datei\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    let pdf = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    body.extend_from_slice(pdf);
+    body.extend_from_slice(format!("\r\n--{grenze}--\r\n").as_bytes());
+    let typ = format!("multipart/form-data; boundary={grenze}");
+    let (s, _, b) = roh(
+        ziel,
+        "POST",
+        "/projekte/kinderbetreuung/anhaenge",
+        &[("Cookie", &sitzung), ("Content-Type", &typ)],
+        &body,
+    )
+    .await;
+    assert_eq!(s, 303, "{}", String::from_utf8_lossy(&b));
+    let id = db
+        .scalar(ozg::sql!("SELECT MAX(id) FROM anhang"))
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        let (s, _, b) = roh(ziel, "GET", &format!("/anhaenge/{id}/a.pdf"), &[], b"").await;
+        assert_eq!(s, 200);
+        assert_eq!(b, pdf);
+    }
+    drop(instanzen);
+}
+
+fn unsafe_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}

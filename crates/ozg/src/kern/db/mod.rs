@@ -453,7 +453,7 @@ impl Db {
         self.0.backend()
     }
 
-    /// Migrates, then makes the audit log append-only in the database itself: a trigger
+    /// Migrates (sqlx takes its own lock), then makes the audit log append-only in the database itself: a trigger
     /// refuses every UPDATE and DELETE on `audit`, whoever sends it (the dialects differ, so
     /// this is not a shared migration file).
     pub async fn migrate(&self) -> Result<(), DbFehler> {
@@ -486,7 +486,9 @@ impl Db {
                 ),
             ],
         };
-        self.execute_all(&stmts).await
+        // Exclusive: two instances starting at once would otherwise replace the function at
+        // the same moment ("tuple concurrently updated" on PostgreSQL).
+        self.execute_exklusiv(&stmts, None).await.map(|_| ())
     }
 
     /// Rows deserialised into `T`.
