@@ -14,6 +14,7 @@
 #   - Debian packages chromium, chromium-driver, postgresql, poppler-utils, python3-aiosmtpd
 #     (the SMTP server the e-mail tests send through), nginx (the reverse proxy in front of two
 #     instances) (apt-get; as root, or through sudo; no system service is started)
+#   - schemathesis from PyPI into a virtualenv under target/tools (scripts/api-fuzz.sh)
 #   - axe-core from the npm registry (root package.json/package-lock.json, `npm ci`, into the
 #     gitignored node_modules/)
 #   - a PostgreSQL cluster in a temp directory, run as the unprivileged `postgres` user when
@@ -269,6 +270,8 @@ if [ "$HAVE_NEXTEST" = 1 ]; then
 else
     step "tests (cargo test)" cargo test --workspace --locked --no-fail-fast
 fi
+
+step "API fuzzing (schemathesis, SQLite and PostgreSQL)" scripts/api-fuzz.sh
 
 section "Summary ($((SECONDS - START)) s)"
 printf '  %s\n' "${RESULTS[@]}"

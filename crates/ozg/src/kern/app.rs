@@ -136,7 +136,7 @@ pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
     let openapi = Arc::new(api.to_json().unwrap_or_else(|_| "{}".into()));
     state.routen = Arc::new(tabelle);
     state.erweiterung_setzen(AnhangBesitzer(besitzer));
-    let dokument = openapi.clone();
+    state.erweiterung_setzen(crate::kern::routen::ApiDokument(openapi.clone()));
     let h = |name: &'static str, v: &'static str| {
         SetResponseHeaderLayer::if_not_present(
             header::HeaderName::from_static(name),
@@ -144,13 +144,6 @@ pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
         )
     };
     let router = router
-        .route(
-            "/api/openapi.json",
-            axum::routing::get(move || {
-                let d = dokument.clone();
-                async move { ([(header::CONTENT_TYPE, "application/json")], (*d).clone()) }
-            }),
-        )
         .fallback(nicht_gefunden)
         .with_state(state.clone())
         .layer(crate::kern::sicherheit::Schicht(state.clone()))

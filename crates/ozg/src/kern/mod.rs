@@ -5,7 +5,7 @@
 //! - [`db`]: the storage (SQLite, PostgreSQL), [`sql!`](crate::sql) and [`db::SqlBuilder`],
 //!   typed database errors.
 //! - [`sitzung`], [`formular`]: who is logged in; forms that pass one Origin/CSRF/permission
-//!   check ([`Formular`], [`Hochladen`]).
+//!   check ([`Formular`], [`Hochladen`]); [`abfrage`]: query parameters with German errors.
 //! - [`routen`], [`schreibrouten`], [`app`]: route declaration (write routes with their
 //!   `Aktion`) and building the portal from the capabilities' [`Baustein`]s.
 //! - [`audit`]: the append-only audit log with typed records; [`anhang`], [`ablage`]:
@@ -18,6 +18,7 @@
 //!
 //! The core never imports a capability (checked by `tests/integration/architektur.rs`).
 
+pub mod abfrage;
 pub mod ablage;
 pub mod adresse;
 pub mod anhang;
@@ -40,6 +41,7 @@ pub mod token;
 pub mod uhr;
 pub mod zustand;
 
+pub use abfrage::Abfrage;
 pub use app::{Baustein, Portal};
 pub use fehler::{Fehler, Feldfehler};
 pub use formular::{Formular, Hochladen, Leer};

@@ -104,3 +104,8 @@ impl Routen {
         (router, api, RoutenTabelle::new(self.schreibend))
     }
 }
+
+/// The OpenAPI document of all declared API routes (JSON), as assembled at start; the
+/// capability that serves it adds what depends on the data.
+#[derive(Default)]
+pub struct ApiDokument(pub std::sync::Arc<String>);

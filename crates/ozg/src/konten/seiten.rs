@@ -1,9 +1,10 @@
 //! Pages and form handlers of the members' area: login and logout, accepting an invitation,
 //! the own account (password), the accounts (Koordinierungsstelle) and the audit log.
 
+use crate::kern::Abfrage;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use ozg_domain::access::{Aktion, Rolle, SITZUNG_HOECHSTENS_MIN, darf};
@@ -77,7 +78,10 @@ fn lokal(w: &str) -> String {
         .to_owned()
 }
 
-async fn anmelden_seite(headers: HeaderMap, Query(w): Query<Weiter>) -> Result<Response, Fehler> {
+async fn anmelden_seite(
+    headers: HeaderMap,
+    Abfrage(w): Abfrage<Weiter>,
+) -> Result<Response, Fehler> {
     let (csrf, neu) = vorab_csrf(&headers)?;
     let mut res = AnmeldenSeite {
         title: "Anmelden",
@@ -422,7 +426,7 @@ struct Suche {
 async fn protokoll(
     State(st): State<AppState>,
     Angemeldet(s): Angemeldet,
-    Query(q): Query<Suche>,
+    Abfrage(q): Abfrage<Suche>,
 ) -> Result<Response, Fehler> {
     let Some(s) = s else {
         return Ok(zur_anmeldung("/verwaltung/protokoll"));
@@ -460,7 +464,7 @@ struct ArtFilter {
 async fn sicherheitsprotokoll(
     State(st): State<AppState>,
     Angemeldet(s): Angemeldet,
-    Query(q): Query<ArtFilter>,
+    Abfrage(q): Abfrage<ArtFilter>,
 ) -> Result<Response, Fehler> {
     let Some(s) = s else {
         return Ok(zur_anmeldung("/verwaltung/sicherheit"));

@@ -3,9 +3,10 @@
 //! stelle), and a project's change history (members). A refused save keeps what was typed; a
 //! save after someone else's shows what changed meanwhile ([`audit::konflikt`]).
 
+use crate::kern::Abfrage;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use ozg_domain::access::{Aktion, darf_fuer};
@@ -197,7 +198,7 @@ async fn historie(
     State(st): State<AppState>,
     Angemeldet(s): Angemeldet,
     Path(slug): Path<String>,
-    Query(q): Query<SeiteQuery>,
+    Abfrage(q): Abfrage<SeiteQuery>,
 ) -> Result<Response, Fehler> {
     let Some(s) = s else {
         return Ok(zur_anmeldung(&format!("/projekte/{slug}/historie")));

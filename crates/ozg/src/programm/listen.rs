@@ -65,9 +65,9 @@ pub fn ja_nein(s: &str) -> Option<bool> {
     }
 }
 
-/// Raw query parameters of every list (all optional strings, validated by the list).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+/// Raw query parameters of every list (all optional strings, validated by the list; the API
+/// documents per list what it reads, in `programm::api`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct ListQuery {
     /// Seite (ab 1).
     pub seite: Option<String>,
@@ -186,16 +186,28 @@ pub struct Paged<T> {
     pub items: Vec<T>,
 }
 
-/// The terms of the free-text filter as `LIKE` patterns (lowercased, at most 8).
-fn text_muster(q: &ListQuery) -> Vec<String> {
+/// The words of the free-text filter (at most 8). Control characters separate words too:
+/// PostgreSQL refuses NUL in text.
+fn suchwoerter(q: &ListQuery) -> Vec<&str> {
     nonempty(&q.q)
         .map(|text| {
-            text.split_whitespace()
+            text.split(|c: char| c.is_whitespace() || c.is_control())
+                .filter(|t| !t.is_empty())
                 .take(8)
-                .map(|t| format!("%{}%", t.to_lowercase().replace(['%', '_'], "")))
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A word as a `LIKE` pattern (lowercased), without the metacharacters `%` and `_` and the
+/// backslash (PostgreSQL's default escape character: a pattern ending in it is an error).
+fn like_muster(wort: &str) -> String {
+    format!("%{}%", wort.to_lowercase().replace(['%', '_', '\\'], ""))
+}
+
+/// The terms of the free-text filter as `LIKE` patterns.
+fn text_muster(q: &ListQuery) -> Vec<String> {
+    suchwoerter(q).into_iter().map(like_muster).collect()
 }
 
 /// A free-text filter over a name column (`spalte` = `LOWER(col) LIKE `): every term must occur.
@@ -620,9 +632,7 @@ pub async fn organisationen(
         }
         None => None,
     };
-    let woerter: Vec<&str> = nonempty(&q.q)
-        .map(|t| t.split_whitespace().take(8).collect())
-        .unwrap_or_default();
+    let woerter = suchwoerter(q);
     seite(
         db,
         ORG_COUNT,
@@ -643,7 +653,7 @@ pub async fn organisationen(
                 s.und().push("k.slug = ").bind(k);
             }
             for w in &woerter {
-                let muster = format!("%{}%", w.to_lowercase().replace(['%', '_'], ""));
+                let muster = like_muster(w);
                 s.und()
                     .push("(LOWER(o.name) LIKE ")
                     .bind(muster.as_str())

@@ -3,9 +3,10 @@
 //! confirmations, the call for more Mitarbeit, the Verteiler (CSV) and the e-mail invitation to
 //! a project pre-meeting.
 
+use crate::kern::Abfrage;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use ozg_domain::access::Aktion;
@@ -226,7 +227,7 @@ async fn partner_seite(
     State(st): State<AppState>,
     Angemeldet(s): Angemeldet,
     Path(slug): Path<String>,
-    Query(q): Query<Gesendet>,
+    Abfrage(q): Abfrage<Gesendet>,
 ) -> Result<Response, Fehler> {
     if s.is_none() {
         return Ok(zur_anmeldung(&format!("/projekte/{slug}/partner")));
@@ -573,7 +574,7 @@ struct GesuchtSeite {
 async fn gesucht_liste(
     State(st): State<AppState>,
     Angemeldet(s): Angemeldet,
-    Query(q): Query<GesuchtQuery>,
+    Abfrage(q): Abfrage<GesuchtQuery>,
 ) -> Result<Response, Fehler> {
     let model = lesemodell(&st).await?;
     let themenfelder: Vec<(String, String)> = model

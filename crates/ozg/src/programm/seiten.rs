@@ -2,9 +2,10 @@
 //! LeiKa-Leistungen, organisations, the project list and the project page, the timeline, the
 //! search and the programme text. Lists also answer `format=csv|xlsx`.
 
+use crate::kern::Abfrage;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ozg_domain::ids::OzgId;
@@ -142,7 +143,7 @@ struct ThemenfelderPage {
     nav_links: PageNav,
 }
 
-async fn themenfelder(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
+async fn themenfelder(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 100)?;
     if let Some(r) = maybe_export(&st, ListKind::Themenfelder, &q, page, "themenfelder").await? {
         return Ok(r);
@@ -240,7 +241,7 @@ struct OzgListPage {
     nav_links: PageNav,
 }
 
-async fn ozg_list(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
+async fn ozg_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 50)?;
     if let Some(r) = maybe_export(&st, ListKind::OzgLeistungen, &q, page, "ozg-leistungen").await? {
         return Ok(r);
@@ -311,7 +312,7 @@ struct LeikaListPage {
     nav_links: PageNav,
 }
 
-async fn leika_list(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
+async fn leika_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 50)?;
     if let Some(r) =
         maybe_export(&st, ListKind::LeikaLeistungen, &q, page, "leika-leistungen").await?
@@ -382,7 +383,7 @@ struct OrgListPage {
     nav_links: PageNav,
 }
 
-async fn org_list(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
+async fn org_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 50)?;
     if let Some(r) = maybe_export(&st, ListKind::Organisationen, &q, page, "organisationen").await?
     {
@@ -483,7 +484,7 @@ struct ProjektePage {
     nav_links: PageNav,
 }
 
-async fn projekte(State(st): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
+async fn projekte(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 50)?;
     if let Some(r) = maybe_export(
         &st,
@@ -615,7 +616,7 @@ struct SuchePage {
     r: Results,
 }
 
-async fn suche(State(st): State<AppState>, Query(sq): Query<SuchQuery>) -> PageResult {
+async fn suche(State(st): State<AppState>, Abfrage(sq): Abfrage<SuchQuery>) -> PageResult {
     let q = sq.q.unwrap_or_default();
     let q = q.trim();
     if q.chars().count() > 200 {

@@ -1,8 +1,9 @@
 //! A project as of a past date (public) and the members' comments on a project.
 
+use crate::kern::Abfrage;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use ozg_domain::access::Aktion;
 use serde::Deserialize;
@@ -43,7 +44,7 @@ struct StandSeite {
 async fn stand(
     State(st): State<AppState>,
     Path(slug): Path<String>,
-    Query(q): Query<StandQuery>,
+    Abfrage(q): Abfrage<StandQuery>,
 ) -> Result<Response, Fehler> {
     let datum = q.datum.trim();
     if datum_lesen(datum).is_none() {

@@ -101,6 +101,9 @@ async fn bad_input_gets_german_messages(t: &TestApp) {
         ("/projekte?format=pdf", "format"),
         ("/leika-leistungen?typisierung=9", "typisierung"),
         ("/organisationen?art=firma", "art"),
+        // A parameter twice: axum's own answer was English plain text.
+        ("/projekte?seite=1&seite=2", "seite"),
+        ("/organisationen?q=a&q=b", "q"),
     ] {
         let r = t.get(uri).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
@@ -575,5 +578,102 @@ async fn import_is_all_or_nothing(t: &TestApp) {
             .await
             .unwrap(),
         before
+    );
+}
+
+story!(suchtext_mit_steuer_und_sonderzeichen);
+/// Search words with NUL, control characters, `%`, `_` and a trailing backslash: PostgreSQL
+/// refused NUL in text and a LIKE pattern ending in its escape character (500 before).
+async fn suchtext_mit_steuer_und_sonderzeichen(t: &TestApp) {
+    for liste in [
+        "themenfelder",
+        "lagen",
+        "ozg-leistungen",
+        "leika-leistungen",
+        "organisationen",
+        "umsetzungsprojekte",
+    ] {
+        for q in [
+            "%00",
+            "Kind%00",
+            "a%5C",
+            "%5C",
+            "%25_%5C%5C",
+            "%01%1F%7F",
+            "Kita%09Portal",
+        ] {
+            let uri = format!("/api/v1/{liste}?q={q}");
+            let r = t.get(&uri).await;
+            assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text());
+        }
+    }
+    let r = t.get("/api/v1/organisationen?q=G%C3%BCtersloh%00").await;
+    assert!(r.json()["total"].as_i64().unwrap() >= 1, "{}", r.text());
+}
+
+story!(openapi_nennt_die_erlaubten_werte);
+/// The served document lists the values each enumerated filter allows, from the code and from
+/// the data as it is now; each list documents only the parameters it reads.
+async fn openapi_nennt_die_erlaubten_werte(t: &TestApp) {
+    let doc = t.ok("/api/openapi.json").await.json();
+    let werte = |pfad: &str, name: &str| -> Option<Vec<String>> {
+        doc["paths"][pfad]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| {
+                p["schema"]["enum"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{pfad} {name}: keine Werte"))
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_owned())
+                    .collect()
+            })
+    };
+    let projekte = "/api/v1/umsetzungsprojekte";
+    assert!(
+        werte(projekte, "themenfeld")
+            .unwrap()
+            .contains(&"familie-kind".into())
+    );
+    assert!(
+        werte(projekte, "organisation")
+            .unwrap()
+            .contains(&"guetersloh".into())
+    );
+    assert!(
+        werte(projekte, "status")
+            .unwrap()
+            .contains(&"nicht-begonnen".into())
+    );
+    assert_eq!(
+        werte(projekte, "prioritaet").unwrap(),
+        ["1", "2", "3", "unbekannt"]
+    );
+    assert!(
+        werte("/api/v1/organisationen", "kreis")
+            .unwrap()
+            .contains(&"kreis-guetersloh".into())
+    );
+    assert!(
+        werte("/api/v1/ozg-leistungen", "lage")
+            .unwrap()
+            .contains(&"kinderbetreuung".into())
+    );
+    // Only what a list reads.
+    assert!(werte("/api/v1/lagen", "organisation").is_none());
+    assert!(werte("/api/v1/organisationen", "themenfeld").is_none());
+    // Every enumerated value is accepted by the list that documents it.
+    for wert in werte(projekte, "status").unwrap() {
+        t.ok(&format!("{projekte}?status={wert}")).await;
+    }
+    for wert in werte("/api/v1/organisationen", "art").unwrap() {
+        t.ok(&format!("/api/v1/organisationen?art={wert}")).await;
+    }
+    // Problem documents are declared with their own content type.
+    assert!(
+        doc["paths"][projekte]["get"]["responses"]["400"]["content"]["application/problem+json"]
+            .is_object()
     );
 }
