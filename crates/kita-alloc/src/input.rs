@@ -898,9 +898,10 @@ pub fn parse_market_json(text: &str) -> Result<Market, Vec<MarketError>> {
             Location::Document,
             None,
             format!(
-                "JSON nicht lesbar (Zeile {}, Spalte {}): {e}",
+                "JSON nicht lesbar (Zeile {}, Spalte {}): {}",
                 e.line(),
-                e.column()
+                e.column(),
+                ozg_domain::meldung::deutsch(&e.to_string())
             ),
         )]
     })?;
@@ -947,7 +948,10 @@ pub fn parse_market_csv(text: &str) -> Result<Market, Vec<MarketError>> {
                 errs.push(MarketError::new(
                     Location::Line(line),
                     None,
-                    format!("CSV nicht lesbar: {e}"),
+                    format!(
+                        "CSV nicht lesbar: {}",
+                        ozg_domain::meldung::deutsch(&e.to_string())
+                    ),
                 ));
                 continue;
             }

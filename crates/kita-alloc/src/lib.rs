@@ -158,9 +158,10 @@ pub fn parse_responses_json(text: &str) -> Result<Responses, Vec<MarketError>> {
             Location::Document,
             None,
             format!(
-                "Rückmeldungen nicht lesbar (Zeile {}, Spalte {}): {e}. Erwartet: {{\"KIND-ID\": \"angenommen\" | \"abgelehnt\" | \"abgelehnt_warten\"}}",
+                "Rückmeldungen nicht lesbar (Zeile {}, Spalte {}): {}. Erwartet: {{\"KIND-ID\": \"angenommen\" | \"abgelehnt\" | \"abgelehnt_warten\"}}",
                 e.line(),
-                e.column()
+                e.column(),
+                ozg_domain::meldung::deutsch(&e.to_string())
             ),
         )]
     })
@@ -173,9 +174,10 @@ pub fn parse_outcome_json(text: &str) -> Result<Outcome, Vec<MarketError>> {
             Location::Document,
             None,
             format!(
-                "Vorrunden-Ergebnis nicht lesbar (Zeile {}, Spalte {}): {e}",
+                "Vorrunden-Ergebnis nicht lesbar (Zeile {}, Spalte {}): {}",
                 e.line(),
-                e.column()
+                e.column(),
+                ozg_domain::meldung::deutsch(&e.to_string())
             ),
         )]
     })

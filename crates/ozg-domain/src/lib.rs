@@ -18,6 +18,7 @@ pub mod charts;
 pub mod dataset;
 pub mod governance;
 pub mod ids;
+pub mod meldung;
 pub mod netz;
 pub mod orgs;
 pub mod plan;

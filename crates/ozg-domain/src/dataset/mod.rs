@@ -316,7 +316,14 @@ fn toml_file<T: for<'de> Deserialize<'de>>(f: &SourceFile, cx: &mut Ctx) -> Opti
         Ok(v) => Some(v),
         Err(e) => {
             let line = e.span().map(|s| line_of(&f.text, s.start));
-            cx.err(&f.path, line, format!("TOML nicht lesbar: {}", e.message()));
+            cx.err(
+                &f.path,
+                line,
+                format!(
+                    "TOML nicht lesbar: {}",
+                    crate::meldung::deutsch(e.message())
+                ),
+            );
             None
         }
     }
@@ -412,7 +419,14 @@ fn csv_rows<T: for<'de> Deserialize<'de>>(f: &SourceFile, cx: &mut Ctx) -> Vec<(
             Ok(r) => out.push(r),
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize);
-                cx.err(&f.path, line, format!("CSV-Zeile nicht lesbar: {e}"));
+                cx.err(
+                    &f.path,
+                    line,
+                    format!(
+                        "CSV-Zeile nicht lesbar: {}",
+                        crate::meldung::deutsch(&e.to_string())
+                    ),
+                );
                 continue;
             }
         }
@@ -716,7 +730,10 @@ impl Dataset {
                         cx.err(
                             &f.path,
                             Some(i + 1),
-                            format!("JSON-Zeile nicht lesbar: {e}"),
+                            format!(
+                                "JSON-Zeile nicht lesbar: {}",
+                                crate::meldung::deutsch(&e.to_string())
+                            ),
                         );
                         None
                     }

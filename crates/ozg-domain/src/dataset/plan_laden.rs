@@ -468,9 +468,10 @@ impl PlanLoader<'_> {
                 }),
                 Some(many) if many.len() > 1 => {
                     let ids: Vec<String> = many.iter().map(ToString::to_string).collect();
+                    let (datei, zeile) = quelle_teile(&p.quelle);
                     self.cx.note(
-                        &p.quelle,
-                        None,
+                        datei,
+                        zeile,
                         format!(
                             "Projekt „{}“: mehrere OZG-Leistungen gleichen Namens ({}), nicht verknüpft",
                             p.name,
@@ -481,9 +482,10 @@ impl PlanLoader<'_> {
                 _ => {
                     let cands = similar_leistungen(&self.ds.ozg_leistungen, p);
                     if !cands.is_empty() {
+                        let (datei, zeile) = quelle_teile(&p.quelle);
                         self.cx.note(
-                            &p.quelle,
-                            None,
+                            datei,
+                            zeile,
                             format!(
                                 "Projekt „{}“: kein eindeutiger Katalogtreffer, nicht verknüpft; Kandidaten: {}",
                                 p.name,
@@ -858,4 +860,12 @@ pub(super) fn is_iso_date(s: &str) -> bool {
         && s[..4].parse::<u16>().is_ok()
         && s[5..7].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
         && s[8..].parse::<u8>().is_ok_and(|d| (1..=31).contains(&d))
+}
+
+/// A project's source `path:line` as file and line (problems carry them apart).
+fn quelle_teile(quelle: &str) -> (&str, Option<usize>) {
+    match quelle.rsplit_once(':') {
+        Some((datei, zeile)) if zeile.parse::<usize>().is_ok() => (datei, zeile.parse().ok()),
+        _ => (quelle, None),
+    }
 }

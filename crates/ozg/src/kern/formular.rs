@@ -131,6 +131,32 @@ fn csrf_pruefen(k: &Kopf, gesendet: &str) -> Result<(), Fehler> {
     Ok(())
 }
 
+/// No field may hold a control character other than tab and line breaks: no one types them,
+/// PostgreSQL refuses NUL in text, and they would corrupt exports.
+fn steuerzeichen_pruefen<'a>(
+    felder: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(), Fehler> {
+    for (name, wert) in felder {
+        if wert
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            let feld = if name.len() <= 40
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                name.to_owned()
+            } else {
+                "Formular".to_owned()
+            };
+            return Err(Fehler::feld(
+                feld,
+                "enthält ein Steuerzeichen; bitte nur Text eingeben",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn csrf_feld(paare: &[(String, String)]) -> &str {
     paare
         .iter()
@@ -152,8 +178,9 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Formular<T> {
         let paare: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
             .map_err(|_| Fehler::feld("Formular", "nicht lesbar"))?;
         csrf_pruefen(&k, csrf_feld(&paare))?;
+        steuerzeichen_pruefen(paare.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
         let daten = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|e| Fehler::feld("Formular", e.to_string()))?;
+            .map_err(|e| crate::kern::abfrage::serde_fehler("Formular", &e.to_string()))?;
         Ok(Formular {
             sitzung: k.sitzung,
             daten,
@@ -242,6 +269,7 @@ impl FromRequest<AppState> for Hochladen {
                 .map_err(|_| Fehler::feld("Formular", "nicht lesbar"))?;
             csrf_pruefen(&k, csrf_feld(&felder))?;
         }
+        steuerzeichen_pruefen(felder.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
         Ok(Hochladen {
             sitzung: k.sitzung,
             felder,

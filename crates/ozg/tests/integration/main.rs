@@ -8,6 +8,7 @@ mod support;
 mod architektur;
 mod betrieb;
 mod e2e;
+mod fuzz;
 mod gremien;
 mod kern;
 mod konten;
