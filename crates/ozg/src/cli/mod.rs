@@ -112,8 +112,12 @@ pub async fn ensure_seeded(db: &Db) -> Result<bool> {
 
 /// Freezes the imported plan, so later changes can be reported against it.
 async fn stand_nach_import(db: &Db, uhr: &Uhr) -> Result<()> {
-    let model = programm::ReadModel::load(db, String::new()).await?;
-    plan::stand_anlegen(db, uhr, &model, "Datenimport").await?;
+    if db.meta("stand_offen").await?.is_some() {
+        let model = programm::ReadModel::load(db, String::new()).await?;
+        if plan::import_stand_nachholen(db, uhr, &model).await? {
+            tracing::info!("Stand des letzten Datenimports angelegt");
+        }
+    }
     Ok(())
 }
 
@@ -186,6 +190,8 @@ pub async fn serve(
     if ensure_seeded(&db).await? {
         tracing::info!("Referenzdaten und Umsetzungsplan importiert");
     }
+    // An import that died after its commit still owes its Stand.
+    stand_nach_import(&db, &Uhr::system()).await?;
     let state = AppState::new(db.clone())
         .with_mail(smtp, &mail.basis_url)
         .with_ablage(args.data_dir.join("anhaenge"))

@@ -518,6 +518,15 @@ pub fn statements(ds: &Dataset, version: &str, jetzt: &str) -> Vec<Stmt> {
         version
     ));
     out.push(sql!("DELETE FROM meta WHERE key = $1", "erststart"));
+    // The plan's Stand of this import is made after the commit (it is rendered from the
+    // database); until it exists this mark says it is owed, so a crash in between is made
+    // good at the next start (`cli::stand_nach_import`).
+    out.push(sql!("DELETE FROM meta WHERE key = $1", "stand_offen"));
+    out.push(sql!(
+        "INSERT INTO meta (key, value) VALUES ($1, $2)",
+        "stand_offen",
+        "Datenimport"
+    ));
     // Where the audit log stood at the import: web edits after it are what the next import
     // would undo (numbers, not times: an edit in the same second still counts).
     out.push(sql!("DELETE FROM meta WHERE key = $1", "import_audit"));

@@ -15,7 +15,9 @@ pub use bericht::{PlanReport, ReportOptions};
 pub use dokument::PlanDocument;
 pub use pdf::render as pdf_setzen;
 pub use seiten::{Erzeugung, plan_html};
-pub use stand::{PLAN, StandInfo, anlegen as stand_anlegen, liste as staende};
+pub use stand::{
+    PLAN, StandInfo, anlegen as stand_anlegen, import_stand_nachholen, liste as staende,
+};
 
 /// The plan document in the portal.
 pub fn baustein() -> Baustein {

@@ -97,6 +97,43 @@ pub async fn anlegen_durch(
         .context("Stand nach dem Anlegen nicht gefunden")?)
 }
 
+/// Makes the Stand an import owes (meta `stand_offen`, written in the import's transaction):
+/// right after the import, or at the next start when the process died in between. Once, even
+/// when instances start together: the mark is taken in the Stand's own transaction. Returns
+/// whether it made one.
+pub async fn import_stand_nachholen(db: &Db, uhr: &Uhr, model: &ReadModel) -> Result<bool> {
+    let Some(name) = db.meta("stand_offen").await? else {
+        return Ok(false);
+    };
+    let doc = PlanDocument::load(db, uhr, model).await?;
+    let json = serde_json::to_string(&doc).map_err(anyhow::Error::from)?;
+    let datenstand = db.meta("datenstand").await?.unwrap_or_default();
+    let id = db.neue_id("plan_stand").await?;
+    Ok(db
+        .execute_guarded(
+            &[
+                sql!("DELETE FROM meta WHERE key = $1", "stand_offen"),
+                sql!(
+                    "INSERT INTO plan_stand (id, name, erstellt, datenstand, dokument) VALUES ($1, $2, $3, $4, $5)",
+                    id,
+                    name.as_str(),
+                    uhr.jetzt_iso(),
+                    datenstand,
+                    json
+                ),
+                audit::eintrag(
+                    uhr,
+                    "shell",
+                    "stand-angelegt",
+                    &Objekt::new(PLAN, ""),
+                    &[("stand", "", &name)],
+                ),
+            ],
+            0,
+        )
+        .await?)
+}
+
 /// All snapshots, oldest first.
 pub async fn liste(db: &Db) -> Result<Vec<StandInfo>> {
     Ok(db

@@ -452,7 +452,7 @@ async fn anlagen_fuer_alle_instanzen(t: &TestApp) {
 }
 
 /// A child process killed when dropped.
-struct Prozess(std::process::Child);
+pub(crate) struct Prozess(pub(crate) std::process::Child);
 
 impl Drop for Prozess {
     fn drop(&mut self) {
@@ -471,7 +471,7 @@ impl Drop for Prozess {
     }
 }
 
-fn freier_port() -> u16 {
+pub(crate) fn freier_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -480,7 +480,7 @@ fn freier_port() -> u16 {
 }
 
 /// One HTTP/1.1 request: status, headers (lower-case names), body.
-async fn roh(
+pub(crate) async fn roh(
     ziel: std::net::SocketAddr,
     methode: &str,
     pfad: &str,
@@ -777,7 +777,7 @@ async fn zwei_instanzen_hinter_nginx() {
     drop(instanzen);
 }
 
-fn unsafe_is_root() -> bool {
+pub(crate) fn unsafe_is_root() -> bool {
     std::process::Command::new("id")
         .arg("-u")
         .output()

@@ -5,6 +5,7 @@
 #[macro_use]
 mod support;
 
+mod absturz;
 mod architektur;
 mod betrieb;
 mod e2e;
