@@ -84,17 +84,18 @@ fn kill9(p: &mut std::process::Child) {
 /// `ozg serve` on a free port, answering `/health`.
 async fn starten(ort: &Ort) -> (Prozess, SocketAddr) {
     let port = freier_port();
-    let child = ort
-        .befehl("serve")
-        .args(["--addr", &format!("127.0.0.1:{port}")])
-        .spawn()
-        .unwrap();
+    let p = Prozess(
+        ort.befehl("serve")
+            .args(["--addr", &format!("127.0.0.1:{port}")])
+            .spawn()
+            .unwrap(),
+    );
     let ziel: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     for _ in 0..600 {
         if tokio::net::TcpStream::connect(ziel).await.is_ok()
             && roh(ziel, "GET", "/health", &[], b"").await.0 == 200
         {
-            return (Prozess(child), ziel);
+            return (p, ziel);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -183,7 +184,7 @@ async fn kill_waehrend_des_imports() {
         // that replaced one still owing its Stand owes only its own); the newest describes
         // the data as they are.
         assert!(
-            staende >= 1 + i64::from(durch > 0) && staende <= 1 + durch,
+            staende > i64::from(durch > 0) && staende <= 1 + durch,
             "{staende} Stände, {durch} Importe durch"
         );
         let neuester = db
