@@ -50,12 +50,13 @@ fuzz() {
     done
     echo "== $name: schemathesis, $EXAMPLES examples per operation"
     local status=0
-    SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$ROOT/scripts" \
+    # From the temp directory: schemathesis keeps a cache in its working directory.
+    (cd "$TMP" && SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$ROOT/scripts" \
         "$VENV/bin/schemathesis" run "http://127.0.0.1:$port/api/openapi.json" \
         --url "http://127.0.0.1:$port" \
         --checks all --exclude-checks negative_data_rejection \
         --max-examples "$EXAMPLES" --seed 20261204 --phases examples,coverage,fuzzing,stateful \
-        --no-color >"$TMP/$name.out" 2>&1 || status=1
+        --no-color >"$TMP/$name.out" 2>&1) || status=1
     if [ "$status" = 0 ]; then
         sed -n '/SUMMARY/,$p' "$TMP/$name.out"
     else
