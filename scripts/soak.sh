@@ -31,7 +31,7 @@
 #      the edit form of /projekte/kinderbetreuung/bearbeiten and checks by hand, with curl,
 #      that the write works: a save on the current version is 303, the same again 409
 #   4. mixed load with wrk and scripts/soak/mixed.lua for --duration: the read pages and API
-#      lists below in turn, and every 10th request (--writes) a save of the edit form
+#      lists of READS (in this script) in turn, and every 10th request (--writes) a save of the edit form
 #      with optimistic versioning (409 on a stale version is a correct answer). The Lua
 #      script counts the statuses itself: ok = 2xx/3xx/409, errors = any other status plus
 #      wrk's socket errors and timeouts. Meanwhile VmRSS/VmHWM/threads/fds of the server are
@@ -41,7 +41,8 @@
 #      server closes them (its header timeout is 10 s), held for --slow-hold seconds; meanwhile
 #      --probes requests each of /health and /projekte must answer 200 within --probe-max
 #   6. stops the server (SIGTERM), scans its log for panics, errors and warnings, prints a
-#      Markdown summary and writes it to bench-out/soak-<date>.md
+#      Markdown summary and writes it to bench-out/soak-<date>.md (server log and memory CSV
+#      next to it)
 # Exit status: 0 if there were no errors, the probes during the slow phase were answered, the
 # server neither died nor panicked; 1 otherwise. Every process it starts is stopped on exit.
 set -euo pipefail
@@ -111,6 +112,11 @@ DURATION_S="$(seconds "$DURATION")"
 case "$WRITES" in '' | *[!0-9]*) die "--writes takes a whole percentage" ;; esac
 [ "$WRITES" -le 100 ] || die "--writes takes a percentage (0-100)"
 if [ "$WRITES" -gt 0 ]; then WRITE_EVERY=$(((100 + WRITES / 2) / WRITES)); else WRITE_EVERY=0; fi
+if [ "$WRITE_EVERY" -gt 0 ]; then WRITES_TEXT="every ${WRITE_EVERY}th request"; else WRITES_TEXT="no writes"; fi
+for v in SAMPLE SLOW PROBES; do
+    case "${!v}" in '' | *[!0-9]*) die "--$(echo "$v" | tr 'A-Z' 'a-z') takes a whole number" ;; esac
+done
+[ "$SAMPLE" -ge 1 ] || die "--sample takes at least 1 (second)"
 
 command -v wrk >/dev/null 2>&1 || die "wrk is missing (apt-get install wrk)"
 command -v python3 >/dev/null 2>&1 || die "python3 is missing"
@@ -171,7 +177,23 @@ free_port() {
 
 DATA_DIR="$TMP/daten"
 DB_ARGS=()
-[ -n "$PG_URL" ] && DB_ARGS=(--database "$PG_URL")
+BACKEND=SQLite
+if [ -n "$PG_URL" ]; then
+    DB_ARGS=(--database "$PG_URL")
+    BACKEND=PostgreSQL
+fi
+# The command line and URLs as printed: without the database password.
+no_password() { sed -E 's#(postgres(ql)?://[^:/@ ]*):[^@ ]*@#\1:***@#g'; }
+ARGS_SHOWN="$(printf '%s' "$ARGS_ORIG" | no_password)"
+# Size of the stored data in KiB: the data directory, plus the database with PostgreSQL.
+data_kb() {
+    local kb db=0
+    kb="$(du -sk "$DATA_DIR" 2>/dev/null | cut -f1)"
+    if [ -n "$PG_URL" ] && command -v psql >/dev/null 2>&1; then
+        db="$(psql "$PG_URL" -Atqc 'SELECT pg_database_size(current_database()) / 1024' 2>/dev/null || echo 0)"
+    fi
+    echo $((${kb:-0} + ${db:-0}))
+}
 
 # start_ozg NAME PORT -> sets SERVER_PID; logs to $TMP/NAME.log
 start_ozg() {
@@ -223,13 +245,13 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$NEED_FDS" ]; then
 fi
 info "ulimit -n $(ulimit -n)"
 
-section "First start: import of the built-in data (${PG_URL:+PostgreSQL}${PG_URL:-SQLite})"
+section "First start: import of the built-in data ($BACKEND)"
 PORT="$(free_port)"
 BASE="http://127.0.0.1:$PORT"
-T0=$SECONDS
+T0="$(date +%s%N)"
 start_ozg import "$PORT"
 wait_health "$PORT" "$SERVER_PID" 180 || { tail -n 50 "$TMP/import.log" >&2; die "server did not become healthy"; }
-IMPORT_S=$((SECONDS - T0))
+IMPORT_S="$(awk -v a="$T0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')"
 IMPORT_HWM="$(proc_kb "$SERVER_PID" VmHWM)"
 info "healthy after ${IMPORT_S} s; VmHWM after the import $(mib "$IMPORT_HWM") MiB"
 stop_pid "$SERVER_PID"
@@ -421,23 +443,26 @@ PIDS+=("$SAMPLER_PID")
 RSS_BEFORE="$(proc_kb "$PID" VmRSS)"
 HWM_BEFORE="$(proc_kb "$PID" VmHWM)"
 FDS_BEFORE="$(proc_fds "$PID")"
-DB_BEFORE="$(du -sk "$DATA_DIR" | cut -f1)"
+DB_BEFORE="$(data_kb)"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-section "Mixed load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --timeout $TIMEOUT, writes every ${WRITE_EVERY}th request"
+section "Mixed load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --timeout $TIMEOUT, writes: $WRITES_TEXT"
 phase load
 CPU0="$(awk '{ print $14 + $15 }' "/proc/$PID/stat")"
-set +e
+# In the background and waited for, so that a signal to this script stops it at once.
 SOAK_READS="${READS[*]}" SOAK_WRITE_EVERY="$WRITE_EVERY" SOAK_COOKIE="$COOKIE" SOAK_CSRF="$F_CSRF" \
     SOAK_PATH="$EDIT" SOAK_NAME="$F_NAME" SOAK_VERSION="${V2:-$F_VERSION}" SOAK_STAND="${S2:-$F_STAND}" SOAK_REST="$F_REST" \
     timeout $((DURATION_S + 120)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$TIMEOUT" --latency \
-    -s "$LUA" "$BASE/" >"$TMP/wrk.txt" 2>&1
-WRK_RC=$?
-set -e
+    -s "$LUA" "$BASE/" >"$TMP/wrk.txt" 2>&1 &
+WRK_PID=$!
+PIDS+=("$WRK_PID")
+WRK_RC=0
+wait "$WRK_PID" || WRK_RC=$?
 CPU1="$(awk '{ print $14 + $15 }' "/proc/$PID/stat" 2>/dev/null || echo "$CPU0")"
 phase after-load
 grep -v '^SOAK ' "$TMP/wrk.txt" | sed 's/^/    /' >&2
 [ "$WRK_RC" = 0 ] || FAIL+=("wrk exited with status $WRK_RC")
+grep -q '^SOAK errors ' "$TMP/wrk.txt" || FAIL+=("wrk printed no summary of scripts/soak/mixed.lua")
 soak() { awk -v k="$1" '$1 == "SOAK" && $2 == k { print $3; f = 1 } END { if (!f) print 0 }' "$TMP/wrk.txt"; }
 REQ="$(soak requests)"
 DUR_US="$(soak duration_us)"
@@ -449,6 +474,7 @@ SERVER_CPU="$(awk -v a="$CPU0" -v b="$CPU1" -v hz="$(getconf CLK_TCK)" -v s="$DU
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 us_ms() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
 info "requests $REQ ($RPS/s), ok $OK, errors $ERRORS; statuses: $STATUS_LINES"
+sed -n 's/^SOAK bad_sample /  error answer: /p' "$TMP/wrk.txt" >&2
 [ "$ERRORS" = 0 ] || FAIL+=("$ERRORS errors during the mixed load")
 kill -0 "$PID" 2>/dev/null || FAIL+=("the server died during the mixed load")
 HEALTH_AFTER_LOAD="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$BASE/health" || true)"
@@ -459,16 +485,19 @@ RSS_AFTER_LOAD="$(proc_kb "$PID" VmRSS)"
 HWM_AFTER_LOAD="$(proc_kb "$PID" VmHWM)"
 FDS_AFTER_LOAD="$(proc_fds "$PID")"
 
-# Memory over the load: VmRSS at minute 1 and at the end; the trend from minute 1 on.
+# Memory over the load: VmRSS at minute 1 (half-time in runs under 2 minutes) and at the end;
+# the trend from then on (least-squares slope, MiB per minute).
+EARLY_S=60
+[ "$DURATION_S" -ge 120 ] || EARLY_S=$((DURATION_S / 2))
+if [ "$EARLY_S" = 60 ]; then EARLY_LABEL="minute 1"; else EARLY_LABEL="${EARLY_S} s (half-time)"; fi
 MEM_LOAD="$(awk -F, '$2 == "load" { print $3, $4 }' "$CSV")"
-RSS_MIN1="$(printf '%s\n' "$MEM_LOAD" | awk '$1 >= 60 { print $2; exit }')"
-[ -n "$RSS_MIN1" ] || RSS_MIN1="$(printf '%s\n' "$MEM_LOAD" | awk 'NF { v = $2 } END { print v + 0 }')"
+RSS_EARLY="$(printf '%s\n' "$MEM_LOAD" | awk -v e="$EARLY_S" 'NF && $1 >= e { print $2; exit }')"
 RSS_END="$(printf '%s\n' "$MEM_LOAD" | awk 'NF { v = $2 } END { print v + 0 }')"
+RSS_EARLY="${RSS_EARLY:-$RSS_END}"
 RSS_MAX_LOAD="$(printf '%s\n' "$MEM_LOAD" | awk 'NF && $2 > m { m = $2 } END { print m + 0 }')"
-# Least-squares slope of VmRSS from minute 1 to the end, MiB per minute.
-RSS_SLOPE="$(printf '%s\n' "$MEM_LOAD" | awk 'NF && $1 >= 60 { n++; x += $1; y += $2; xx += $1 * $1; xy += $1 * $2 }
+RSS_SLOPE="$(printf '%s\n' "$MEM_LOAD" | awk -v e="$EARLY_S" 'NF && $1 >= e { n++; x += $1; y += $2; xx += $1 * $1; xy += $1 * $2 }
     END { d = n * xx - x * x; if (n >= 3 && d > 0) printf "%+.2f", (n * xy - x * y) / d * 60 / 1024; else print "–" }')"
-info "VmRSS at minute 1 $(mib "$RSS_MIN1") MiB, at the end $(mib "$RSS_END") MiB (trend from minute 1: $RSS_SLOPE MiB/min); VmHWM $(mib "$HWM_AFTER_LOAD") MiB"
+info "VmRSS at $EARLY_LABEL $(mib "$RSS_EARLY") MiB, at the end $(mib "$RSS_END") MiB (trend from $EARLY_LABEL on: $RSS_SLOPE MiB/min); VmHWM $(mib "$HWM_AFTER_LOAD") MiB"
 
 # ---------------------------------------------------------------------------------------------
 SLOW_ROWS=""
@@ -528,7 +557,7 @@ section "Stop"
 RSS_FINAL="$(proc_kb "$PID" VmRSS)"
 HWM_FINAL="$(proc_kb "$PID" VmHWM)"
 THREADS_FINAL="$(proc_kb "$PID" Threads)"
-DB_AFTER="$(du -sk "$DATA_DIR" | cut -f1)"
+DB_AFTER="$(data_kb)"
 touch "$TMP/stop-sampler"
 stop_pid "$SAMPLER_PID"
 ALIVE=1
@@ -537,13 +566,16 @@ T_STOP=$SECONDS
 stop_pid "$PID"
 STOP_S=$((SECONDS - T_STOP))
 [ "$ALIVE" = 1 ] || FAIL+=("the server was not running at the end")
-LOG="$TMP/serve.log"
+# The log without colour codes.
+LOG="$TMP/serve.plain.log"
+sed 's/\x1b\[[0-9;]*m//g' "$TMP/serve.log" >"$LOG"
 PANICS="$(grep -c -i 'panick' "$LOG" || true)"
 LOG_ERRORS="$(grep -c -E '(^| )ERROR ' "$LOG" || true)"
 LOG_WARNS="$(grep -c -E '(^| )WARN ' "$LOG" || true)"
 [ "$PANICS" = 0 ] || FAIL+=("$PANICS panics in the server log")
 info "server log: $(wc -l <"$LOG") lines, $PANICS panics, $LOG_ERRORS errors, $LOG_WARNS warnings; stopped in $STOP_S s"
-LOG_EXCERPT="$(grep -i -E 'panick|(^| )ERROR |(^| )WARN ' "$LOG" | sed 's/\x1b\[[0-9;]*m//g' | sort | uniq -c | sort -rn | head -n 15 || true)"
+# The distinct messages (without the timestamp), most frequent first.
+LOG_EXCERPT="$(grep -i -E 'panick|(^| )ERROR |(^| )WARN ' "$LOG" | sed -E 's/^[0-9T:.Z-]+ +//' | sort | uniq -c | sort -rn | head -n 15 || true)"
 cp "$LOG" "$OUT_DIR/soak-$STAMP-server.log"
 
 # ---------------------------------------------------------------------------------------------
@@ -552,8 +584,8 @@ RESULT="passed"
 {
     echo "# Soak $(date '+%Y-%m-%d %H:%M:%S %Z'): $RESULT"
     echo
-    echo "Command: \`scripts/soak.sh${ARGS_ORIG:+ $ARGS_ORIG}\` (git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ', dirty tree'))," \
-        "${PG_URL:+PostgreSQL}${PG_URL:-SQLite}, release build."
+    echo "Command: \`scripts/soak.sh${ARGS_SHOWN:+ $ARGS_SHOWN}\` (git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ', dirty tree'))," \
+        "$BACKEND, release build."
     echo
     echo "Machine: nproc = $(nproc); $(lscpu | sed -n 's/^Model name: *//p' | head -n1); $(free -h | awk '/^Mem:/ { print $2 }') RAM;" \
         "load average before $LOAD_BEFORE, after the mixed load $LOAD_AFTER. Server, wrk and the clients share the cores."
@@ -566,7 +598,7 @@ RESULT="passed"
     fi
     echo "## Mixed load"
     echo
-    echo "\`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --timeout $TIMEOUT\` with \`scripts/soak/mixed.lua\`: every ${WRITE_EVERY}th request" \
+    echo "\`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --timeout $TIMEOUT\` with \`scripts/soak/mixed.lua\`: writes: $WRITES_TEXT," \
         "a save of \`$EDIT\` by a logged-in Koordinierungsstelle (optimistic version: 303 saved, 409 stale), the others" \
         "in turn: $(printf '`%s` ' "${READS[@]}" | sed 's/ $//') (\`@\` = with the session cookie)."
     echo
@@ -579,16 +611,22 @@ RESULT="passed"
     echo "| by status | $STATUS_LINES |"
     echo "| writes: saved (303) / stale (409) | $(awk '$1 == "SOAK" && $2 == "status" && $3 == 303 { print $4 }' "$TMP/wrk.txt" | grep . || echo 0) / $(awk '$1 == "SOAK" && $2 == "status" && $3 == 409 { print $4 }' "$TMP/wrk.txt" | grep . || echo 0) |"
     echo "| latency p50 / p90 / p99 / p99.9 / max | $(us_ms "$(soak latency_p50_us)") / $(us_ms "$(soak latency_p90_us)") / $(us_ms "$(soak latency_p99_us)") / $(us_ms "$(soak latency_p99.9_us)") / $(us_ms "$(soak latency_max_us)") ms |"
-    echo "| data directory before / after | $(mib "$DB_BEFORE") MiB / $(mib "$DB_AFTER") MiB |"
+    echo "| stored data before / after (data directory${PG_URL:+ and database}) | $(mib "$DB_BEFORE") MiB / $(mib "$DB_AFTER") MiB |"
     echo
+    if grep -q '^SOAK bad_sample ' "$TMP/wrk.txt"; then
+        echo "First answers counted as errors (status and page title or start of the body; up to 5 per wrk thread):"
+        echo
+        sed -n 's/^SOAK bad_sample /- /p' "$TMP/wrk.txt"
+        echo
+    fi
     echo "## Server memory"
     echo
     echo "| | |"
     echo "| --- | --- |"
     echo "| VmHWM after the first start (import, separate process) | $(mib "$IMPORT_HWM") MiB (healthy after $IMPORT_S s) |"
     echo "| VmRSS / VmHWM before the load | $(mib "$RSS_BEFORE") / $(mib "$HWM_BEFORE") MiB |"
-    echo "| VmRSS at minute 1 of the load | **$(mib "$RSS_MIN1") MiB** |"
-    echo "| VmRSS at the end of the load | **$(mib "$RSS_END") MiB** (highest sample $(mib "$RSS_MAX_LOAD") MiB; trend from minute 1: $RSS_SLOPE MiB/min) |"
+    echo "| VmRSS at $EARLY_LABEL of the load | **$(mib "$RSS_EARLY") MiB** |"
+    echo "| VmRSS at the end of the load | **$(mib "$RSS_END") MiB** (highest sample $(mib "$RSS_MAX_LOAD") MiB; trend from $EARLY_LABEL on: $RSS_SLOPE MiB/min) |"
     echo "| VmRSS after the load / after everything | $(mib "$RSS_AFTER_LOAD") / $(mib "$RSS_FINAL") MiB |"
     echo "| **peak (VmHWM) of the serving process** | **$(mib "$HWM_FINAL") MiB** (after the mixed load: $(mib "$HWM_AFTER_LOAD") MiB) |"
     echo "| threads at the end; open fds before / after the load | $THREADS_FINAL; $FDS_BEFORE / $FDS_AFTER_LOAD |"

@@ -49,6 +49,7 @@ function init(args)
     version_updates = 0
     bodies_unparsed = 0
     login_redirects = 0
+    bad_samples = {}
 
     n = 0
     r = 0
@@ -104,6 +105,12 @@ function response(status, headers, body)
         end
     end
     statuses[status] = (statuses[status] or 0) + 1
+    if not ((status >= 200 and status < 400) or status == 409) and #bad_samples < 5 then
+        -- Which request it was is unknown here: keep the start of the answer (title, problem).
+        local b = (body or ""):gsub("%s+", " ")
+        local title = b:match("<title>(.-)</title>") or b:sub(1, 160)
+        table.insert(bad_samples, status .. " " .. title)
+    end
     if status == 409 then
         -- The re-rendered form carries the current version: base the next write on it.
         conflicts_seen = conflicts_seen + 1
@@ -161,6 +168,11 @@ function done(summary, latency, requests)
     io.write(string.format("SOAK err_timeout %d\n", e.timeout))
     bad = bad + sums.login_redirects
     io.write(string.format("SOAK errors %d\n", bad + e.connect + e.read + e.write + e.timeout))
+    for _, t in ipairs(threads) do
+        for _, line in ipairs(t:get("bad_samples") or {}) do
+            io.write("SOAK bad_sample " .. line .. "\n")
+        end
+    end
     for k, v in pairs(sums) do
         io.write(string.format("SOAK %s %d\n", k, v))
     end
