@@ -161,6 +161,20 @@ pub fn client_adresse(
     aktuell
 }
 
+/// The key a client address is throttled under: an IPv4 address itself, an IPv6 address by
+/// its /64 network — one connection (one household, one server) gets a whole /64, so counting
+/// single IPv6 addresses would let it try 2^64 times. Text that is no address stays as it is.
+pub fn drossel_schluessel(adresse: &str) -> String {
+    match adresse.parse::<IpAddr>().map(normal) {
+        Ok(IpAddr::V6(a)) => {
+            let netz = std::net::Ipv6Addr::from(u128::from(a) & maske128(64));
+            format!("{netz}/64")
+        }
+        Ok(a) => a.to_string(),
+        Err(_) => adresse.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +182,25 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn drosselung_je_ipv6_netz() {
+        assert_eq!(
+            drossel_schluessel("2001:db8:1:2:aaaa::1"),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            drossel_schluessel("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            drossel_schluessel("2001:db8:1:2::7")
+        );
+        assert_ne!(
+            drossel_schluessel("2001:db8:1:2::1"),
+            drossel_schluessel("2001:db8:1:3::1")
+        );
+        assert_eq!(drossel_schluessel("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(drossel_schluessel("192.0.2.7"), "192.0.2.7");
+        assert_eq!(drossel_schluessel("lokal"), "lokal");
     }
 
     #[test]

@@ -429,7 +429,7 @@ pub async fn anmelden(
     let jetzt = uhr.sekunden();
     let seit = jetzt - SPERRFENSTER_MIN * 60;
     let k_key = format!("konto:{}", benutzername.trim().to_lowercase());
-    let a_key = format!("adresse:{adresse}");
+    let a_key = format!("adresse:{}", ozg_domain::netz::drossel_schluessel(adresse));
     let kennung = token()?;
     db.execute_all(&[
         sql!(

@@ -352,6 +352,30 @@ async fn drosselung_je_adresse_ueber_tcp(t: &TestApp) {
     assert_eq!(status, 401);
 }
 
+story!(drosselung_je_ipv6_netz);
+/// An attacker with an IPv6 connection has a whole /64: 20 failures from 20 addresses of one
+/// /64 block the 21st address of it (before, each address counted alone), not another /64.
+async fn drosselung_je_ipv6_netz(t: &TestApp) {
+    login_as(t, "kim", "mitglied", "").await;
+    for i in 1..=20 {
+        let r = ozg::konten::anmelden(
+            &t.state,
+            &format!("niemand{i}"),
+            "falsch",
+            &format!("2001:db8:0:1::{i:x}"),
+        )
+        .await;
+        assert!(r.is_err());
+    }
+    let e = ozg::konten::anmelden(&t.state, "kim", PW, "2001:db8:0:1:ffff::9")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("von Ihrem Anschluss"), "{e}");
+    ozg::konten::anmelden(&t.state, "kim", PW, "2001:db8:0:2::1")
+        .await
+        .expect("another /64 logs in");
+}
+
 story!(parallele_anmeldungen_gebremst);
 /// 300 simultaneous wrong logins for one account: the attempt is recorded before the password
 /// is checked, so at most five checks run (the account limit), every answer is a refusal
