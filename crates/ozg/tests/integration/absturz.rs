@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ozg::kern::db::{Db, Stmt};
 
-use crate::betrieb::{Prozess, freier_port, roh};
+use crate::betrieb::{Prozess, bereit, freier_port, konto_ueber_http, roh};
 use crate::support::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ozg");
@@ -91,15 +91,8 @@ async fn starten(ort: &Ort) -> (Prozess, SocketAddr) {
             .unwrap(),
     );
     let ziel: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    for _ in 0..600 {
-        if tokio::net::TcpStream::connect(ziel).await.is_ok()
-            && roh(ziel, "GET", "/health", &[], b"").await.0 == 200
-        {
-            return (p, ziel);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("ozg serve did not start");
+    assert!(bereit(ziel).await, "ozg serve did not start");
+    (p, ziel)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -204,64 +197,11 @@ async fn kill_waehrend_des_imports() {
     }
 }
 
-/// An account on the shell, its invitation accepted and a login over HTTP: the session cookie.
-async fn anmelden(ort: &Ort, ziel: SocketAddr) -> String {
-    let out = std::process::Command::new(BIN)
-        .args([
-            "user",
-            "add",
-            "kim",
-            "--name",
-            "Kim Koordination",
-            "--email",
-            "kim@kdn.de",
-        ])
-        .args(["--rolle", "koordinierungsstelle"])
-        .args(ort.args())
-        .env_remove("OZG_DATABASE_URL")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let link = text
-        .lines()
-        .find_map(|l| l.split("/einladung/").nth(1))
-        .expect("invitation link")
-        .trim()
-        .to_owned();
-    let form = |paare: &[(&str, &str)]| serde_urlencoded::to_string(paare).unwrap();
-    let vorab = [
-        ("Cookie", "__Host-ozg_csrf=vorab"),
-        ("Content-Type", "application/x-www-form-urlencoded"),
-    ];
-    let pw = "Wolke Tinte Lampe Fahrrad";
-    let body = form(&[("_csrf", "vorab"), ("passwort", pw), ("wiederholung", pw)]);
-    let (s, _, _) = roh(
-        ziel,
-        "POST",
-        &format!("/einladung/{link}"),
-        &vorab,
-        body.as_bytes(),
-    )
-    .await;
-    assert_eq!(s, 303);
-    let body = form(&[
-        ("_csrf", "vorab"),
-        ("benutzername", "kim"),
-        ("passwort", pw),
-    ]);
-    let (s, kopf, _) = roh(ziel, "POST", "/anmelden", &vorab, body.as_bytes()).await;
-    assert_eq!(s, 303);
-    kopf.iter()
-        .find(|(k, v)| k == "set-cookie" && v.starts_with("__Host-ozg_sitzung="))
-        .map(|(_, v)| v.split(';').next().unwrap().to_owned())
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_waehrend_gleichzeitiger_aenderungen() {
     for ort in orte().await {
         let (server, mut ziel) = starten(&ort).await;
-        let sitzung = anmelden(&ort, ziel).await;
+        let sitzung = konto_ueber_http(ziel, &ort.args()).await;
         let db = ort.db().await;
         #[derive(serde::Deserialize)]
         struct Slug {

@@ -574,16 +574,7 @@ async fn zwei_instanzen_hinter_nginx() {
     }
     for (i, p) in ports.iter().enumerate() {
         let ziel: std::net::SocketAddr = format!("127.0.0.1:{p}").parse().unwrap();
-        let mut ok = false;
-        for _ in 0..600 {
-            if tokio::net::TcpStream::connect(ziel).await.is_ok()
-                && roh(ziel, "GET", "/health", &[], b"").await.0 == 200
-            {
-                ok = true;
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        let ok = bereit(ziel).await;
         assert!(
             ok,
             "instance on {p} did not start:\n{}",
@@ -630,61 +621,7 @@ async fn zwei_instanzen_hinter_nginx() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     // An account (on the shell), its invitation accepted through the proxy.
-    let out = std::process::Command::new(bin)
-        .args([
-            "user",
-            "add",
-            "kim",
-            "--name",
-            "Kim Koordination",
-            "--email",
-            "kim@kdn.de",
-        ])
-        .args(["--rolle", "koordinierungsstelle", "--database", &url])
-        .env_remove("OZG_DATABASE_URL")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let link = text
-        .lines()
-        .find_map(|l| l.split("/einladung/").nth(1))
-        .expect("invitation link")
-        .trim()
-        .to_owned();
-    let form = |paare: &[(&str, &str)]| serde_urlencoded::to_string(paare).unwrap();
-    let vorab = [
-        ("Cookie", "__Host-ozg_csrf=vorab"),
-        ("Content-Type", "application/x-www-form-urlencoded"),
-    ];
-    let pw = "Wolke Tinte Lampe Fahrrad";
-    let (s, _, b) = roh(
-        ziel,
-        "POST",
-        &format!("/einladung/{link}"),
-        &vorab,
-        form(&[("_csrf", "vorab"), ("passwort", pw), ("wiederholung", pw)]).as_bytes(),
-    )
-    .await;
-    assert_eq!(s, 303, "{}", String::from_utf8_lossy(&b));
-    let (s, kopf, _) = roh(
-        ziel,
-        "POST",
-        "/anmelden",
-        &vorab,
-        form(&[
-            ("_csrf", "vorab"),
-            ("benutzername", "kim"),
-            ("passwort", pw),
-        ])
-        .as_bytes(),
-    )
-    .await;
-    assert_eq!(s, 303);
-    let sitzung = kopf
-        .iter()
-        .find(|(k, v)| k == "set-cookie" && v.starts_with("__Host-ozg_sitzung="))
-        .map(|(_, v)| v.split(';').next().unwrap().to_owned())
-        .unwrap();
+    let sitzung = konto_ueber_http(ziel, &["--database".into(), url.clone()]).await;
     // The session is valid on both instances (round-robin: consecutive requests alternate).
     for _ in 0..4 {
         let (s, _, _) = roh(ziel, "GET", "/konto", &[("Cookie", &sitzung)], b"").await;
@@ -709,12 +646,13 @@ async fn zwei_instanzen_hinter_nginx() {
     ];
     // 10 simultaneous saves from the same form version, spread over both instances: one wins.
     let antworten = futures_util::future::join_all((0..10).map(|i| {
-        let body = form(&[
+        let body = serde_urlencoded::to_string([
             ("_csrf", &csrf),
             ("name", &format!("Kita-Portal {i}")),
             ("version", &version),
             ("protokoll_stand", &stand),
-        ]);
+        ])
+        .unwrap();
         let k = mit_sitzung;
         async move {
             roh(
@@ -775,6 +713,73 @@ async fn zwei_instanzen_hinter_nginx() {
         assert_eq!(b, pdf);
     }
     drop(instanzen);
+}
+
+/// Adds the coordinator `kim` on the shell (`db_args`: where the database is), accepts the
+/// invitation and logs in over HTTP at `ziel`: the session cookie (`name=value`).
+pub(crate) async fn konto_ueber_http(ziel: std::net::SocketAddr, db_args: &[String]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ozg"))
+        .args([
+            "user",
+            "add",
+            "kim",
+            "--name",
+            "Kim Koordination",
+            "--email",
+            "kim@kdn.de",
+        ])
+        .args(["--rolle", "koordinierungsstelle"])
+        .args(db_args)
+        .env_remove("OZG_DATABASE_URL")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let link = text
+        .lines()
+        .find_map(|l| l.split("/einladung/").nth(1))
+        .expect("invitation link")
+        .trim()
+        .to_owned();
+    let form = |paare: &[(&str, &str)]| serde_urlencoded::to_string(paare).unwrap();
+    let vorab = [
+        ("Cookie", "__Host-ozg_csrf=vorab"),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let pw = "Wolke Tinte Lampe Fahrrad";
+    let body = form(&[("_csrf", "vorab"), ("passwort", pw), ("wiederholung", pw)]);
+    let (s, _, b) = roh(
+        ziel,
+        "POST",
+        &format!("/einladung/{link}"),
+        &vorab,
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(s, 303, "{}", String::from_utf8_lossy(&b));
+    let body = form(&[
+        ("_csrf", "vorab"),
+        ("benutzername", "kim"),
+        ("passwort", pw),
+    ]);
+    let (s, kopf, _) = roh(ziel, "POST", "/anmelden", &vorab, body.as_bytes()).await;
+    assert_eq!(s, 303);
+    kopf.iter()
+        .find(|(k, v)| k == "set-cookie" && v.starts_with("__Host-ozg_sitzung="))
+        .map(|(_, v)| v.split(';').next().unwrap().to_owned())
+        .unwrap()
+}
+
+/// Waits up to a minute until `ziel` answers `GET /health` with 200.
+pub(crate) async fn bereit(ziel: std::net::SocketAddr) -> bool {
+    for _ in 0..600 {
+        if tokio::net::TcpStream::connect(ziel).await.is_ok()
+            && roh(ziel, "GET", "/health", &[], b"").await.0 == 200
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
 }
 
 pub(crate) fn unsafe_is_root() -> bool {
