@@ -140,7 +140,14 @@ impl From<anyhow::Error> for Fehler {
 
 impl From<DbFehler> for Fehler {
     fn from(e: DbFehler) -> Self {
-        Fehler::Intern(e.into())
+        match e {
+            // Still in conflict after the retries of `Db`: busy, not broken.
+            DbFehler::Serialisierung(_) => Fehler::Ausgelastet(
+                "Die Datenbank ist gerade ausgelastet. Bitte versuchen Sie es gleich noch einmal; Ihre Eingaben wurden nicht gespeichert.".into(),
+                2,
+            ),
+            e => Fehler::Intern(e.into()),
+        }
     }
 }
 

@@ -357,7 +357,13 @@ fn parameter_werte(
         ("fachlichkeit", slugs(&m.fachlichkeiten)),
         ("organisation", slugs(&m.organisationen)),
         ("art", OrgArt::ALL.map(|a| a.key().to_owned()).to_vec()),
-        ("prioritaet", keys(&["1", "2", "3", "unbekannt"])),
+        (
+            "prioritaet",
+            listen::prioritaet_optionen()
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect(),
+        ),
         (
             "zielportal",
             Zielportal::ALL

@@ -788,3 +788,32 @@ pub(crate) fn unsafe_is_root() -> bool {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Two kinds of write take the audit number and the data revision in opposite orders (an
+/// edit writes its audit entry first, a Beteiligung its revision first): on PostgreSQL two
+/// such transactions at once deadlock, and the database aborts one. `Db` runs an aborted
+/// transaction again, so both succeed (before: a 500 for one of them).
+async fn verklemmung_wird_wiederholt() {
+    let Some(db) = postgres_db().await else {
+        assert!(
+            std::env::var_os("OZG_REQUIRE_POSTGRES").is_none(),
+            "PostgreSQL is required in the full run"
+        );
+        return;
+    };
+    let db = seeded(db).await;
+    let schritt = |tabelle: &str| match tabelle {
+        "audit" => ozg::sql!("UPDATE id_folge SET letzte = letzte + 1 WHERE tabelle = 'audit'"),
+        _ => ozg::sql!("UPDATE meta SET value = value WHERE key = 'datenstand'"),
+    };
+    // A pause between the two rows, so the orders cross.
+    let pause = || ozg::kern::db::Stmt::ungeprueft("SELECT pg_sleep(0.05)".into());
+    for _ in 0..5 {
+        let a = [schritt("audit"), pause(), schritt("meta")];
+        let b = [schritt("meta"), pause(), schritt("audit")];
+        let (x, y) = tokio::join!(db.execute_all(&a), db.execute_all(&b));
+        x.unwrap();
+        y.unwrap();
+    }
+}

@@ -542,13 +542,35 @@ impl Db {
 
     /// Runs statements in one transaction.
     pub async fn execute_all(&self, stmts: &[Stmt]) -> Result<(), DbFehler> {
-        self.0.execute_guarded(stmts, None, false).await.map(|_| ())
+        self.transaktion(stmts, None, false).await.map(|_| ())
     }
 
     /// Runs statements in one transaction unless the statement at `guard` changes no row; then
     /// nothing is changed and the answer is `false`.
     pub async fn execute_guarded(&self, stmts: &[Stmt], guard: usize) -> Result<bool, DbFehler> {
-        self.0.execute_guarded(stmts, Some(guard), false).await
+        self.transaktion(stmts, Some(guard), false).await
+    }
+
+    /// One transaction, run again (up to three times, after 10, 40, 160 ms) when the database
+    /// aborted it for a conflict with another one: a PostgreSQL deadlock or serialisation
+    /// failure, a busy SQLite. The statements are data and the aborted attempt was rolled
+    /// back, so running them again is the same transaction, not a second one.
+    async fn transaktion(
+        &self,
+        stmts: &[Stmt],
+        guard: Option<usize>,
+        exklusiv: bool,
+    ) -> Result<bool, DbFehler> {
+        let mut warten = 10;
+        loop {
+            match self.0.execute_guarded(stmts, guard, exklusiv).await {
+                Err(DbFehler::Serialisierung(_)) if warten <= 160 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(warten)).await;
+                    warten *= 4;
+                }
+                r => return r,
+            }
+        }
     }
 
     /// Like [`Db::execute_guarded`] (`guard` optional), exclusive with every other exclusive
@@ -558,7 +580,7 @@ impl Db {
         stmts: &[Stmt],
         guard: Option<usize>,
     ) -> Result<bool, DbFehler> {
-        self.0.execute_guarded(stmts, guard, true).await
+        self.transaktion(stmts, guard, true).await
     }
 
     /// The next number of `table` from its sequence (`id_folge`), taken in a transaction of
