@@ -808,7 +808,7 @@ async fn verklemmung_wird_wiederholt() {
         _ => ozg::sql!("UPDATE meta SET value = value WHERE key = 'datenstand'"),
     };
     // A pause between the two rows, so the orders cross.
-    let pause = || ozg::kern::db::Stmt::ungeprueft("SELECT pg_sleep(0.05)".into());
+    let pause = || Stmt::ungeprueft("SELECT pg_sleep(0.05)".into());
     for _ in 0..5 {
         let a = [schritt("audit"), pause(), schritt("meta")];
         let b = [schritt("meta"), pause(), schritt("audit")];
