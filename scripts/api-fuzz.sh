@@ -25,7 +25,7 @@ if [ ! -x "$VENV/bin/schemathesis" ]; then
 fi
 echo "  $("$VENV/bin/schemathesis" --version)"
 cargo build --locked --quiet --bin ozg
-BIN="$ROOT/target/debug/ozg"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/ozg"
 TMP="$(mktemp -d)"
 SERVER_PID=""
 cleanup() {
@@ -44,10 +44,17 @@ fuzz() {
     [ -n "$db" ] && args+=(--database "$db")
     env -u OZG_DATABASE_URL "$BIN" "${args[@]}" >"$TMP/$name.log" 2>&1 &
     SERVER_PID=$!
+    local bereit=0
     for _ in $(seq 1 600); do
-        curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+        curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && { bereit=1; break; }
+        kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.1
     done
+    if [ "$bereit" = 0 ]; then
+        echo "== $name: the server did not start:"
+        cat "$TMP/$name.log"
+        return 1
+    fi
     echo "== $name: schemathesis, $EXAMPLES examples per operation"
     local status=0
     # From the temp directory: schemathesis keeps a cache in its working directory.

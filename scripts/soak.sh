@@ -343,7 +343,7 @@ class P(html.parser.HTMLParser):
             v = self.textarea[1]
             if v.startswith("\n"):
                 v = v[1:]
-            self.cur["fields"].append(self.textarea)
+            self.cur["fields"].append([self.textarea[0], v])
             self.textarea = None
         elif tag == "form":
             self.cur = None

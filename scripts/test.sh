@@ -84,14 +84,14 @@ install_debian_packages() {
     else
         info "installing: ${missing[*]}"
         # Keep packages (nginx) from starting system services: the tests start their own.
-        local policy=0
+        # (Removed again on exit, also when apt-get fails; one already there stays.)
         if [ ! -e /usr/sbin/policy-rc.d ]; then
             as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
-            policy=1
+            POLICY_RC_D_ADDED=1
         fi
         as_root apt-get update
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
-        [ "$policy" = 1 ] && as_root rm -f /usr/sbin/policy-rc.d
+        remove_policy_rc_d
     fi
 }
 
@@ -217,7 +217,14 @@ start_postgres() {
 }
 
 # ---------------------------------------------------------------------------------------------
-trap stop_postgres EXIT
+POLICY_RC_D_ADDED=0
+remove_policy_rc_d() {
+    if [ "$POLICY_RC_D_ADDED" = 1 ]; then
+        as_root rm -f /usr/sbin/policy-rc.d
+        POLICY_RC_D_ADDED=0
+    fi
+}
+trap 'remove_policy_rc_d; stop_postgres' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
