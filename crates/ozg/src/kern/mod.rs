@@ -14,6 +14,7 @@
 //! - [`adresse`]: the client's address behind trusted proxies.
 //! - [`sicherheit`]: the security event log.
 //! - [`server`]: the accept loop with time limits and graceful shutdown.
+//! - [`warteschlange`]: bounded places for expensive work, cancel-safe.
 //! - [`hintergrund`]: scheduled tasks; [`mail`]: SMTP; [`postausgang`]: the outbox; [`tabelle`]: CSV/XLSX/JSON exports.
 //!
 //! The core never imports a capability (checked by `tests/integration/architektur.rs`).
@@ -39,6 +40,7 @@ pub mod sitzung;
 pub mod tabelle;
 pub mod token;
 pub mod uhr;
+pub mod warteschlange;
 pub mod zustand;
 
 pub use abfrage::Abfrage;

@@ -7,7 +7,7 @@
 //!   ([`crate::kern::sitzung`]).
 
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::anyhow;
 use argon2::Argon2;
@@ -21,6 +21,7 @@ use crate::kern::db::{Db, DbFehler};
 use crate::kern::sicherheit::{self, Ereignisart, Meldung};
 use crate::kern::sitzung::{self, Konto, Sitzung};
 use crate::kern::token::{token, token_hash};
+use crate::kern::warteschlange::{Abgewiesen, Warteschlange};
 use crate::kern::{AppState, Fehler, Feldfehler, Uhr};
 use crate::sql;
 
@@ -42,9 +43,7 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
 /// `Retry-After` when that is full — so a flood of logins costs bounded memory and CPU.
 /// Per process; another instance has its own.
 pub struct Pruefstelle {
-    plaetze: tokio::sync::Semaphore,
-    wartend: AtomicUsize,
-    max_wartend: usize,
+    schlange: Warteschlange,
     pruefungen: AtomicU64,
 }
 
@@ -55,9 +54,7 @@ impl Default for Pruefstelle {
             .unwrap_or(2)
             .clamp(1, 8);
         Pruefstelle {
-            plaetze: tokio::sync::Semaphore::new(n),
-            wartend: AtomicUsize::new(0),
-            max_wartend: 8 * n,
+            schlange: Warteschlange::new(n, 8 * n),
             pruefungen: AtomicU64::new(0),
         }
     }
@@ -76,19 +73,22 @@ impl Pruefstelle {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Fehler> {
-        if self.wartend.fetch_add(1, Ordering::SeqCst) >= self.max_wartend {
-            self.wartend.fetch_sub(1, Ordering::SeqCst);
-            return Err(Fehler::ZuVieleAnfragen(UEBERLASTET.into(), 2));
-        }
-        let platz =
-            tokio::time::timeout(std::time::Duration::from_secs(10), self.plaetze.acquire()).await;
-        self.wartend.fetch_sub(1, Ordering::SeqCst);
-        let Ok(Ok(_platz)) = platz else {
-            return Err(Fehler::ZuVieleAnfragen(UEBERLASTET.into(), 5));
-        };
-        Ok(tokio::task::spawn_blocking(f)
+        let platz = match self
+            .schlange
+            .platz(std::time::Duration::from_secs(10))
             .await
-            .map_err(|e| anyhow!("Passwortprüfung abgebrochen: {e}"))?)
+        {
+            Ok(p) => p,
+            Err(Abgewiesen::Voll) => return Err(Fehler::ZuVieleAnfragen(UEBERLASTET.into(), 2)),
+            Err(Abgewiesen::Zeit) => return Err(Fehler::ZuVieleAnfragen(UEBERLASTET.into(), 5)),
+        };
+        // The place goes with the work: held until Argon2 ends, even if the request is gone.
+        Ok(tokio::task::spawn_blocking(move || {
+            let _platz = platz;
+            f()
+        })
+        .await
+        .map_err(|e| anyhow!("Passwortprüfung abgebrochen: {e}"))?)
     }
 
     async fn hash(&self, pw: String) -> Result<String, Fehler> {

@@ -17,10 +17,11 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use ozg_domain::access::{Aktion, darf};
 use serde::Deserialize;
-use tokio::sync::Semaphore;
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::kern::sitzung::erlaubt;
 use crate::kern::uhr::datum_de;
+use crate::kern::warteschlange::Warteschlange;
 use crate::kern::{Angemeldet, AppState, Fehler, Formular, Routen, Sitzung};
 use crate::programm::lesemodell;
 use crate::umsetzungsplan::bericht::{PlanReport, ReportOptions, Variante};
@@ -33,12 +34,24 @@ type PageResult = Result<Response, Fehler>;
 /// rotating options cannot pile up work) and the last few results kept per data revision,
 /// day and options. Per process: another instance builds its own.
 pub struct Erzeugung {
-    platz: Semaphore,
-    wartend: AtomicUsize,
+    schlange: Warteschlange,
     ablage: std::sync::Mutex<VecDeque<(String, Arc<Vec<u8>>)>>,
     gebaut: AtomicUsize,
-    gleichzeitig: AtomicUsize,
+    gleichzeitig: Arc<AtomicUsize>,
     hoechstens_gleichzeitig: AtomicUsize,
+}
+
+/// The one place to build, moved into the blocking work; counts the builds running while it
+/// lives (the statistics of [`Erzeugung`]).
+pub struct Bauplatz {
+    _platz: OwnedSemaphorePermit,
+    gleichzeitig: Arc<AtomicUsize>,
+}
+
+impl Drop for Bauplatz {
+    fn drop(&mut self) {
+        self.gleichzeitig.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Requests that may wait for the one build at a time.
@@ -49,11 +62,10 @@ const ZWISCHENSPEICHER: usize = 8;
 impl Default for Erzeugung {
     fn default() -> Self {
         Erzeugung {
-            platz: Semaphore::new(1),
-            wartend: AtomicUsize::new(0),
+            schlange: Warteschlange::new(1, WARTESCHLANGE),
             ablage: std::sync::Mutex::new(VecDeque::new()),
             gebaut: AtomicUsize::new(0),
-            gleichzeitig: AtomicUsize::new(0),
+            gleichzeitig: Arc::new(AtomicUsize::new(0)),
             hoechstens_gleichzeitig: AtomicUsize::new(0),
         }
     }
@@ -90,10 +102,11 @@ impl Erzeugung {
         a.truncate(ZWISCHENSPEICHER);
     }
 
-    /// The document under `key`, from the store or built by `bauen` (in the lock).
+    /// The document under `key`, from the store or built by `bauen` with the place, which it
+    /// keeps until its blocking work is done.
     async fn holen<F, Fut>(&self, key: String, bauen: F) -> Result<Arc<Vec<u8>>, Fehler>
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce(Bauplatz) -> Fut,
         Fut: Future<Output = Result<Vec<u8>, Fehler>>,
     {
         if let Some(b) = self.gespeichert(&key) {
@@ -105,23 +118,24 @@ impl Erzeugung {
                 10,
             )
         };
-        if self.wartend.fetch_add(1, Ordering::SeqCst) >= WARTESCHLANGE {
-            self.wartend.fetch_sub(1, Ordering::SeqCst);
-            return Err(besetzt());
-        }
-        let platz = tokio::time::timeout(Duration::from_secs(60), self.platz.acquire()).await;
-        self.wartend.fetch_sub(1, Ordering::SeqCst);
-        let Ok(Ok(_platz)) = platz else {
-            return Err(besetzt());
-        };
+        let platz = self
+            .schlange
+            .platz(Duration::from_secs(60))
+            .await
+            .map_err(|_| besetzt())?;
         // Built meanwhile by the request before us?
         if let Some(b) = self.gespeichert(&key) {
             return Ok(b);
         }
         let n = self.gleichzeitig.fetch_add(1, Ordering::SeqCst) + 1;
         self.hoechstens_gleichzeitig.fetch_max(n, Ordering::SeqCst);
-        let r = bauen().await;
-        self.gleichzeitig.fetch_sub(1, Ordering::SeqCst);
+        // The builder moves the place into its blocking work, so a request dropped during
+        // the typesetting does not free the place while the work still runs.
+        let r = bauen(Bauplatz {
+            _platz: platz,
+            gleichzeitig: self.gleichzeitig.clone(),
+        })
+        .await;
         let b = Arc::new(r?);
         self.gebaut.fetch_add(1, Ordering::SeqCst);
         self.speichern(key, b.clone());
@@ -248,11 +262,14 @@ async fn xlsx(
     let key = schluessel(&st, "xlsx", &o).await?;
     let bytes = st
         .erweiterung::<Erzeugung>()
-        .holen(key, || async {
+        .holen(key, |platz| async {
             let r = report(&st, &o).await?;
-            Ok(tokio::task::spawn_blocking(move || r.doc.to_xlsx())
-                .await
-                .map_err(anyhow::Error::from)??)
+            Ok(tokio::task::spawn_blocking(move || {
+                let _platz = platz;
+                r.doc.to_xlsx()
+            })
+            .await
+            .map_err(anyhow::Error::from)??)
         })
         .await?;
     Ok((
@@ -290,13 +307,15 @@ async fn pdf(
     let key = schluessel(&st, "pdf", &o).await?;
     let bytes = st
         .erweiterung::<Erzeugung>()
-        .holen(key, || async {
+        .holen(key, |platz| async {
             let r = report(&st, &o).await?;
             let jetzt = st.uhr.jetzt();
-            let pdf =
-                tokio::task::spawn_blocking(move || crate::umsetzungsplan::pdf::render(&r, jetzt))
-                    .await
-                    .map_err(anyhow::Error::from)??;
+            let pdf = tokio::task::spawn_blocking(move || {
+                let _platz = platz;
+                crate::umsetzungsplan::pdf::render(&r, jetzt)
+            })
+            .await
+            .map_err(anyhow::Error::from)??;
             Ok(pdf.bytes)
         })
         .await?;
