@@ -1,7 +1,8 @@
 //! Who is asking: the client address behind trusted reverse proxies.
 //!
 //! The TCP peer is the client unless it is one of the configured proxies. Then the proxies'
-//! headers say who came before them (`Forwarded: for=…`, RFC 7239, else `X-Forwarded-For`),
+//! header — the one configured, `X-Forwarded-For` or `Forwarded: for=…` (RFC 7239) — says who
+//! came before them,
 //! each hop appending the address it saw; read from the right, the first address that is not a
 //! trusted proxy is the client. Anything left of it was written by the client itself and is
 //! never believed, so a client cannot choose the address it is throttled under.
@@ -131,24 +132,53 @@ fn xff_hops(werte: &[&str]) -> Vec<Option<IpAddr>> {
     werte.iter().flat_map(|w| w.split(',')).map(hop).collect()
 }
 
+/// The forwarding header the proxies write: one, chosen by configuration. A proxy appends to
+/// the header it writes and passes any other through as the client sent it, so believing
+/// whichever is present would let a client pick its own address with the other one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProxyKopf {
+    /// `X-Forwarded-For` (nginx `$proxy_add_x_forwarded_for`, most proxies).
+    #[default]
+    XForwardedFor,
+    /// `Forwarded` (RFC 7239).
+    Forwarded,
+}
+
+impl ProxyKopf {
+    /// The header's name, lower-case.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProxyKopf::XForwardedFor => "x-forwarded-for",
+            ProxyKopf::Forwarded => "forwarded",
+        }
+    }
+}
+
+impl FromStr for ProxyKopf {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Ok(ProxyKopf::XForwardedFor),
+            "forwarded" => Ok(ProxyKopf::Forwarded),
+            _ => Err(format!(
+                "„{s}“ ist keine Kopfzeile der Proxys: erlaubt sind x-forwarded-for, forwarded"
+            )),
+        }
+    }
+}
+
 /// The client address: `peer` itself unless it is in `vertraut`; then, from the right, the
-/// first hop of `Forwarded` (if sent, else `X-Forwarded-For`) that is not trusted. A hop that
-/// is not an address ends the walk at the last trusted one.
-pub fn client_adresse(
-    peer: IpAddr,
-    forwarded: &[&str],
-    x_forwarded_for: &[&str],
-    vertraut: &[Netz],
-) -> IpAddr {
+/// first hop of the proxies' header `kopf` (its values in `werte`) that is not trusted. A hop
+/// that is not an address ends the walk at the last trusted one.
+pub fn client_adresse(peer: IpAddr, kopf: ProxyKopf, werte: &[&str], vertraut: &[Netz]) -> IpAddr {
     let peer = normal(peer);
     let ist_vertraut = |a: IpAddr| vertraut.iter().any(|n| n.enthaelt(a));
     if !ist_vertraut(peer) {
         return peer;
     }
-    let hops = if forwarded.is_empty() {
-        xff_hops(x_forwarded_for)
-    } else {
-        forwarded_hops(forwarded)
+    let hops = match kopf {
+        ProxyKopf::XForwardedFor => xff_hops(werte),
+        ProxyKopf::Forwarded => forwarded_hops(werte),
     };
     let mut aktuell = peer;
     for h in hops.into_iter().rev() {
@@ -235,10 +265,18 @@ mod tests {
     #[test]
     fn ohne_vertrauten_proxy_zaehlt_der_peer() {
         // Headers of an untrusted peer are the client's own words.
-        let a = client_adresse(ip("203.0.113.9"), &[], &["1.2.3.4"], &[]);
+        let x = ProxyKopf::XForwardedFor;
+        let a = client_adresse(ip("203.0.113.9"), x, &["1.2.3.4"], &[]);
         assert_eq!(a, ip("203.0.113.9"));
         let p = netze("10.0.0.5").unwrap();
-        let a = client_adresse(ip("203.0.113.9"), &["for=1.2.3.4"], &["1.2.3.4"], &p);
+        let a = client_adresse(
+            ip("203.0.113.9"),
+            ProxyKopf::Forwarded,
+            &["for=1.2.3.4"],
+            &p,
+        );
+        assert_eq!(a, ip("203.0.113.9"));
+        let a = client_adresse(ip("203.0.113.9"), x, &["1.2.3.4"], &p);
         assert_eq!(a, ip("203.0.113.9"));
     }
 
@@ -246,28 +284,45 @@ mod tests {
     fn hinter_vertrauten_proxies() {
         let p = netze("10.0.0.0/8").unwrap();
         // Client-written entries left of the real client are ignored.
+        let (x, f) = (ProxyKopf::XForwardedFor, ProxyKopf::Forwarded);
         let a = client_adresse(
             ip("10.0.0.5"),
-            &[],
+            x,
             &["6.6.6.6, 198.51.100.7", "10.0.0.9"],
             &p,
         );
         assert_eq!(a, ip("198.51.100.7"));
-        // Forwarded wins over X-Forwarded-For, with ports and IPv6 brackets.
+        // Forwarded, with ports and IPv6 brackets, when it is the configured header.
         let a = client_adresse(
             ip("10.0.0.5"),
+            f,
             &["for=\"[2001:db8::7]:4711\";proto=https, for=10.0.0.9"],
-            &["1.1.1.1"],
             &p,
         );
         assert_eq!(a, ip("2001:db8::7"));
-        let a = client_adresse(ip("10.0.0.5"), &["for=192.0.2.60:8080"], &[], &p);
+        let a = client_adresse(ip("10.0.0.5"), f, &["for=192.0.2.60:8080"], &p);
         assert_eq!(a, ip("192.0.2.60"));
         // An unknown hop stops at the last trusted address.
-        let a = client_adresse(ip("10.0.0.5"), &["for=unknown, for=10.0.0.9"], &[], &p);
+        let a = client_adresse(ip("10.0.0.5"), f, &["for=unknown, for=10.0.0.9"], &p);
         assert_eq!(a, ip("10.0.0.9"));
         // No header: the proxy itself.
-        assert_eq!(client_adresse(ip("10.0.0.5"), &[], &[], &p), ip("10.0.0.5"));
+        assert_eq!(client_adresse(ip("10.0.0.5"), x, &[], &p), ip("10.0.0.5"));
+    }
+
+    #[test]
+    fn der_andere_kopf_zaehlt_nicht() {
+        // nginx appends to X-Forwarded-For and passes the client's own `Forwarded` through:
+        // before, a `Forwarded` header won whenever present, so a client chose its address.
+        let p = netze("10.0.0.0/8").unwrap();
+        let a = client_adresse(
+            ip("10.0.0.5"),
+            ProxyKopf::XForwardedFor,
+            &["198.51.100.7"],
+            &p,
+        );
+        assert_eq!(a, ip("198.51.100.7"));
+        assert_eq!("Forwarded".parse::<ProxyKopf>(), Ok(ProxyKopf::Forwarded));
+        assert!("via".parse::<ProxyKopf>().unwrap_err().contains("erlaubt"));
     }
 
     proptest! {
@@ -277,9 +332,11 @@ mod tests {
         fn beliebige_header_kein_panik(xff in ".{0,80}", fwd in ".{0,80}", peer in any::<u32>()) {
             let p = netze("10.0.0.0/8").unwrap();
             let peer = IpAddr::V4(std::net::Ipv4Addr::from(peer));
-            let a = client_adresse(peer, &[fwd.as_str()], &[xff.as_str()], &p);
-            if !p[0].enthaelt(peer) {
-                prop_assert_eq!(a, peer);
+            for (kopf, wert) in [(ProxyKopf::Forwarded, &fwd), (ProxyKopf::XForwardedFor, &xff)] {
+                let a = client_adresse(peer, kopf, &[wert.as_str()], &p);
+                if !p[0].enthaelt(peer) {
+                    prop_assert_eq!(a, peer);
+                }
             }
         }
     }

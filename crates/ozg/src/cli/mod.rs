@@ -150,14 +150,23 @@ pub struct MailArgs {
 /// Network options of `ozg serve`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct NetzArgs {
-    /// Reverse proxies (IP-Adressen oder Netze, mit Komma), deren Kopfzeilen Forwarded und
-    /// X-Forwarded-For geglaubt werden; ohne Angabe zählt die Adresse der TCP-Verbindung.
+    /// Reverse proxies (IP-Adressen oder Netze, mit Komma), deren Kopfzeile (siehe
+    /// --proxy-header) geglaubt wird; ohne Angabe zählt die Adresse der TCP-Verbindung.
     #[arg(
         long = "trusted-proxy",
         env = "OZG_TRUSTED_PROXIES",
         default_value = ""
     )]
     pub trusted_proxy: String,
+    /// Die Kopfzeile, in die die Proxys die Adresse schreiben: x-forwarded-for (nginx
+    /// $proxy_add_x_forwarded_for) oder forwarded. Nur sie wird gelesen; die andere reicht der
+    /// Proxy so durch, wie der Client sie schickt.
+    #[arg(
+        long = "proxy-header",
+        env = "OZG_PROXY_HEADER",
+        default_value = "x-forwarded-for"
+    )]
+    pub proxy_header: String,
     /// Strict-Transport-Security senden (nur wenn das Portal ausschließlich über HTTPS
     /// erreichbar ist, z. B. hinter einem Reverse Proxy mit TLS).
     #[arg(long, env = "OZG_HSTS")]
@@ -173,6 +182,10 @@ pub async fn serve(
 ) -> Result<ExitCode> {
     let proxies = ozg_domain::netz::netze(&netz.trusted_proxy)
         .map_err(|m| anyhow::anyhow!("--trusted-proxy: {m}"))?;
+    let proxy_kopf = netz
+        .proxy_header
+        .parse::<ozg_domain::netz::ProxyKopf>()
+        .map_err(|m| anyhow::anyhow!("--proxy-header: {m}"))?;
     let started = Instant::now();
     let smtp = mail
         .smtp_url
@@ -195,7 +208,7 @@ pub async fn serve(
     let state = AppState::new(db.clone())
         .with_mail(smtp, &mail.basis_url)
         .with_ablage(args.data_dir.join("anhaenge"))
-        .with_proxies(proxies)
+        .with_proxies(proxies, proxy_kopf)
         .with_hsts(netz.hsts);
     let portal = crate::portal(state);
     // Build the read model before the first request, so no request waits for it.

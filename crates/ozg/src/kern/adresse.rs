@@ -23,18 +23,14 @@ fn hinter_proxies(peer: std::net::IpAddr, h: &HeaderMap, st: &AppState) -> std::
     if st.proxies.is_empty() {
         return peer;
     }
-    let werte = |name: &str| -> Vec<&str> {
-        h.get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect()
-    };
-    ozg_domain::netz::client_adresse(
-        peer,
-        &werte("forwarded"),
-        &werte("x-forwarded-for"),
-        &st.proxies,
-    )
+    // Bytes, not `to_str`: a line with one non-ASCII byte still holds the proxy's hop.
+    let werte: Vec<String> = h
+        .get_all(st.proxy_kopf.name())
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    let werte: Vec<&str> = werte.iter().map(String::as_str).collect();
+    ozg_domain::netz::client_adresse(peer, st.proxy_kopf, &werte, &st.proxies)
 }
 
 /// Extractor: the client's address.

@@ -39,6 +39,8 @@ pub struct AppState {
     pub hsts: bool,
     /// Reverse proxies whose forwarding headers are believed (see [`crate::kern::adresse`]).
     pub proxies: Arc<[Netz]>,
+    /// The header those proxies write (only that one is read).
+    pub proxy_kopf: ozg_domain::netz::ProxyKopf,
     /// Every write route with the action it needs (filled when the portal is built).
     pub routen: Arc<RoutenTabelle>,
     erweiterungen: Arc<RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>>,
@@ -55,6 +57,7 @@ impl AppState {
             basis_url: Arc::from("http://127.0.0.1:8080"),
             hsts: false,
             proxies: Arc::from(Vec::new()),
+            proxy_kopf: ozg_domain::netz::ProxyKopf::default(),
             routen: Arc::default(),
             erweiterungen: Arc::default(),
         }
@@ -79,9 +82,10 @@ impl AppState {
         self
     }
 
-    /// The same state behind these reverse proxies.
-    pub fn with_proxies(mut self, proxies: Vec<Netz>) -> Self {
+    /// The same state behind these reverse proxies, which write the header `kopf`.
+    pub fn with_proxies(mut self, proxies: Vec<Netz>, kopf: ozg_domain::netz::ProxyKopf) -> Self {
         self.proxies = Arc::from(proxies);
+        self.proxy_kopf = kopf;
         self
     }
 
