@@ -17,12 +17,11 @@ use utoipa::ToSchema;
 use utoipa_axum::routes;
 
 use crate::kern::routen::ApiDokument;
-use crate::kern::tabelle::{Format, download};
 use crate::kern::{AppState, Fehler, Routen};
 use crate::programm::details::{self, LeistungProjekt, OrgProjekt};
 use crate::programm::listen::{
     self, LageItem, LeikaItem, ListKind, ListQuery, OrganisationItem, OzgLeistungItem, Page, Paged,
-    ThemenfeldItem, format_lesen,
+    ThemenfeldItem,
 };
 use crate::programm::modell::{ReadModel, SlugName, lesemodell};
 use crate::programm::projekt::{ProjektDetail, ProjektItem};
@@ -70,29 +69,17 @@ pub(super) fn routen() -> Routen {
         .api(routes!(suche))
 }
 
-async fn list_or_download<T: Serialize>(
-    st: &AppState,
-    kind: ListKind,
-    q: &ListQuery,
-    page: Page,
-    data: Paged<T>,
-) -> Antwort {
-    match format_lesen(q, "json")? {
-        Format::Default => Ok(Json(data).into_response()),
-        f => download(
-            &listen::table(&st.db, &st.uhr, &*lesemodell(st).await?, kind, q, page).await?,
-            f,
-            kind.key(),
-        ),
-    }
-}
-
 /// Themenfelder.
 #[utoipa::path(get, path = "/api/v1/themenfelder", params(Blaettern), responses((status = 200, description = "Eine Seite der Liste (JSON) oder die ganze Liste als CSV oder XLSX (`format`)", content((Paged<ThemenfeldItem> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 400, body = ApiFehler, content_type = "application/problem+json")))]
 async fn themenfelder(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> Antwort {
+    if let Some(r) =
+        listen::download_falls_verlangt(&st, ListKind::Themenfelder, &q, "json").await?
+    {
+        return Ok(r);
+    }
     let page = Page::parse(&q, 25)?;
     let data = listen::themenfelder(&st.db, &q, page).await?;
-    list_or_download(&st, ListKind::Themenfelder, &q, page, data).await
+    Ok(Json(data).into_response())
 }
 
 /// One Themenfeld (by slug or id).
@@ -107,9 +94,12 @@ async fn themenfeld(State(st): State<AppState>, Path(id): Path<String>) -> Antwo
 /// Lagen.
 #[utoipa::path(get, path = "/api/v1/lagen", params(Blaettern, LagenFilter), responses((status = 200, description = "Eine Seite der Liste (JSON) oder die ganze Liste als CSV oder XLSX (`format`)", content((Paged<LageItem> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 400, body = ApiFehler, content_type = "application/problem+json")))]
 async fn lagen(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> Antwort {
+    if let Some(r) = listen::download_falls_verlangt(&st, ListKind::Lagen, &q, "json").await? {
+        return Ok(r);
+    }
     let page = Page::parse(&q, 25)?;
     let data = listen::lagen(&st.db, &q, page).await?;
-    list_or_download(&st, ListKind::Lagen, &q, page, data).await
+    Ok(Json(data).into_response())
 }
 
 /// One Lage.
@@ -124,9 +114,14 @@ async fn lage(State(st): State<AppState>, Path(id): Path<String>) -> Antwort {
 /// OZG-Leistungen.
 #[utoipa::path(get, path = "/api/v1/ozg-leistungen", params(Blaettern, OzgFilter), responses((status = 200, description = "Eine Seite der Liste (JSON) oder die ganze Liste als CSV oder XLSX (`format`)", content((Paged<OzgLeistungItem> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 400, body = ApiFehler, content_type = "application/problem+json")))]
 async fn ozg_leistungen(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> Antwort {
+    if let Some(r) =
+        listen::download_falls_verlangt(&st, ListKind::OzgLeistungen, &q, "json").await?
+    {
+        return Ok(r);
+    }
     let page = Page::parse(&q, 25)?;
     let data = listen::ozg_leistungen(&st.db, &q, page).await?;
-    list_or_download(&st, ListKind::OzgLeistungen, &q, page, data).await
+    Ok(Json(data).into_response())
 }
 
 /// An OZG-Leistung with its LeiKa-Leistungen and projects.
@@ -158,9 +153,14 @@ async fn ozg_leistung(State(st): State<AppState>, Path(id): Path<String>) -> Ant
 /// LeiKa-Leistungen.
 #[utoipa::path(get, path = "/api/v1/leika-leistungen", params(Blaettern, LeikaFilter), responses((status = 200, description = "Eine Seite der Liste (JSON) oder die ganze Liste als CSV oder XLSX (`format`)", content((Paged<LeikaItem> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 400, body = ApiFehler, content_type = "application/problem+json")))]
 async fn leika_leistungen(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> Antwort {
+    if let Some(r) =
+        listen::download_falls_verlangt(&st, ListKind::LeikaLeistungen, &q, "json").await?
+    {
+        return Ok(r);
+    }
     let page = Page::parse(&q, 25)?;
     let data = listen::leika_leistungen(&st.db, &q, page).await?;
-    list_or_download(&st, ListKind::LeikaLeistungen, &q, page, data).await
+    Ok(Json(data).into_response())
 }
 
 /// One LeiKa-Leistung.
@@ -178,9 +178,14 @@ async fn leika_leistung(State(st): State<AppState>, Path(id): Path<String>) -> A
 /// Organisationen.
 #[utoipa::path(get, path = "/api/v1/organisationen", params(Blaettern, OrganisationenFilter), responses((status = 200, description = "Eine Seite der Liste (JSON) oder die ganze Liste als CSV oder XLSX (`format`)", content((Paged<OrganisationItem> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 400, body = ApiFehler, content_type = "application/problem+json")))]
 async fn organisationen(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> Antwort {
+    if let Some(r) =
+        listen::download_falls_verlangt(&st, ListKind::Organisationen, &q, "json").await?
+    {
+        return Ok(r);
+    }
     let page = Page::parse(&q, 25)?;
     let data = listen::organisationen(&st.db, &q, page).await?;
-    list_or_download(&st, ListKind::Organisationen, &q, page, data).await
+    Ok(Json(data).into_response())
 }
 
 /// An organisation with its projects.
@@ -208,11 +213,16 @@ async fn organisation(State(st): State<AppState>, Path(id): Path<String>) -> Ant
 /// Umsetzungsprojekte.
 #[utoipa::path(get, path = "/api/v1/umsetzungsprojekte", params(Blaettern, ProjekteFilter), responses((status = 200, description = "Eine Seite der Liste (JSON) oder die ganze Liste als CSV oder XLSX (`format`)", content((Paged<ProjektItem> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 400, body = ApiFehler, content_type = "application/problem+json")))]
 async fn umsetzungsprojekte(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> Antwort {
+    if let Some(r) =
+        listen::download_falls_verlangt(&st, ListKind::Umsetzungsprojekte, &q, "json").await?
+    {
+        return Ok(r);
+    }
     let page = Page::parse(&q, 25)?;
     let model = lesemodell(&st).await?;
     let f = listen::projekt_filter(&model, &q)?;
     let data = listen::projekte(&model, &f, page, &st.uhr.heute_iso());
-    list_or_download(&st, ListKind::Umsetzungsprojekte, &q, page, data).await
+    Ok(Json(data).into_response())
 }
 
 /// One Umsetzungsprojekt.

@@ -956,11 +956,36 @@ pub fn projekt_table(title: &str, items: &[ProjektItem]) -> Table {
 /// Every entry of a list as a table (for `ozg export`).
 pub async fn full_table(db: &Db, uhr: &Uhr, kind: ListKind) -> Result<Table, Fehler> {
     let model = ReadModel::load(db, String::new()).await?;
-    let all = Page {
-        seite: 1,
-        pro_seite: 1_000_000,
-    };
-    table(db, uhr, &model, kind, &ListQuery::default(), all).await
+    table(db, uhr, &model, kind, &ListQuery::default(), ALLES).await
+}
+
+/// Everything at once: downloads are the whole list under its filters, whatever page the
+/// reader was on.
+pub const ALLES: Page = Page {
+    seite: 1,
+    pro_seite: 1_000_000,
+};
+
+/// The download of a list when `format` asks for one (`csv`, `xlsx`; `eigenes` is the page's
+/// own format, `html` or `json`): the whole list under its filters. Checked before any list
+/// work, so a download does not build the page it replaces.
+pub async fn download_falls_verlangt(
+    st: &crate::kern::AppState,
+    kind: ListKind,
+    q: &ListQuery,
+    eigenes: &str,
+) -> Result<Option<axum::response::Response>, Fehler> {
+    let format = format_lesen(q, eigenes)?;
+    if format == Format::Default {
+        return Ok(None);
+    }
+    let model = crate::programm::modell::lesemodell(st).await?;
+    let tabelle = table(&st.db, &st.uhr, &model, kind, q, ALLES).await?;
+    Ok(Some(crate::kern::tabelle::download(
+        &tabelle,
+        format,
+        kind.key(),
+    )?))
 }
 
 /// A list (filtered, one page) as a table for CSV/XLSX.
@@ -1143,7 +1168,7 @@ impl PageNav {
         let export_all = |format: &str| {
             let mut q = q.clone();
             q.seite = None;
-            q.pro_seite = Some("500".into());
+            q.pro_seite = None;
             q.format = Some(format.to_owned());
             serde_urlencoded::to_string(&q).unwrap_or_default()
         };

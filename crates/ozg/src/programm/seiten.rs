@@ -14,12 +14,11 @@ use ozg_domain::plan::{ProgrammFile, UebersichtEintrag};
 use ozg_domain::project::{Rolle, Status, Zielportal};
 use serde::Deserialize;
 
-use crate::kern::tabelle::{Format, download};
 use crate::kern::{AppState, Fehler, Routen};
 use crate::programm::details::{self, Counts, LeistungProjekt, OrgProjekt, ThemenfeldAbschnitt};
 use crate::programm::listen::{
     self, LageItem, LeikaItem, ListKind, ListQuery, OrganisationItem, OzgLeistungItem, Page,
-    PageNav, Sortierung, ThemenfeldItem, format_lesen,
+    PageNav, Sortierung, ThemenfeldItem,
 };
 use crate::programm::modell::{SlugName, lesemodell};
 use crate::programm::projekt::{NamedRef, ProjektItem};
@@ -69,23 +68,6 @@ async fn themenfeld_opts(st: &AppState, selected: Option<&str>) -> Result<Vec<Op
             .map(|t| (t.slug.clone(), t.name.clone())),
         selected,
     ))
-}
-
-/// Handles `format=csv|xlsx` for list pages.
-async fn maybe_export(
-    st: &AppState,
-    kind: ListKind,
-    q: &ListQuery,
-    page: Page,
-    basename: &str,
-) -> Result<Option<Response>, Fehler> {
-    let format = format_lesen(q, "html")?;
-    if format == Format::Default {
-        return Ok(None);
-    }
-    let model = lesemodell(st).await?;
-    let table = listen::table(&st.db, &st.uhr, &model, kind, q, page).await?;
-    Ok(Some(download(&table, format, basename)?))
 }
 
 // --- Start page ------------------------------------------------------------------------------
@@ -145,7 +127,9 @@ struct ThemenfelderPage {
 
 async fn themenfelder(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 100)?;
-    if let Some(r) = maybe_export(&st, ListKind::Themenfelder, &q, page, "themenfelder").await? {
+    if let Some(r) =
+        listen::download_falls_verlangt(&st, ListKind::Themenfelder, &q, "html").await?
+    {
         return Ok(r);
     }
     let p = listen::themenfelder(&st.db, &q, page).await?;
@@ -243,7 +227,9 @@ struct OzgListPage {
 
 async fn ozg_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 50)?;
-    if let Some(r) = maybe_export(&st, ListKind::OzgLeistungen, &q, page, "ozg-leistungen").await? {
+    if let Some(r) =
+        listen::download_falls_verlangt(&st, ListKind::OzgLeistungen, &q, "html").await?
+    {
         return Ok(r);
     }
     let p = listen::ozg_leistungen(&st.db, &q, page).await?;
@@ -315,7 +301,7 @@ struct LeikaListPage {
 async fn leika_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 50)?;
     if let Some(r) =
-        maybe_export(&st, ListKind::LeikaLeistungen, &q, page, "leika-leistungen").await?
+        listen::download_falls_verlangt(&st, ListKind::LeikaLeistungen, &q, "html").await?
     {
         return Ok(r);
     }
@@ -385,7 +371,8 @@ struct OrgListPage {
 
 async fn org_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 50)?;
-    if let Some(r) = maybe_export(&st, ListKind::Organisationen, &q, page, "organisationen").await?
+    if let Some(r) =
+        listen::download_falls_verlangt(&st, ListKind::Organisationen, &q, "html").await?
     {
         return Ok(r);
     }
@@ -486,14 +473,8 @@ struct ProjektePage {
 
 async fn projekte(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 50)?;
-    if let Some(r) = maybe_export(
-        &st,
-        ListKind::Umsetzungsprojekte,
-        &q,
-        page,
-        "umsetzungsprojekte",
-    )
-    .await?
+    if let Some(r) =
+        listen::download_falls_verlangt(&st, ListKind::Umsetzungsprojekte, &q, "html").await?
     {
         return Ok(r);
     }

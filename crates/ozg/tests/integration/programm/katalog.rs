@@ -383,6 +383,18 @@ async fn exports_of_every_list(t: &TestApp) {
     assert!(!csv.contains("Wohngeld"));
     let lagen = t.ok("/api/v1/lagen?format=csv&pro_seite=500").await.text();
     assert!(lagen.lines().count() > 50);
+    // A download is the whole list, whatever page was asked for (before: the API gave one
+    // page of 25, the portal's link at most 500 of the 5,251 LeiKa-Leistungen).
+    for uri in [
+        "/leika-leistungen?format=csv&seite=3",
+        "/api/v1/leika-leistungen?format=csv",
+        "/api/v1/leika-leistungen?format=csv&pro_seite=10",
+    ] {
+        let zeilen = t.ok(uri).await.text().lines().count();
+        assert!(zeilen > 5_000, "{uri}: {zeilen}");
+    }
+    let seite = t.ok("/leika-leistungen").await.text();
+    assert!(seite.contains("format=csv") && !seite.contains("pro_seite=500"));
 }
 
 story!(old_kdn_links_redirect);
