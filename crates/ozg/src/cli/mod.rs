@@ -250,6 +250,7 @@ pub async fn import(from: Option<&Path>, args: &DbArgs, force: bool) -> Result<E
     };
     let db = args.open().await?;
     let uhr = Uhr::system();
+    let geprueft_bis = programm::audit_stand(&db).await?;
     let verloren = programm::web_aenderungen(&db).await?;
     if !verloren.is_empty() {
         pb.finish_and_clear();
@@ -275,7 +276,13 @@ pub async fn import(from: Option<&Path>, args: &DbArgs, force: bool) -> Result<E
         );
     }
     pb.set_message("Schreibe in die Datenbank (eine Transaktion)");
-    programm::import_dataset(&db, &uhr, &ds, &version).await?;
+    if !programm::import_dataset(&db, &uhr, &ds, &version, geprueft_bis).await? {
+        pb.finish_and_clear();
+        db.0.close().await;
+        bail!(
+            "Nicht importiert: während des Imports wurde im Portal eine Änderung gespeichert, die der Import ersetzen würde. Es wurde nichts geändert; starten Sie den Import erneut, um die Änderung angezeigt zu bekommen."
+        );
+    }
     stand_nach_import(&db, &uhr).await?;
     pb.finish_and_clear();
     println!(

@@ -28,9 +28,14 @@ pub const ROLLE_ID: i64 = 80_000;
 /// Workshop offset.
 pub const WORKSHOP_ID: i64 = 90_000;
 
-/// Tables in deletion order (children first).
-const TABLES: [&str; 15] = [
+/// Tables in deletion order (children first). A workshop's participants and resulting
+/// projects recorded on the web go with it: the import numbers workshops by their place in
+/// the file, so kept rows would attach to whichever workshop gets that number (the import
+/// lists "Workshop bearbeitet" among the web edits it replaces).
+const TABLES: [&str; 17] = [
     "search_doc",
+    "workshop_teilnehmer",
+    "workshop_projekt",
     "workshop_themenfeld",
     "workshop",
     "projekt_kdn_nr",
@@ -82,8 +87,9 @@ fn ids(v: impl IntoIterator<Item = i64>) -> Arg {
     Arg::Int(v.into_iter().next())
 }
 
-/// Builds every statement that replaces the programme data with `ds`.
-pub fn statements(ds: &Dataset, version: &str, jetzt: &str) -> Vec<Stmt> {
+/// Builds every statement that replaces the programme data with `ds`, setting the data
+/// revision to `revision`.
+fn statements(ds: &Dataset, revision: &str, jetzt: &str) -> Vec<Stmt> {
     let mut out: Vec<Stmt> = TABLES
         .iter()
         .map(|t| {
@@ -515,7 +521,7 @@ pub fn statements(ds: &Dataset, version: &str, jetzt: &str) -> Vec<Stmt> {
     out.push(sql!(
         "INSERT INTO meta (key, value) VALUES ($1, $2)",
         "datenstand",
-        version
+        revision
     ));
     out.push(sql!("DELETE FROM meta WHERE key = $1", "erststart"));
     // The plan's Stand of this import is made after the commit (it is rendered from the
@@ -623,7 +629,6 @@ fn search_docs(ds: &Dataset) -> Vec<Vec<Arg>> {
     rows
 }
 
-/// Imports the dataset in one transaction.
 /// The kinds of web edits an import replaces with the plan files' content, with their German
 /// names: project fields and roles, organisations, Steckbriefe (and their drafts), workshops,
 /// the start of the Umsetzung set by a decision.
@@ -682,15 +687,45 @@ pub async fn web_aenderungen(db: &Db) -> Result<Vec<WebAenderung>, DbFehler> {
     db.query(q.stmt()).await
 }
 
+/// The data revision an import writes: new every time, also for the same files. Caches
+/// compare revisions for equality, so setting the files' fingerprint again after other
+/// writes had moved the revision on would make an instance that cached it before those
+/// writes serve them stale.
+fn import_revision(version: &str) -> Result<String, DbFehler> {
+    Ok(format!("import-{version}-{}", crate::kern::token::token()?))
+}
+
+/// Imports the dataset in one transaction, unless a web edit of the kinds the import
+/// replaces was made after audit entry `geprueft_bis` (the newest when the operator was shown
+/// what the import replaces): then nothing changes and the answer is `false`. The check is
+/// the transaction's first statement, so no edit slips in between check and import.
 pub async fn import_dataset(
     db: &Db,
     uhr: &crate::kern::Uhr,
     ds: &Dataset,
     version: &str,
-) -> Result<(), DbFehler> {
-    db.execute_exklusiv(&statements(ds, version, &uhr.jetzt_iso()), None)
-        .await
-        .map(|_| ())
+    geprueft_bis: i64,
+) -> Result<bool, DbFehler> {
+    let revision = import_revision(version)?;
+    let mut waechter = SqlBuilder::new(
+        "INSERT INTO meta (key, value) SELECT 'import_pruefung', '1' WHERE NOT EXISTS \
+         (SELECT 1 FROM audit WHERE id > ",
+    );
+    waechter.bind(geprueft_bis).push(" AND aktion IN (");
+    waechter.bind_liste(VOM_IMPORT_ERSETZT.iter().map(|(k, _)| *k));
+    waechter.push("))");
+    let mut stmts = vec![
+        sql!("DELETE FROM meta WHERE key = $1", "import_pruefung"),
+        waechter.stmt(),
+    ];
+    stmts.extend(statements(ds, &revision, &uhr.jetzt_iso()));
+    stmts.push(sql!("DELETE FROM meta WHERE key = $1", "import_pruefung"));
+    db.execute_exklusiv(&stmts, Some(1)).await
+}
+
+/// The newest audit entry (0 without any): what an import's check of web edits saw.
+pub async fn audit_stand(db: &Db) -> Result<i64, DbFehler> {
+    db.scalar(sql!("SELECT COALESCE(MAX(id), 0) FROM audit")).await
 }
 
 /// The first import of an empty database, once across instances that start at the same
@@ -708,6 +743,6 @@ pub async fn erstimport(
         uhr.jetzt_iso(),
         "datenstand"
     )];
-    stmts.extend(statements(ds, version, &uhr.jetzt_iso()));
+    stmts.extend(statements(ds, &import_revision(version)?, &uhr.jetzt_iso()));
     db.execute_exklusiv(&stmts, Some(0)).await
 }

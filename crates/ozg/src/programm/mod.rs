@@ -40,7 +40,7 @@ pub use details::{
     Counts, StartRow, ThemenfeldAbschnitt, counts, programm, starts, themenfeld_abschnitt,
 };
 pub use entscheidung::{BeschlussKurz, setzen as entscheidung_setzen, verfahren_text};
-pub use import::{WebAenderung, erstimport, import_dataset, web_aenderungen};
+pub use import::{WebAenderung, audit_stand, erstimport, import_dataset, web_aenderungen};
 pub use listen::{ListKind, ListQuery, Page, full_table, projekt_filter, projekt_table, projekte};
 pub use modell::{ProjektRecord, ReadModel, SlugName, lesemodell};
 pub use objekte::{ORGANISATION, PROJEKT, STECKBRIEF};

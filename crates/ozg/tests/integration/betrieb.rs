@@ -67,9 +67,28 @@ async fn import_schuetzt_web_aenderungen(t: &TestApp) {
         "nothing changed"
     );
 
+    // Participants recorded on the web for an imported workshop (number = place in the file).
+    t.ausfuehren(
+        "INSERT INTO workshop_teilnehmer (workshop_id, organisation) VALUES (90000, 'guetersloh')",
+    )
+    .await;
+    t.ausfuehren(
+        "INSERT INTO workshop_projekt (workshop_id, projekt) VALUES (90000, 'kinderbetreuung')",
+    )
+    .await;
+    let revision_vorher = t
+        .scalar_text("SELECT value FROM meta WHERE key = 'datenstand'")
+        .await;
     let (ok, out, err) = ozg(t, &["import", "--force"]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("Sicherung vor dem Import: "), "{out}");
+    // They went with the workshops (before, they stayed and attached to whichever workshop
+    // the import numbered 90000).
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM workshop_teilnehmer").await
+            + t.scalar("SELECT COUNT(*) FROM workshop_projekt").await,
+        0
+    );
     let sicherung = out
         .lines()
         .find_map(|l| l.strip_prefix("Sicherung vor dem Import: "))
@@ -86,9 +105,19 @@ async fn import_schuetzt_web_aenderungen(t: &TestApp) {
         .await,
         0
     );
-    // Nothing new to lose: a second import runs without --force.
+    // Nothing new to lose: a second import runs without --force. Each import sets a new data
+    // revision, also for the same files (before, it set the files' fingerprint again, and a
+    // cache made before later writes matched it).
+    let revision_eins = t
+        .scalar_text("SELECT value FROM meta WHERE key = 'datenstand'")
+        .await;
     let (ok, _, err) = ozg(t, &["import"]);
     assert!(ok, "{err}");
+    let revision_zwei = t
+        .scalar_text("SELECT value FROM meta WHERE key = 'datenstand'")
+        .await;
+    assert_ne!(revision_eins, revision_zwei);
+    assert_ne!(revision_vorher, revision_eins);
     // The next workshop made online takes a new number.
     let r = t
         .post(
@@ -816,4 +845,57 @@ async fn verklemmung_wird_wiederholt() {
         x.unwrap();
         y.unwrap();
     }
+}
+
+story!(import_prueft_in_seiner_transaktion);
+/// A web edit saved after `ozg import` checked for web edits (and before it wrote) is not
+/// overwritten unseen: the check is the import transaction's first statement, so the import
+/// changes nothing (before, the check ran outside and the edit was lost even without --force).
+async fn import_prueft_in_seiner_transaktion(t: &TestApp) {
+    let ds = ozg_domain::dataset::Dataset::build(&ozg::programm::builtin()).unwrap();
+    let uhr = ozg::kern::Uhr::system();
+    let geprueft_bis = ozg::programm::audit_stand(&t.db).await.unwrap();
+    assert!(
+        ozg::programm::web_aenderungen(&t.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Meanwhile, in the portal:
+    let (ks, ks_csrf) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let url = "/projekte/kinderbetreuung/bearbeiten";
+    let form = t.get_with(url, &ks).await.text();
+    let r = t
+        .post(
+            url,
+            &ks,
+            &[
+                ("_csrf", &ks_csrf),
+                ("name", "Kita-Portal (während des Imports)"),
+                ("version", &form_value(&form, "version")),
+                ("protokoll_stand", &form_value(&form, "protokoll_stand")),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let ok = ozg::programm::import_dataset(&t.db, &uhr, &ds, "test", geprueft_bis)
+        .await
+        .unwrap();
+    assert!(!ok, "the import refuses");
+    let name = t
+        .scalar_text("SELECT name FROM projekt WHERE slug = 'kinderbetreuung'")
+        .await;
+    assert_eq!(name.as_deref(), Some("Kita-Portal (während des Imports)"));
+    // Checked again, with the edit seen: it goes through.
+    let bis = ozg::programm::audit_stand(&t.db).await.unwrap();
+    assert!(
+        ozg::programm::import_dataset(&t.db, &uhr, &ds, "test", bis)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM meta WHERE key = 'import_pruefung'")
+            .await,
+        0
+    );
 }
