@@ -11,7 +11,6 @@ use axum::Router;
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use ozg_domain::access::Aktion;
-use ozg_domain::anhang::ANHANG_MAX_BYTES;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 
@@ -117,6 +116,11 @@ pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
             name: "E-Mails zustellen",
             takt: std::time::Duration::from_secs(15),
             lauf: crate::kern::postausgang::aufgabe,
+        },
+        Aufgabe {
+            name: "alte E-Mails löschen",
+            takt: std::time::Duration::from_secs(3600),
+            lauf: |st| Box::pin(crate::kern::postausgang::aufraeumen(st)),
         },
         Aufgabe {
             name: "alte Sicherheitsereignisse löschen",
@@ -233,6 +237,3 @@ const TEXTSEITEN: [(&str, &str, &str); 3] = [
         include_str!("assets/datenschutz.html"),
     ),
 ];
-
-/// The largest attachment (for upload routes).
-pub const ANHANG_GRENZE: usize = ANHANG_MAX_BYTES;

@@ -47,52 +47,50 @@ pub fn adresse_gueltig(email: &str) -> bool {
     email.parse::<lettre::Address>().is_ok()
 }
 
-/// Sends each message separately (recipients do not see each other's addresses). Returns the
-/// number sent and, if sending stopped, a German message naming the failed recipient.
-pub async fn senden(cfg: &SmtpConfig, nachrichten: &[Nachricht]) -> (usize, Option<String>) {
-    let mut n = 0;
-    match senden_zaehlend(cfg, nachrichten, &mut n).await {
-        Ok(()) => (n, None),
-        Err(m) => (n, Some(m)),
-    }
+/// A connection to the configured mail server, made once per outbox run.
+pub struct Zusteller {
+    absender: Mailbox,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
 }
 
-async fn senden_zaehlend(
-    cfg: &SmtpConfig,
-    nachrichten: &[Nachricht],
-    n: &mut usize,
-) -> Result<(), String> {
-    let absender: Mailbox = cfg
-        .absender
-        .parse()
-        .map_err(|e| format!("Der Absender ist ungültig: {e}"))?;
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.url)
-        .map_err(|e| format!("Der Mailserver ist falsch eingestellt: {e}"))?
-        .timeout(Some(std::time::Duration::from_secs(20)))
-        .build();
-    for m in nachrichten {
+impl Zusteller {
+    /// The transport of `cfg` (no connection is opened until the first message).
+    pub fn neu(cfg: &SmtpConfig) -> Result<Zusteller, String> {
+        Ok(Zusteller {
+            absender: cfg
+                .absender
+                .parse()
+                .map_err(|e| format!("Der Absender ist ungültig: {e}"))?,
+            transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.url)
+                .map_err(|e| format!("Der Mailserver ist falsch eingestellt: {e}"))?
+                .timeout(Some(std::time::Duration::from_secs(20)))
+                .build(),
+        })
+    }
+
+    /// Sends one message (recipients never see each other) under `kennung`, its Message-ID:
+    /// the same for every try of one outbox entry, so a receiver drops a second copy.
+    pub async fn senden(&self, m: &Nachricht, kennung: &str) -> Result<(), String> {
         let an = Mailbox::new(
             Some(m.name.clone()),
             m.email
                 .parse()
                 .map_err(|_| format!("„{}“ ist keine gültige E-Mail-Adresse.", m.email))?,
         );
+        let domain = self.absender.email.domain().to_owned();
         let mail = Message::builder()
-            .from(absender.clone())
+            .from(self.absender.clone())
             .to(an)
+            .message_id(Some(format!("<{kennung}@{domain}>")))
             .subject(m.betreff.clone())
             .header(ContentType::TEXT_PLAIN)
             .body(m.text.clone())
             .map_err(|e| format!("Die Nachricht an {} ließ sich nicht bauen: {e}", m.email))?;
-        transport.send(mail).await.map_err(|e| {
+        self.transport.send(mail).await.map(|_| ()).map_err(|e| {
             format!(
-                "Der Mailserver hat die Nachricht an {} nicht angenommen ({} von {} gesendet): {e}",
-                m.email,
-                n,
-                nachrichten.len()
+                "Der Mailserver hat die Nachricht an {} nicht angenommen: {e}",
+                m.email
             )
-        })?;
-        *n += 1;
+        })
     }
-    Ok(())
 }

@@ -26,7 +26,7 @@ const AUFBEWAHREN_TAGE: i64 = 30;
 
 /// The statements that put `nachrichten` into the outbox (add them to the change's
 /// transaction). `anlass` groups them for the status shown to the sender (e.g.
-/// `vortreffen:kinderbetreuung:17`).
+/// `vortreffen:kinderbetreuung:`).
 pub async fn einreihen(
     db: &Db,
     uhr: &Uhr,
@@ -66,15 +66,15 @@ pub struct Stand {
     pub aufgegeben: i64,
 }
 
-/// The state of the messages of `anlass` (prefix match: `vortreffen:kinderbetreuung:`).
+/// The state of the messages of `anlass` (e.g. `vortreffen:kinderbetreuung:`).
 pub async fn stand(db: &Db, anlass: &str) -> Result<Stand, DbFehler> {
     Ok(db
         .query_opt::<Stand>(sql!(
             "SELECT COALESCE(SUM(CASE WHEN gesendet IS NOT NULL THEN 1 ELSE 0 END), 0) AS gesendet, \
              COALESCE(SUM(CASE WHEN gesendet IS NULL AND aufgegeben IS NULL THEN 1 ELSE 0 END), 0) AS wartend, \
              COALESCE(SUM(CASE WHEN aufgegeben IS NOT NULL THEN 1 ELSE 0 END), 0) AS aufgegeben \
-             FROM postausgang WHERE anlass LIKE $1",
-            format!("{anlass}%")
+             FROM postausgang WHERE anlass = $1",
+            anlass
         ))
         .await?
         .unwrap_or_default())
@@ -90,15 +90,21 @@ struct Faellig {
     versuche: i64,
 }
 
-/// Sends what is due (at most 50 per run) and deletes old messages. Returns how many were sent.
+/// Deletes messages sent or given up more than [`AUFBEWAHREN_TAGE`] ago (hourly task).
+pub async fn aufraeumen(st: AppState) -> Result<(), Fehler> {
+    let jetzt = st.uhr.sekunden();
+    st.db
+        .execute_all(&[sql!(
+            "DELETE FROM postausgang WHERE (gesendet IS NOT NULL AND gesendet < $1) OR (aufgegeben IS NOT NULL AND aufgegeben < $1)",
+            jetzt - AUFBEWAHREN_TAGE * 86_400
+        )])
+        .await?;
+    Ok(())
+}
+
+/// Sends what is due (at most 50 per run). Returns how many were sent.
 pub async fn zustellen(st: &AppState) -> Result<usize, Fehler> {
     let (db, uhr) = (&st.db, &st.uhr);
-    let jetzt = uhr.sekunden();
-    db.execute_all(&[sql!(
-        "DELETE FROM postausgang WHERE (gesendet IS NOT NULL AND gesendet < $1) OR (aufgegeben IS NOT NULL AND aufgegeben < $1)",
-        jetzt - AUFBEWAHREN_TAGE * 86_400
-    )])
-    .await?;
     let Some(cfg) = &st.mail else {
         return Ok(0);
     };
@@ -107,20 +113,26 @@ pub async fn zustellen(st: &AppState) -> Result<usize, Fehler> {
             "SELECT id, empfaenger_name, empfaenger, betreff, text, versuche FROM postausgang \
              WHERE gesendet IS NULL AND aufgegeben IS NULL AND naechster_versuch <= $1 \
              AND (gesperrt_bis IS NULL OR gesperrt_bis < $1) ORDER BY id LIMIT 50",
-            jetzt
+            uhr.sekunden()
         ))
         .await?;
+    if faellig.is_empty() {
+        return Ok(0);
+    }
+    let zusteller = mail::Zusteller::neu(cfg).map_err(Fehler::NichtVerfuegbar)?;
     let mut gesendet = 0;
     for m in faellig {
-        // Claim it; another instance that got here first wins.
+        // Claim it; another instance that got here first wins. The lease counts from now, not
+        // from the start of the run: a run of slow sends outlasts a lease taken back then.
+        let nun = uhr.sekunden();
         let mein = db
             .execute_guarded(
                 &[sql!(
                     "UPDATE postausgang SET gesperrt_bis = $1 WHERE id = $2 AND gesendet IS NULL \
                      AND aufgegeben IS NULL AND (gesperrt_bis IS NULL OR gesperrt_bis < $3)",
-                    jetzt + SPERRE,
+                    nun + SPERRE,
                     m.id,
-                    jetzt
+                    nun
                 )],
                 0,
             )
@@ -134,10 +146,10 @@ pub async fn zustellen(st: &AppState) -> Result<usize, Fehler> {
             betreff: m.betreff,
             text: m.text,
         };
-        let (ok, fehler) = mail::senden(cfg, std::slice::from_ref(&n)).await;
+        let ergebnis = zusteller.senden(&n, &format!("postausgang-{}", m.id)).await;
         let versuche = m.versuche + 1;
         let jetzt = uhr.sekunden();
-        if ok == 1 {
+        if ergebnis.is_ok() {
             gesendet += 1;
             db.execute_all(&[sql!(
                 "UPDATE postausgang SET gesendet = $1, versuche = $2, gesperrt_bis = NULL, fehler = NULL WHERE id = $3",
@@ -147,7 +159,7 @@ pub async fn zustellen(st: &AppState) -> Result<usize, Fehler> {
             )])
             .await?;
         } else {
-            let fehler = fehler.unwrap_or_else(|| "unbekannter Fehler".into());
+            let fehler = ergebnis.err().unwrap_or_default();
             tracing::warn!(
                 "E-Mail {} nicht zugestellt (Versuch {versuche}): {fehler}",
                 m.id

@@ -547,6 +547,24 @@ print(json.dumps(out))
     }
 }
 
+impl Smtpd {
+    /// The Message-ID of each message that arrived.
+    pub fn message_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = std::fs::read_dir(self.dir.path().join("maildir/new"))
+            .map(|d| d.flatten().collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .filter_map(|t| {
+                t.lines()
+                    .find_map(|l| l.strip_prefix("Message-ID: ").map(str::to_owned))
+            })
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
 impl Drop for Smtpd {
     fn drop(&mut self) {
         let _ = self.child.kill();
