@@ -413,9 +413,22 @@ struct ErgaenzungRow {
 
 fn csv_rows<T: for<'de> Deserialize<'de>>(f: &SourceFile, cx: &mut Ctx) -> Vec<(usize, T)> {
     let mut rdr = csv::ReaderBuilder::new().from_reader(f.text.as_bytes());
+    let kopf = match rdr.headers() {
+        Ok(k) => k.clone(),
+        Err(e) => {
+            let meldung = crate::meldung::deutsch(&e.to_string());
+            cx.err(&f.path, Some(1), format!("CSV-Kopfzeile nicht lesbar: {meldung}"));
+            return Vec::new();
+        }
+    };
     let mut out = Vec::new();
-    for rec in rdr.deserialize::<T>() {
-        match rec {
+    // One pass: each row keeps its own line, also after a row that could not be read.
+    for rec in rdr.records() {
+        let gelesen = rec.and_then(|r| {
+            let zeile = r.position().map_or(0, |p| p.line() as usize);
+            r.deserialize::<T>(Some(&kopf)).map(|t| (zeile, t))
+        });
+        match gelesen {
             Ok(r) => out.push(r),
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize);
@@ -427,20 +440,10 @@ fn csv_rows<T: for<'de> Deserialize<'de>>(f: &SourceFile, cx: &mut Ctx) -> Vec<(
                         crate::meldung::deutsch(&e.to_string())
                     ),
                 );
-                continue;
             }
         }
     }
-    // csv positions are reported per record; recompute lines for good rows by re-reading.
-    let mut rdr = csv::ReaderBuilder::new().from_reader(f.text.as_bytes());
-    let lines: Vec<usize> = rdr
-        .records()
-        .filter_map(|r| r.ok().and_then(|r| r.position().map(|p| p.line() as usize)))
-        .collect();
-    out.into_iter()
-        .enumerate()
-        .map(|(i, r)| (lines.get(i).copied().unwrap_or(0), r))
-        .collect()
+    out
 }
 
 fn base_name(official: &str) -> &str {
@@ -946,6 +949,25 @@ mod tests {
                 "[[organisation]]\nid = \"kdn\"\nname = \"KDN\"\nart = \"einrichtung\"\n",
             ),
         ]
+    }
+
+    /// Each row keeps its own line: before, rows after one that did not deserialise were
+    /// paired with the line numbers of the rows before them.
+    #[test]
+    fn csv_zeilen_nach_einer_falschen_zeile() {
+        let f = SourceFile {
+            path: "nrw-gemeinden.csv".into(),
+            text: "ags,ars,name,kreis_typ,lat,lon\n1,1,A,kreis,nord,1\n2,2,B,kreis,1,1\n3,3,C,kreis,1,1\n".into(),
+        };
+        let mut cx = Ctx {
+            problems: Vec::new(),
+        };
+        let rows = csv_rows::<GemeindeCsvRow>(&f, &mut cx);
+        assert_eq!(cx.problems.len(), 1);
+        assert_eq!(cx.problems[0].line, Some(2));
+        assert!(!crate::meldung::klingt_englisch(&cx.problems[0].message));
+        let zeilen: Vec<(usize, String)> = rows.into_iter().map(|(l, r)| (l, r.name)).collect();
+        assert_eq!(zeilen, [(3, "B".to_owned()), (4, "C".to_owned())]);
     }
 
     #[test]
