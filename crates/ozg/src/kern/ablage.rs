@@ -46,14 +46,6 @@ impl std::fmt::Debug for Ablage {
 }
 
 impl Ablage {
-    /// Files in `dir`.
-    pub fn dateien(dir: PathBuf) -> Ablage {
-        Ablage {
-            dir: Arc::new(dir),
-            db: None,
-        }
-    }
-
     /// The store that fits the database: in PostgreSQL itself, else files in `dir` (which
     /// is the intake directory's parent either way).
     pub fn fuer(db: &Db, dir: PathBuf) -> Ablage {
@@ -102,7 +94,7 @@ impl Ablage {
 
     /// Takes a completed intake file over under its SHA-256 (unless the same content is
     /// already stored), durably: the file is moved and its directory synced, or the pieces are
-    /// written in one transaction. Returns the SHA-256.
+    /// written one by one, the first last. Returns the SHA-256.
     pub async fn uebernehmen(&self, e: &Eingang) -> anyhow::Result<String> {
         let sha = e
             .sha256
@@ -118,30 +110,36 @@ impl Ablage {
             if da > 0 {
                 return Ok(sha);
             }
+            // Piece by piece, each in its own statement (never the whole file in memory),
+            // piece 0 last: it marks the content complete (`da` above, and a crash half-way
+            // leaves pieces that the next upload of the same content completes).
             let mut datei = tokio::fs::File::open(&e.pfad).await?;
-            let mut stmts = Vec::new();
-            let mut puffer = vec![0u8; STUECK];
-            for nr in 0.. {
-                let n = lesen_voll(&mut datei, &mut puffer).await?;
-                if n == 0 && nr > 0 {
-                    break;
-                }
-                stmts.push(sql!(
-                    "INSERT INTO anhang_stueck (sha256, nr, daten) VALUES ($1, $2, $3)",
+            let stueck = |nr: i64, daten: &[u8]| {
+                sql!(
+                    "INSERT INTO anhang_stueck (sha256, nr, daten) VALUES ($1, $2, $3) \
+                     ON CONFLICT (sha256, nr) DO NOTHING",
                     sha.as_str(),
                     nr,
-                    base64::engine::general_purpose::STANDARD.encode(&puffer[..n])
-                ));
-                if n < STUECK {
-                    break;
+                    base64::engine::general_purpose::STANDARD.encode(daten)
+                )
+            };
+            let mut erstes = vec![0u8; STUECK];
+            let n0 = lesen_voll(&mut datei, &mut erstes).await?;
+            erstes.truncate(n0);
+            if n0 == STUECK {
+                let mut puffer = vec![0u8; STUECK];
+                for nr in 1.. {
+                    let n = lesen_voll(&mut datei, &mut puffer).await?;
+                    if n == 0 {
+                        break;
+                    }
+                    db.execute_all(&[stueck(nr, &puffer[..n])]).await?;
+                    if n < STUECK {
+                        break;
+                    }
                 }
             }
-            match db.execute_all(&stmts).await {
-                Ok(()) => {}
-                // The same content from another upload at the same moment: it is there.
-                Err(crate::kern::db::DbFehler::Eindeutig(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
+            db.execute_all(&[stueck(0, &erstes)]).await?;
             return Ok(sha);
         }
         let ziel = self.pfad(&sha);
