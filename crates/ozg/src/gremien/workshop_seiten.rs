@@ -35,7 +35,7 @@ pub(super) fn routen() -> Routen {
         .hochladen(
             "/workshops/{id}/fotoprotokoll",
             Some(Aktion::WorkshopBearbeiten),
-            crate::kern::app::ANHANG_GRENZE,
+            ozg_domain::anhang::ANHANG_MAX_BYTES,
             fotos_hochladen,
         )
 }

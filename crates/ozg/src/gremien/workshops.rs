@@ -427,11 +427,7 @@ pub struct WorkshopView {
 impl WorkshopView {
     /// German date (26.11.2019).
     pub fn datum_de(&self) -> String {
-        let p: Vec<&str> = self.datum.split('-').collect();
-        match p.as_slice() {
-            [y, m, d] => format!("{d}.{m}.{y}"),
-            _ => self.datum.clone(),
-        }
+        crate::kern::uhr::datum_de(&self.datum)
     }
     /// Doubts as pairs.
     pub fn zweifel(&self) -> Vec<(String, String)> {

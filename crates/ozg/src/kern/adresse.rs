@@ -3,11 +3,10 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
-use crate::kern::Fehler;
 use crate::kern::zustand::AppState;
 
 /// The client's address as text (`"lokal"` when the request did not come over TCP, as in
@@ -31,15 +30,4 @@ fn hinter_proxies(peer: std::net::IpAddr, h: &HeaderMap, st: &AppState) -> std::
         .collect();
     let werte: Vec<&str> = werte.iter().map(String::as_str).collect();
     ozg_domain::netz::client_adresse(peer, st.proxy_kopf, &werte, &st.proxies)
-}
-
-/// Extractor: the client's address.
-pub struct ClientAdresse(pub String);
-
-impl FromRequestParts<AppState> for ClientAdresse {
-    type Rejection = Fehler;
-
-    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Fehler> {
-        Ok(ClientAdresse(client(parts, st)))
-    }
 }

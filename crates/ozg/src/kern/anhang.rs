@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::kern::ablage::{Ablage, Eingang};
 use crate::kern::audit::{self, Art, Objekt};
 use crate::kern::db::{Db, int_bool};
-use crate::kern::fehler::{Fehler, Feldfehler};
+use crate::kern::fehler::Fehler;
 use crate::kern::formular::{Formular, Leer};
 use crate::kern::sitzung::{Angemeldet, angemeldet};
 use crate::kern::uhr::{Uhr, datum_de};
@@ -344,9 +344,4 @@ pub fn upload(f: &crate::kern::formular::Hochladen, standard_oeffentlich: bool) 
             _ => standard_oeffentlich,
         },
     }
-}
-
-/// Field errors of an upload under the form's own field names.
-pub fn feldfehler_umbenennen(f: Feldfehler, titel_feld: &'static str) -> Feldfehler {
-    f.umbenannt(&[("titel", titel_feld)])
 }

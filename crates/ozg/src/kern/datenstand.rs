@@ -11,10 +11,7 @@ use crate::sql;
 /// the change (`meta.geaendert`, which the plan's "Stand" dates compare with).
 pub fn neuer_datenstand(uhr: &Uhr, art: &str) -> anyhow::Result<Vec<Stmt>> {
     Ok(vec![
-        sql!(
-            "UPDATE meta SET value = $1 WHERE key = 'datenstand'",
-            format!("{art}-{}", token()?)
-        ),
+        neue_revision(art)?,
         sql!(
             "UPDATE meta SET value = $1 WHERE key = 'geaendert'",
             uhr.jetzt_iso()

@@ -332,11 +332,6 @@ impl ReadModel {
         })
     }
 
-    /// A project by id.
-    pub fn projekt(&self, id: i64) -> Option<&ProjektRecord> {
-        self.projekte.iter().find(|p| p.item().id == id)
-    }
-
     /// A project by slug.
     pub fn projekt_nach_slug(&self, slug: &str) -> Option<&ProjektRecord> {
         self.nach_slug.get(slug).map(|&i| &self.projekte[i])

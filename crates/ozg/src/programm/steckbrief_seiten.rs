@@ -30,7 +30,7 @@ pub(super) fn routen() -> Routen {
         .hochladen(
             "/projekte/{slug}/anhaenge",
             Some(Aktion::ProjektBearbeiten),
-            crate::kern::app::ANHANG_GRENZE,
+            ozg_domain::anhang::ANHANG_MAX_BYTES,
             hochladen,
         )
 }
@@ -192,7 +192,7 @@ async fn hochladen(
     {
         Ok(_) => Ok(Redirect::to(&format!("/projekte/{slug}#anlagen")).into_response()),
         Err(e) => {
-            let fehler = anhang::feldfehler_umbenennen(e.feldfehler()?, "anlage-titel");
+            let fehler = e.feldfehler()?.umbenannt(&[("titel", "anlage-titel")]);
             super::projekt_seite::projekt_seite(&st, &slug, Some(s), fehler).await
         }
     }

@@ -251,11 +251,6 @@ impl PlanDocument {
         }
     }
 
-    /// Projects in all sections (a project in two Themenfelder counts twice, as in the plan).
-    pub fn zeilen(&self) -> usize {
-        self.abschnitte.iter().map(|a| a.projekte.len()).sum()
-    }
-
     /// The project tables as XLSX: one sheet per Themenfeld, bold frozen header, autofilter.
     pub fn to_xlsx(&self) -> anyhow::Result<Vec<u8>> {
         let tables: Vec<Table> = self
