@@ -417,7 +417,11 @@ fn csv_rows<T: for<'de> Deserialize<'de>>(f: &SourceFile, cx: &mut Ctx) -> Vec<(
         Ok(k) => k.clone(),
         Err(e) => {
             let meldung = crate::meldung::deutsch(&e.to_string());
-            cx.err(&f.path, Some(1), format!("CSV-Kopfzeile nicht lesbar: {meldung}"));
+            cx.err(
+                &f.path,
+                Some(1),
+                format!("CSV-Kopfzeile nicht lesbar: {meldung}"),
+            );
             return Vec::new();
         }
     };

@@ -725,7 +725,8 @@ pub async fn import_dataset(
 
 /// The newest audit entry (0 without any): what an import's check of web edits saw.
 pub async fn audit_stand(db: &Db) -> Result<i64, DbFehler> {
-    db.scalar(sql!("SELECT COALESCE(MAX(id), 0) FROM audit")).await
+    db.scalar(sql!("SELECT COALESCE(MAX(id), 0) FROM audit"))
+        .await
 }
 
 /// The first import of an empty database, once across instances that start at the same

@@ -333,7 +333,10 @@ async fn invitation_mail_through_smtp(t: &TestApp) {
     // One Message-ID per outbox entry, the same on a retry: a receiver drops a second copy.
     let ids = smtpd.message_ids();
     assert_eq!(ids.len(), 2, "{ids:?}");
-    assert!(ids.iter().all(|i| i.starts_with("<postausgang-")), "{ids:?}");
+    assert!(
+        ids.iter().all(|i| i.starts_with("<postausgang-")),
+        "{ids:?}"
+    );
     assert_ne!(ids[0], ids[1]);
     let an: Vec<&str> = got.iter().map(|m| m.1.as_str()).collect();
     assert!(
