@@ -87,9 +87,37 @@ pub fn iso_utc(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// "2026-12-01…" → "01.12.2026" (the first ten characters of a stored date or instant).
+/// The German calendar day (`JJJJ-MM-TT`) of a stored date, or of a stored instant (UTC,
+/// `…T…Z`): 00:30 German time on 5 December is stored as 4 December 23:30 UTC, and is the 5th.
+pub fn tag(iso: &str) -> String {
+    match iso.parse::<Timestamp>() {
+        Ok(t) => t.to_zoned_datetime(berlin()).date().to_string(),
+        Err(_) => iso.get(0..10).unwrap_or(iso).to_owned(),
+    }
+}
+
+/// The last second of German calendar day `datum` as a stored instant (UTC): what was
+/// stored up to it happened on that day or before.
+pub fn tagesende(datum: Date) -> String {
+    let naechster = datum
+        .tomorrow()
+        .ok()
+        .and_then(|d| {
+            d.to_datetime(Time::midnight())
+                .to_zoned_datetime(berlin())
+                .ok()
+        })
+        .map(|z| z.timestamp());
+    match naechster {
+        Some(t) => iso_utc(Timestamp::from_second(t.as_second() - 1).unwrap_or(t)),
+        None => format!("{datum}T23:59:59Z"),
+    }
+}
+
+/// "2026-12-01" → "01.12.2026"; a stored instant by its German day ([`tag`]).
 pub fn datum_de(iso: &str) -> String {
-    match (iso.get(0..4), iso.get(5..7), iso.get(8..10)) {
+    let t = tag(iso);
+    match (t.get(0..4), t.get(5..7), t.get(8..10)) {
         (Some(y), Some(m), Some(d)) => format!("{d}.{m}.{y}"),
         _ => iso.to_owned(),
     }
@@ -148,6 +176,24 @@ pub fn tag_iso(sekunden: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gespeicherte_zeitpunkte_am_deutschen_tag() {
+        assert_eq!(
+            tag("2026-12-04T23:30:00Z"),
+            "2026-12-05",
+            "00:30 German time"
+        );
+        assert_eq!(tag("2026-07-04T21:59:59Z"), "2026-07-04", "summer time");
+        assert_eq!(tag("2026-07-04T22:00:00Z"), "2026-07-05");
+        assert_eq!(tag("2026-12-04"), "2026-12-04");
+        assert_eq!(datum_de("2026-12-04T23:30:00Z"), "05.12.2026");
+        assert_eq!(datum_de("2026-12-01"), "01.12.2026");
+        assert_eq!(datum_de("unbekannt"), "unbekannt");
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        assert_eq!(tagesende(d("2026-12-04")), "2026-12-04T22:59:59Z");
+        assert_eq!(tagesende(d("2026-07-04")), "2026-07-04T21:59:59Z");
+    }
 
     #[test]
     fn german_time_in_winter_and_summer() {

@@ -43,8 +43,8 @@ fn anzeige(feld: &str, wert: &str) -> String {
     wert.to_owned()
 }
 
-/// The project's editable fields as of the end of `datum` (JJJJ-MM-TT, German calendar day
-/// taken as UTC): every audited change after it is undone, newest first. None: no project.
+/// The project's editable fields as of the end of `datum` (JJJJ-MM-TT, German calendar day):
+/// every audited change after it is undone, newest first. None: no project.
 pub async fn stand_am(
     db: &Db,
     slug: &str,
@@ -92,7 +92,11 @@ pub async fn stand_am(
         }
     }
     let heute: Vec<String> = felder.iter().map(|x| x.2.clone()).collect();
-    let grenze = format!("{datum}T23:59:59Z");
+    // The end of the German day: an edit at 00:30 on the next day is stored as 23:30 UTC.
+    let grenze = match crate::kern::uhr::datum_lesen(datum) {
+        Some(d) => crate::kern::uhr::tagesende(d),
+        None => format!("{datum}T23:59:59Z"),
+    };
     let objekt = Objekt::new(PROJEKT, slug).to_string();
     let eintraege: Vec<Eintrag> = db
         .query(sql!("SELECT id, zeit, konto, aktion, objekt, aenderungen FROM audit WHERE objekt = $1 AND zeit > $2 ORDER BY id DESC", objekt.as_str(), grenze))

@@ -198,13 +198,13 @@ pub async fn aufloesen(db: &Db, param: &'static str, spec: &str) -> Result<Aufge
     let geaendert = db.meta("geaendert").await?;
     if geaendert
         .as_deref()
-        .is_some_and(|g| g.get(0..10).is_some_and(|g| g <= tag.as_str()))
+        .is_some_and(|g| crate::kern::uhr::tag(g) <= tag)
     {
         return Ok(live());
     }
     let frueher = staende
         .iter()
-        .filter(|s| s.erstellt.get(0..10).is_some_and(|e| e <= tag.as_str()))
+        .filter(|s| crate::kern::uhr::tag(&s.erstellt) <= tag)
         .max_by_key(|s| (&s.erstellt, s.id))
         .cloned();
     match frueher {

@@ -778,3 +778,32 @@ async fn historie_genau_und_geblaettert(t: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+story!(stand_vom_deutschen_tag);
+/// "Stand vom 04.12.2026" ends at midnight German time: an edit at 00:30 on the 5th (stored as
+/// 23:30 UTC on the 4th) is after it (before, the UTC date counted and it was shown as the 4th).
+async fn stand_vom_deutschen_tag(t: &TestApp) {
+    t.ausfuehren("UPDATE projekt SET name = 'Nach Mitternacht' WHERE slug = 'kinderbetreuung'")
+        .await;
+    t.ausfuehren(
+        "INSERT INTO audit (id, zeit, konto, aktion, objekt, aenderungen) VALUES (899000, '2026-12-04T23:30:00Z', 'test', 'projekt-bearbeitet', 'projekt:kinderbetreuung', '[{\"feld\":\"name\",\"vorher\":\"Kinderbetreuung\",\"nachher\":\"Nach Mitternacht\"}]')",
+    )
+    .await;
+    let am_vierten = t
+        .ok("/projekte/kinderbetreuung/stand?datum=2026-12-04")
+        .await
+        .text();
+    // The column "then" (the second is today).
+    assert!(
+        am_vierten.contains("<th scope=\"row\">Name</th><td>Kinderbetreuung</td>"),
+        "{am_vierten}"
+    );
+    let am_fuenften = t
+        .ok("/projekte/kinderbetreuung/stand?datum=2026-12-05")
+        .await
+        .text();
+    assert!(
+        am_fuenften.contains("<th scope=\"row\">Name</th><td>Nach Mitternacht</td>"),
+        "{am_fuenften}"
+    );
+}
