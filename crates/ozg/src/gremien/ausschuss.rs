@@ -199,6 +199,8 @@ pub struct Vorlage {
     pub beschluesse: Vec<Beschluss>,
     /// Umlaufverfahren, oldest first.
     pub umlaeufe: Vec<Umlauf>,
+    /// Version as read: every change of its state must find it unchanged.
+    pub version: i64,
 }
 
 impl Vorlage {
@@ -213,10 +215,7 @@ impl Vorlage {
     }
     /// Whether the committee still has to decide (no final decision yet).
     pub fn offen(&self) -> bool {
-        matches!(
-            self.stand(),
-            Entscheidungsstand::Vorgelegt | Entscheidungsstand::Zurueckgestellt
-        )
+        offen(self.stand())
     }
     /// A running Umlaufverfahren.
     pub fn laufender_umlauf(&self) -> Option<&Umlauf> {
@@ -226,6 +225,36 @@ impl Vorlage {
     pub fn eingereicht_text(&self) -> String {
         datum_de(&self.eingereicht_am)
     }
+}
+
+/// Whether a Vorlage in this state still awaits the committee's decision (stored as
+/// `vorlage.offen`, on which the database allows one open Vorlage per project).
+fn offen(stand: Entscheidungsstand) -> bool {
+    matches!(
+        stand,
+        Entscheidungsstand::Vorgelegt | Entscheidungsstand::Zurueckgestellt
+    )
+}
+
+/// The first statement of every change of a Vorlage's state: it changes a row only while the
+/// Vorlage is still as it was read when the change was checked (a decision, an
+/// Umlaufverfahren, the agenda or the count came in between otherwise).
+fn waechter(v: &Vorlage) -> Stmt {
+    sql!(
+        "UPDATE vorlage SET version = version + 1 WHERE id = $1 AND version = $2",
+        v.id,
+        v.version
+    )
+}
+
+/// The answer when [`waechter`] found the Vorlage changed: nothing was changed.
+fn geaendert() -> Fehler {
+    Fehler::Konflikt(
+        "Diese Vorlage wurde inzwischen geändert (ein Beschluss, ein Umlaufverfahren oder die \
+         Tagesordnung wurde gerade erfasst). Ihre Eingabe wurde nicht gespeichert. Bitte laden \
+         Sie die Seite neu."
+            .into(),
+    )
 }
 
 /// A committee meeting.
@@ -257,6 +286,7 @@ struct VorlageRow {
     eingereicht_von: String,
     eingereicht_am: String,
     sitzung_id: Option<i64>,
+    version: i64,
 }
 
 /// All meetings (newest first) and Vorlagen (newest first); an Umlaufverfahren past its
@@ -277,7 +307,7 @@ pub async fn vorlagen(db: &Db, uhr: &Uhr, projekt: Option<&str>) -> Result<Vec<V
         .query(sql!(
             // The public page shows the submitter's display name, never the login name.
             "SELECT v.id, v.projekt, p.name AS projekt_name, v.titel, v.varianten, v.empfehlung, \
-             COALESCE(k.name, 'einem Mitglied') AS eingereicht_von, v.eingereicht_am, v.sitzung_id \
+             COALESCE(k.name, 'einem Mitglied') AS eingereicht_von, v.eingereicht_am, v.sitzung_id, v.version \
              FROM vorlage v LEFT JOIN projekt p ON p.slug = v.projekt LEFT JOIN konto k ON k.benutzername = v.eingereicht_von \
              WHERE $1 = '' OR v.projekt = $1 ORDER BY v.id DESC",
             p
@@ -389,6 +419,7 @@ pub async fn vorlagen(db: &Db, uhr: &Uhr, projekt: Option<&str>) -> Result<Vec<V
             eingereicht_von: r.eingereicht_von,
             eingereicht_am: r.eingereicht_am,
             sitzung_id: r.sitzung_id,
+            version: r.version,
         })
         .collect())
 }
@@ -468,7 +499,9 @@ pub async fn vorlage_einreichen(
         .join(", ");
     let varianten_json = serde_json::to_string(&varianten).map_err(anyhow::Error::from)?;
     let stand = entscheidung_setzen(slug, Entscheidungsstand::Vorgelegt, None)?;
-    let id = db
+    // The unique index on the open Vorlage of a project refuses a second one submitted at the
+    // same moment (read before the first was stored).
+    let r = db
         .mit_neuer_id("vorlage", |id| {
             let mut stmts = vec![
                 sql!(
@@ -497,8 +530,15 @@ pub async fn vorlage_einreichen(
             stmts.extend(stand.iter().cloned());
             stmts
         })
-        .await?;
-    Ok(id)
+        .await;
+    match r {
+        Ok(id) => Ok(id),
+        Err(DbFehler::Eindeutig(_)) => Err(Fehler::feld(
+            "steckbrief",
+            "Für dieses Projekt liegt dem IT-Lenkungsausschuss bereits eine Vorlage vor, über die noch nicht entschieden ist.",
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Creates a committee meeting.
@@ -578,25 +618,33 @@ pub async fn auf_tagesordnung(
             "Die Vorlage steht bereits auf der Tagesordnung dieser Sitzung.",
         ));
     }
-    db.execute_all(&[
-        sql!(
-            "UPDATE vorlage SET sitzung_id = $1 WHERE id = $2",
-            sid,
-            vorlage_id
-        ),
-        audit::eintrag(
-            uhr,
-            wer,
-            "tagesordnung",
-            &objekt(&v.projekt),
-            &[(
-                &format!("vorlage {vorlage_id} tagesordnung"),
-                "",
-                &format!("Sitzung Nr. {sid} am {}", datum_de(&datum)),
-            )],
-        ),
-    ])
-    .await?;
+    let gespeichert = db
+        .execute_guarded(
+            &[
+                waechter(&v),
+                sql!(
+                    "UPDATE vorlage SET sitzung_id = $1 WHERE id = $2",
+                    sid,
+                    vorlage_id
+                ),
+                audit::eintrag(
+                    uhr,
+                    wer,
+                    "tagesordnung",
+                    &objekt(&v.projekt),
+                    &[(
+                        &format!("vorlage {vorlage_id} tagesordnung"),
+                        "",
+                        &format!("Sitzung Nr. {sid} am {}", datum_de(&datum)),
+                    )],
+                ),
+            ],
+            0,
+        )
+        .await?;
+    if !gespeichert {
+        return Err(geaendert());
+    }
     Ok(())
 }
 
@@ -624,7 +672,8 @@ pub struct BeschlussForm {
 }
 
 /// The statements that record a decision and let the project follow it: its state with the
-/// committee and, for an approval, the start of its Umsetzung phase.
+/// committee and, for an approval, the start of its Umsetzung phase. The caller puts
+/// [`waechter`] before them.
 async fn beschluss_stmts(
     db: &Db,
     uhr: &Uhr,
@@ -649,6 +698,10 @@ async fn beschluss_stmts(
         verfahren,
         wer
     )];
+    if !offen(e.into()) {
+        // Decided: the project may get a new Vorlage.
+        stmts.push(sql!("UPDATE vorlage SET offen = 0 WHERE id = $1", v.id));
+    }
     let mut felder: Vec<(String, String, String)> = vec![(
         format!("vorlage {} beschluss", v.id),
         String::new(),
@@ -799,8 +852,11 @@ pub async fn beschluss_erfassen(
     let Some(e) = e.filter(|_| fe.is_empty()) else {
         return Err(fe.into());
     };
-    let stmts = beschluss_stmts(db, uhr, &v, e, f, "sitzung", wer).await?;
-    db.execute_all(&stmts).await?;
+    let mut stmts = vec![waechter(&v)];
+    stmts.extend(beschluss_stmts(db, uhr, &v, e, f, "sitzung", wer).await?);
+    if !db.execute_guarded(&stmts, 0).await? {
+        return Err(geaendert());
+    }
     Ok(())
 }
 
@@ -896,55 +952,56 @@ pub async fn umlauf_starten(
         return Err(fe.into());
     };
     fe.oder(())?;
-    Ok(db
-        .mit_neuer_id("umlauf", |id| {
-            vec![
-                sql!(
-                    "INSERT INTO umlauf (id, vorlage_id, variante, frist, quorum, mehrheit, stimmberechtigt, gestartet_von, gestartet_am) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    id,
-                    vorlage_id,
+    let id = db.neue_id("umlauf").await?;
+    let stmts = vec![
+        waechter(&v),
+        sql!(
+            "INSERT INTO umlauf (id, vorlage_id, variante, frist, quorum, mehrheit, stimmberechtigt, gestartet_von, gestartet_am) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            id,
+            vorlage_id,
+            f.variante.trim(),
+            frist,
+            i64::from(regel.quorum_prozent),
+            regel.mehrheit.key(),
+            stimmberechtigt,
+            wer,
+            uhr.jetzt_iso()
+        ),
+        // Who may vote is fixed at the start.
+        {
+            let mut q =
+                SqlBuilder::new("INSERT INTO umlauf_berechtigt (umlauf_id, konto_id) VALUES ");
+            for (i, k) in berechtigte.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.push("(").bind_liste([id, *k]).push(")");
+            }
+            q.stmt()
+        },
+        audit::eintrag(
+            uhr,
+            wer,
+            "umlauf-gestartet",
+            &objekt(&v.projekt),
+            &[(
+                &format!("umlauf {id}"),
+                "",
+                &format!(
+                    "Freigabe Variante {} bis {}, Quorum {} %, {}, {stimmberechtigt} Stimmberechtigte",
                     f.variante.trim(),
-                    frist,
-                    i64::from(regel.quorum_prozent),
-                    regel.mehrheit.key(),
-                    stimmberechtigt,
-                    wer,
-                    uhr.jetzt_iso()
+                    zeit_de(frist),
+                    regel.quorum_prozent,
+                    regel.mehrheit.label()
                 ),
-                // Who may vote is fixed at the start.
-                {
-                    let mut q = SqlBuilder::new(
-                        "INSERT INTO umlauf_berechtigt (umlauf_id, konto_id) VALUES ",
-                    );
-                    for (i, k) in berechtigte.iter().enumerate() {
-                        if i > 0 {
-                            q.push(", ");
-                        }
-                        q.push("(").bind_liste([id, *k]).push(")");
-                    }
-                    q.stmt()
-                },
-                audit::eintrag(
-                    uhr,
-                    wer,
-                    "umlauf-gestartet",
-                    &objekt(&v.projekt),
-                    &[(
-                        &format!("umlauf {id}"),
-                        "",
-                        &format!(
-                            "Freigabe Variante {} bis {}, Quorum {} %, {}, {stimmberechtigt} Stimmberechtigte",
-                            f.variante.trim(),
-                            zeit_de(frist),
-                            regel.quorum_prozent,
-                            regel.mehrheit.label()
-                        ),
-                    )],
-                ),
-            ]
-        })
-        .await?)
+            )],
+        ),
+    ];
+    if !db.execute_guarded(&stmts, 0).await? {
+        return Err(geaendert());
+    }
+    Ok(id)
 }
 
 /// A committee member's vote; each member votes once, before the deadline.
@@ -1029,8 +1086,9 @@ pub async fn abstimmen(
 
 /// Counts every Umlaufverfahren whose deadline has passed and records the result and, when the
 /// committee could decide, the decision ([`Ergebnis::entscheidung`]). The scheduled task runs
-/// it; safe on several instances at once: the result is written only where none is yet (the
-/// first statement guards the transaction). Returns how many were counted.
+/// it; safe on several instances at once: the result is written only while the Vorlage is as
+/// read ([`waechter`] guards the transaction; another instance's count or a decision recorded
+/// meanwhile won, and this one is skipped). Returns how many were counted.
 pub async fn faellige_auswerten(db: &Db, uhr: &Uhr) -> Result<usize, Fehler> {
     let jetzt = uhr.sekunden();
     let faellig = db
@@ -1063,11 +1121,14 @@ pub async fn faellige_auswerten(db: &Db, uhr: &Uhr) -> Result<usize, Fehler> {
                 regel.mehrheit.label(),
                 ergebnis.label()
             );
-            let mut stmts = vec![sql!(
-                "UPDATE umlauf SET ergebnis = $1 WHERE id = $2 AND ergebnis IS NULL",
-                ergebnis.key(),
-                u.id
-            )];
+            let mut stmts = vec![
+                waechter(&v),
+                sql!(
+                    "UPDATE umlauf SET ergebnis = $1 WHERE id = $2 AND ergebnis IS NULL",
+                    ergebnis.key(),
+                    u.id
+                ),
+            ];
             match ergebnis.entscheidung() {
                 // One audit entry per change: the decision's entry carries the count in its
                 // minutes; without a decision the count is the entry.

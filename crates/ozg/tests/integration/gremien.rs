@@ -811,3 +811,246 @@ async fn gemeinsamer_workshop_behaelt_fremde_themenfelder(t: &TestApp) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(tfs().await, 2);
 }
+
+/// The Koordinierungsstelle submits the Steckbrief of `projekt`; its Vorlage's number.
+async fn vorlage_von(t: &TestApp, ks: &(String, String), projekt: &str) -> i64 {
+    let r = t
+        .post(
+            &format!("/projekte/{projekt}/vorlage"),
+            &ks.0,
+            &[("_csrf", &ks.1), ("titel", "Variantenentscheidung")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    t.scalar(&format!(
+        "SELECT MAX(id) FROM vorlage WHERE projekt = '{projekt}'"
+    ))
+    .await
+}
+
+/// A transaction of the test's own that holds the writing of new records (PostgreSQL: the
+/// number sequences, `id_folge`; SQLite: the one writer) until [`Sperre::loslassen`]: requests
+/// sent meanwhile read and check, then wait at their first write. So both have checked before
+/// either writes — the moment a race needs, every time.
+enum Sperre {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl Sperre {
+    async fn nehmen(t: &TestApp) -> Sperre {
+        use sqlx::{ConnectOptions, Connection, Executor};
+        if t.url.starts_with("postgres") {
+            let mut c = sqlx::PgConnection::connect(&t.url).await.unwrap();
+            c.execute(sqlx::raw_sql("BEGIN")).await.unwrap();
+            c.execute(sqlx::raw_sql("LOCK TABLE id_folge IN EXCLUSIVE MODE"))
+                .await
+                .unwrap();
+            Sperre::Postgres(c)
+        } else {
+            let mut c = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&t.url)
+                .connect()
+                .await
+                .unwrap();
+            c.execute(sqlx::raw_sql("BEGIN IMMEDIATE")).await.unwrap();
+            Sperre::Sqlite(c)
+        }
+    }
+
+    /// Waits until `n` requests wait for the lock (PostgreSQL shows it; SQLite: a second),
+    /// then lets them go on.
+    async fn loslassen(self, t: &TestApp, n: i64) {
+        use sqlx::Executor;
+        let pause = std::time::Duration::from_millis(20);
+        match self {
+            Sperre::Postgres(mut c) => {
+                for _ in 0..500 {
+                    let wartend = t
+                        .scalar(
+                            "SELECT COUNT(*) FROM pg_stat_activity \
+                             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                        )
+                        .await;
+                    if wartend >= n {
+                        break;
+                    }
+                    tokio::time::sleep(pause).await;
+                }
+                c.execute(sqlx::raw_sql("COMMIT")).await.unwrap();
+            }
+            Sperre::Sqlite(mut c) => {
+                tokio::time::sleep(pause * 50).await;
+                c.execute(sqlx::raw_sql("COMMIT")).await.unwrap();
+            }
+        }
+    }
+}
+
+/// The two statuses of answers sent at the same moment, in order (303 before 400 before 409).
+fn statusse(a: &Resp, b: &Resp) -> [u16; 2] {
+    let mut s = [a.status.as_u16(), b.status.as_u16()];
+    s.sort_unstable();
+    s
+}
+
+/// The text of whichever answer has `status`.
+fn text_mit(status: StatusCode, a: &Resp, b: &Resp) -> String {
+    if a.status == status { a } else { b }.text()
+}
+
+story!(lenkungsausschuss_gleichzeitige_beschluesse);
+/// Two members record a decision on one Vorlage at the same moment (both read it undecided):
+/// one decision is stored, the other is refused with a conflict and changes nothing.
+async fn lenkungsausschuss_gleichzeitige_beschluesse(t: &TestApp) {
+    let ks = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let la0 = login_as(t, "la0", "lenkungsausschuss", "").await;
+    let la1 = login_as(t, "la1", "lenkungsausschuss", "").await;
+    let vorlage = vorlage_von(t, &ks, "kinderbetreuung").await;
+    let url = format!("/lenkungsausschuss/vorlagen/{vorlage}/beschluss");
+    let n = t.audit_count().await;
+    let form0 = [
+        ("_csrf", la0.1.as_str()),
+        ("entscheidung", "abgelehnt"),
+        ("datum", "2021-03-10"),
+        ("protokoll", "Erfasst von la0."),
+    ];
+    let form1 = [
+        ("_csrf", la1.1.as_str()),
+        ("entscheidung", "abgelehnt"),
+        ("datum", "2021-03-10"),
+        ("protokoll", "Erfasst von la1."),
+    ];
+    let sperre = Sperre::nehmen(t).await;
+    let (a, b, ()) = tokio::join!(
+        t.post(&url, &la0.0, &form0),
+        t.post(&url, &la1.0, &form1),
+        sperre.loslassen(t, 2)
+    );
+    assert_eq!(statusse(&a, &b), [303, 409], "{}\n{}", a.text(), b.text());
+    assert!(
+        text_mit(StatusCode::CONFLICT, &a, &b).contains("inzwischen geändert"),
+        "the refused one says why"
+    );
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT COUNT(*) FROM beschluss WHERE vorlage_id = {vorlage}"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(t.audit_count().await, n + 1);
+    // Decided: the project may be submitted again.
+    vorlage_von(t, &ks, "kinderbetreuung").await;
+}
+
+story!(lenkungsausschuss_umlauf_gleichzeitig);
+/// "Umlauf starten" clicked twice at once starts one Umlaufverfahren; a decision recorded at
+/// the same moment as an Umlaufverfahren starts is refused, or the start is: never both.
+async fn lenkungsausschuss_umlauf_gleichzeitig(t: &TestApp) {
+    let ks = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let la0 = login_as(t, "la0", "lenkungsausschuss", "").await;
+    let la1 = login_as(t, "la1", "lenkungsausschuss", "").await;
+    let frist = format!("{}T12:00", tag_utc(2));
+    let vorlage = vorlage_von(t, &ks, "kinderbetreuung").await;
+    let url = format!("/lenkungsausschuss/vorlagen/{vorlage}/umlauf");
+    let form = [
+        ("_csrf", la0.1.as_str()),
+        ("variante", "B"),
+        ("frist", frist.as_str()),
+        ("quorum", "50"),
+        ("mehrheit", "einfach"),
+    ];
+    let n = t.audit_count().await;
+    let sperre = Sperre::nehmen(t).await;
+    let (a, b, ()) = tokio::join!(
+        t.post(&url, &la0.0, &form),
+        t.post(&url, &la0.0, &form),
+        sperre.loslassen(t, 2)
+    );
+    assert_eq!(statusse(&a, &b), [303, 409], "{}\n{}", a.text(), b.text());
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT COUNT(*) FROM umlauf WHERE vorlage_id = {vorlage}"
+        ))
+        .await,
+        1,
+        "one running Umlaufverfahren"
+    );
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT COUNT(*) FROM umlauf_berechtigt WHERE umlauf_id IN (SELECT id FROM umlauf WHERE vorlage_id = {vorlage})"
+        ))
+        .await,
+        2,
+        "the entitled members of that one"
+    );
+    assert_eq!(t.audit_count().await, n + 1);
+
+    // A decision and the start of an Umlaufverfahren at the same moment: one of them.
+    let fund = vorlage_von(t, &ks, "fundsachen").await;
+    let form = [
+        ("_csrf", la0.1.as_str()),
+        ("variante", "A"),
+        ("frist", frist.as_str()),
+        ("quorum", "50"),
+        ("mehrheit", "einfach"),
+    ];
+    let umlauf = format!("/lenkungsausschuss/vorlagen/{fund}/umlauf");
+    let beschluss = format!("/lenkungsausschuss/vorlagen/{fund}/beschluss");
+    let ablehnung = [
+        ("_csrf", la1.1.as_str()),
+        ("entscheidung", "abgelehnt"),
+        ("datum", "2021-03-10"),
+    ];
+    let sperre = Sperre::nehmen(t).await;
+    let (a, b, ()) = tokio::join!(
+        t.post(&umlauf, &la0.0, &form),
+        t.post(&beschluss, &la1.0, &ablehnung),
+        sperre.loslassen(t, 2)
+    );
+    assert_eq!(statusse(&a, &b), [303, 409], "{}\n{}", a.text(), b.text());
+    let umlaeufe = t
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM umlauf WHERE vorlage_id = {fund}"
+        ))
+        .await;
+    let beschluesse = t
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM beschluss WHERE vorlage_id = {fund}"
+        ))
+        .await;
+    assert_eq!(umlaeufe + beschluesse, 1, "{umlaeufe} {beschluesse}");
+}
+
+story!(vorlage_gleichzeitig_eingereicht);
+/// "Einreichen" clicked twice at once (both read no open Vorlage): the project gets one open
+/// Vorlage; the other submission is refused with the message of the check.
+async fn vorlage_gleichzeitig_eingereicht(t: &TestApp) {
+    let (tk, tk_csrf) = login_as(t, "familie-k", "themenfeld-koordinator", "familie-kind").await;
+    let url = "/projekte/kinderbetreuung/vorlage";
+    let form = [
+        ("_csrf", tk_csrf.as_str()),
+        ("titel", "Kita-Portal: Varianten"),
+    ];
+    let n = t.audit_count().await;
+    let sperre = Sperre::nehmen(t).await;
+    let (a, b, ()) = tokio::join!(
+        t.post(url, &tk, &form),
+        t.post(url, &tk, &form),
+        sperre.loslassen(t, 2)
+    );
+    assert_eq!(statusse(&a, &b), [303, 400], "{}\n{}", a.text(), b.text());
+    assert!(
+        text_mit(StatusCode::BAD_REQUEST, &a, &b).contains("bereits eine Vorlage"),
+        "{}",
+        text_mit(StatusCode::BAD_REQUEST, &a, &b)
+    );
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM vorlage WHERE projekt = 'kinderbetreuung'")
+            .await,
+        1,
+        "one open Vorlage per project"
+    );
+    assert_eq!(t.audit_count().await, n + 1);
+}
