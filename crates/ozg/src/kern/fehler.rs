@@ -24,6 +24,9 @@ pub enum Fehler {
     Ungueltig(Feldfehler),
     /// 403: not allowed (the message says why and what to do).
     Verboten(String),
+    /// 403: a refused form, without a valid CSRF token or sent from a foreign origin (the
+    /// message says what to do). Its own kind of security event ([`Verweigerung::Csrf`]).
+    CsrfAbgelehnt(String),
     /// 409: the record changed meanwhile, or the action collides with its state.
     Konflikt(String),
     /// 503: a service the action needs is not available (e.g. no SMTP server configured).
@@ -53,12 +56,17 @@ impl Fehler {
         Fehler::Verboten(m.into())
     }
 
+    /// A refused form (CSRF token or origin); see [`Fehler::CsrfAbgelehnt`].
+    pub fn csrf_abgelehnt(m: impl Into<String>) -> Fehler {
+        Fehler::CsrfAbgelehnt(m.into())
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
             Fehler::NichtGefunden(_) => StatusCode::NOT_FOUND,
             Fehler::Ungueltig(_) => StatusCode::BAD_REQUEST,
-            Fehler::Verboten(_) => StatusCode::FORBIDDEN,
+            Fehler::Verboten(_) | Fehler::CsrfAbgelehnt(_) => StatusCode::FORBIDDEN,
             Fehler::Konflikt(_) => StatusCode::CONFLICT,
             Fehler::NichtVerfuegbar(_) | Fehler::Ausgelastet(..) => StatusCode::SERVICE_UNAVAILABLE,
             Fehler::ZuVieleAnfragen(..) => StatusCode::TOO_MANY_REQUESTS,
@@ -78,7 +86,7 @@ impl Fehler {
         match self {
             Fehler::NichtGefunden(_) => "Seite nicht gefunden",
             Fehler::Ungueltig(_) => "Ungültige Angabe",
-            Fehler::Verboten(_) => "Kein Zugriff",
+            Fehler::Verboten(_) | Fehler::CsrfAbgelehnt(_) => "Kein Zugriff",
             Fehler::Konflikt(_) => "Konflikt",
             Fehler::NichtVerfuegbar(_) => "Nicht verfügbar",
             Fehler::Ausgelastet(..) => "Ausgelastet",
@@ -91,7 +99,7 @@ impl Fehler {
         match self {
             Fehler::NichtGefunden(_) => "nicht-gefunden",
             Fehler::Ungueltig(_) => "ungueltig",
-            Fehler::Verboten(_) => "verboten",
+            Fehler::Verboten(_) | Fehler::CsrfAbgelehnt(_) => "verboten",
             Fehler::Konflikt(_) => "konflikt",
             Fehler::NichtVerfuegbar(_) => "nicht-verfuegbar",
             Fehler::Ausgelastet(..) => "ausgelastet",
@@ -105,6 +113,7 @@ impl Fehler {
         match self {
             Fehler::NichtGefunden(m)
             | Fehler::Verboten(m)
+            | Fehler::CsrfAbgelehnt(m)
             | Fehler::Konflikt(m)
             | Fehler::NichtVerfuegbar(m)
             | Fehler::Ausgelastet(m, _)
@@ -257,6 +266,17 @@ struct FehlerSeite<'a> {
     art: &'static str,
 }
 
+/// Which refusal a 403 answer is: attached to the response (an extension) where the refusal
+/// is made, so the security layer ([`crate::kern::sicherheit::Schicht`]) records and logs it,
+/// once, under its kind without reading its message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verweigerung {
+    /// An action (or page) the session may not use ([`Fehler::Verboten`]).
+    Zugriff,
+    /// A form without a valid CSRF token or from a foreign origin ([`Fehler::CsrfAbgelehnt`]).
+    Csrf,
+}
+
 /// What the API layer needs to turn an error page into problem details.
 #[derive(Clone, Debug)]
 pub struct Problem {
@@ -272,13 +292,15 @@ pub struct Problem {
 impl IntoResponse for Fehler {
     fn into_response(self) -> Response {
         let status = self.status();
-        match &self {
-            Fehler::Intern(e) => tracing::error!("interner Fehler: {e:#}"),
-            Fehler::Verboten(m) => {
-                tracing::info!(target: "sicherheit", art = "zugriff-verweigert", detail = m.as_str(), "Zugriff verweigert");
-            }
-            _ => {}
+        // A refusal is logged by the security layer, which knows the address and path.
+        if let Fehler::Intern(e) = &self {
+            tracing::error!("interner Fehler: {e:#}");
         }
+        let verweigerung = match &self {
+            Fehler::Verboten(_) => Some(Verweigerung::Zugriff),
+            Fehler::CsrfAbgelehnt(_) => Some(Verweigerung::Csrf),
+            _ => None,
+        };
         let meldungen = self.meldungen();
         let problem = Problem {
             art: self.art(),
@@ -321,6 +343,9 @@ impl IntoResponse for Fehler {
                 .insert(header::RETRY_AFTER, HeaderValue::from(*s));
         }
         r.extensions_mut().insert(problem);
+        if let Some(v) = verweigerung {
+            r.extensions_mut().insert(v);
+        }
         r
     }
 }
@@ -427,5 +452,20 @@ mod tests {
         let b = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
         let html = String::from_utf8_lossy(&b);
         assert!(html.contains("Ein Projekt „x“ gibt es nicht.") && html.contains("href=\"/\""));
+    }
+
+    #[test]
+    fn refusals_carry_their_kind() {
+        let art = |f: Fehler| {
+            f.into_response()
+                .extensions()
+                .get::<Verweigerung>()
+                .copied()
+        };
+        let r = Fehler::csrf_abgelehnt("abgelaufen").into_response();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(art(Fehler::csrf_abgelehnt("x")), Some(Verweigerung::Csrf));
+        assert_eq!(art(Fehler::verboten("x")), Some(Verweigerung::Zugriff));
+        assert_eq!(art(Fehler::nicht_gefunden("x")), None);
     }
 }

@@ -83,7 +83,7 @@ async fn kopf(parts: &mut axum::http::request::Parts, st: &AppState) -> Result<K
         headers.get(header::HOST).and_then(|v| v.to_str().ok()),
     ) && origin.split("://").nth(1) != Some(host)
     {
-        return Err(Fehler::verboten(CSRF_FEHLER));
+        return Err(Fehler::csrf_abgelehnt(CSRF_FEHLER));
     }
     let Angemeldet(sitzung) = Angemeldet::from_request_parts(parts, st).await?;
     Ok(Kopf {
@@ -126,7 +126,7 @@ fn csrf_pruefen(k: &Kopf, gesendet: &str) -> Result<(), Fehler> {
         .as_deref()
         .is_none_or(|e| e.is_empty() || !gleich(e, gesendet))
     {
-        return Err(Fehler::verboten(CSRF_FEHLER));
+        return Err(Fehler::csrf_abgelehnt(CSRF_FEHLER));
     }
     Ok(())
 }
@@ -226,7 +226,7 @@ impl FromRequest<AppState> for Hochladen {
                 let name = f.name().unwrap_or("").to_owned();
                 if name == "datei" {
                     if !geprueft {
-                        return Err(Fehler::verboten(CSRF_FEHLER));
+                        return Err(Fehler::csrf_abgelehnt(CSRF_FEHLER));
                     }
                     let dateiname = f.file_name().unwrap_or("").to_owned();
                     let mut eingang = st
@@ -258,7 +258,7 @@ impl FromRequest<AppState> for Hochladen {
                 }
             }
             if !geprueft {
-                return Err(Fehler::verboten(CSRF_FEHLER));
+                return Err(Fehler::csrf_abgelehnt(CSRF_FEHLER));
             }
         } else {
             // A plain form (no file chosen, or a client without multipart): same checks.

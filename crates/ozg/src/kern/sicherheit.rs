@@ -1,20 +1,39 @@
 //! The security event log: logins and their failures, lockouts, overload refusals, refused
 //! forms (CSRF) and refused actions (403). Each event goes to the structured log (target
-//! `sicherheit`, with its fields) and, for form submissions, into the table
+//! `sicherheit`, with its fields), once, and, for form submissions, into the table
 //! `sicherheitsereignis` that the Koordinierungsstelle sees. A refused page view (GET) reaches
-//! the structured log only (from [`Fehler`]), never the table: a GET writes nothing. Events are deleted after
-//! [`AUFBEWAHREN_TAGE`] days (they hold client addresses).
+//! the structured log only (from [`Schicht`]), never the table: a GET writes nothing.
+//!
+//! The table counts events instead of keeping one row per request (anyone can send refused
+//! forms): one row per kind, address key (an IPv6 client by its /64), route pattern, account
+//! and hour, with the number of events and the time and detail of the latest (see
+//! `migrations/0025_sicherheitsereignis_zaehlen.sql`). Rows are deleted
+//! [`AUFBEWAHREN_TAGE`] days after their latest event (they hold client addresses).
 
 use serde::Deserialize;
 
 use crate::kern::Fehler;
 use crate::kern::db::{Db, DbFehler, Stmt};
+use crate::kern::fehler::Verweigerung;
 use crate::kern::uhr::{Uhr, zeit_de};
 use crate::kern::zustand::{AppState, Zukunft};
 use crate::sql;
 
 /// Days events are kept.
 pub const AUFBEWAHREN_TAGE: i64 = 90;
+
+/// The longest path stored (a path no route matched; matched ones are stored as their pattern).
+pub const PFAD_MAX: usize = 200;
+
+/// At most this many accounts get their own row per kind, address, route and hour; events for
+/// further accounts (a failed login stores the name as typed) are counted under [`WEITERE`].
+pub const KONTEN_JE_STUNDE: i64 = 20;
+
+/// The account of the row that counts the events beyond [`KONTEN_JE_STUNDE`].
+pub const WEITERE: &str = "(weitere)";
+
+/// Seconds of the aggregation period (an hour).
+const STUNDE: i64 = 3600;
 
 ozg_domain::schluessel! {
     /// The kinds of security events.
@@ -38,23 +57,25 @@ ozg_domain::schluessel! {
     }
 }
 
-/// One event as stored.
+/// One row as stored: the events of one kind, address, route, account and hour.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Ereignis {
     /// Number.
     pub id: i64,
-    /// When (seconds since the epoch).
+    /// When the latest of them happened (seconds since the epoch).
     pub zeit: i64,
     /// Kind key.
     pub art: String,
-    /// Client address.
+    /// Client address (an IPv6 client's /64 network).
     pub adresse: String,
     /// Account (login name, as typed for failed logins), if any.
     pub konto: Option<String>,
-    /// Path of the request.
+    /// Route pattern of the request (or its path, cut short, when no route matched).
     pub pfad: String,
-    /// Detail (German).
+    /// Detail of the latest (German).
     pub detail: String,
+    /// How many events the row counts.
+    pub anzahl: i64,
 }
 
 impl Ereignis {
@@ -65,6 +86,10 @@ impl Ereignis {
     /// German date and time.
     pub fn zeit_text(&self) -> String {
         zeit_de(self.zeit)
+    }
+    /// The count as shown, e.g. "3×".
+    pub fn anzahl_text(&self) -> String {
+        format!("{}×", self.anzahl)
     }
 }
 
@@ -95,47 +120,74 @@ fn protokollieren(m: &Meldung<'_>) {
     );
 }
 
-/// The statement that records `m` (for a transaction with other changes); logs it too.
-pub async fn eintrag(db: &Db, uhr: &Uhr, m: &Meldung<'_>) -> Result<Stmt, DbFehler> {
+/// `s` cut to at most `n` characters.
+fn kurz(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
+}
+
+/// The statement that counts `m` into its row (for a transaction with other changes); logs it
+/// too. One statement, no transaction of its own: the number a new row needs comes from the
+/// sequence in the same transaction, like the audit log's (it advances for a counted event
+/// too; a gap is harmless). The row is
+/// found by its key (kind, address key, route, account, hour): a repeated event adds one to
+/// `anzahl` and moves `zeit` and `detail` to the latest. An account beyond the first
+/// [`KONTEN_JE_STUNDE`] of that kind, address, route and hour is counted under [`WEITERE`],
+/// so names typed into a refused login cannot make rows either.
+pub fn eintrag(uhr: &Uhr, m: &Meldung<'_>) -> Stmt {
     protokollieren(m);
-    let id = db.neue_id("sicherheitsereignis").await?;
-    Ok(sql!(
-        "INSERT INTO sicherheitsereignis (id, zeit, art, adresse, konto, pfad, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        id,
-        uhr.sekunden(),
+    let zeit = uhr.sekunden();
+    let adresse = ozg_domain::netz::drossel_schluessel(m.adresse);
+    sql!(
+        "INSERT INTO sicherheitsereignis (id, zeit, stunde, art, adresse, konto, pfad, detail, anzahl) \
+         SELECT letzte, $1, $2, $3, $4, \
+         CASE WHEN $5 = '' \
+           OR EXISTS (SELECT 1 FROM sicherheitsereignis WHERE art = $3 AND adresse = $4 AND pfad = $6 AND stunde = $2 AND konto = $5) \
+           OR (SELECT COUNT(*) FROM sicherheitsereignis WHERE art = $3 AND adresse = $4 AND pfad = $6 AND stunde = $2) < $8 \
+         THEN $5 ELSE $9 END, \
+         $6, $7, 1 FROM id_folge WHERE tabelle = 'sicherheitsereignis' \
+         ON CONFLICT (art, adresse, pfad, stunde, konto) DO UPDATE \
+         SET anzahl = sicherheitsereignis.anzahl + 1, zeit = excluded.zeit, detail = excluded.detail",
+        zeit,
+        zeit - zeit.rem_euclid(STUNDE),
         m.art.key(),
-        m.adresse,
-        m.konto,
-        m.pfad,
-        m.detail
+        kurz(&adresse, 100),
+        kurz(m.konto.unwrap_or(""), 100),
+        kurz(m.pfad, PFAD_MAX),
+        kurz(m.detail, 500),
+        KONTEN_JE_STUNDE,
+        WEITERE
+    )
+    .mit_vorlauf(sql!(
+        "UPDATE id_folge SET letzte = letzte + 1 WHERE tabelle = 'sicherheitsereignis'"
     ))
 }
 
-/// Records `m` on its own. A failure to record is logged, never shown to the user: the
-/// request it belongs to has its own answer.
+/// Records `m` on its own, in one transaction. A failure to record is logged, never shown to
+/// the user: the request it belongs to has its own answer.
 pub async fn melden(db: &Db, uhr: &Uhr, m: &Meldung<'_>) {
-    let r = async { db.execute_all(&[eintrag(db, uhr, m).await?]).await }.await;
-    if let Err(e) = r {
+    if let Err(e) = db.execute_all(&[eintrag(uhr, m)]).await {
         tracing::error!("Sicherheitsereignis nicht gespeichert: {e}");
     }
 }
 
-/// The newest events, optionally of one kind.
+/// The rows with the newest events (latest event first), optionally of one kind.
 pub async fn liste(
     db: &Db,
     art: Option<Ereignisart>,
     limit: i64,
 ) -> Result<Vec<Ereignis>, DbFehler> {
     db.query(sql!(
-        "SELECT id, zeit, art, adresse, konto, pfad, detail FROM sicherheitsereignis \
-         WHERE $1 = '' OR art = $1 ORDER BY id DESC LIMIT $2",
+        "SELECT id, zeit, art, adresse, NULLIF(konto, '') AS konto, pfad, detail, anzahl \
+         FROM sicherheitsereignis \
+         WHERE $1 = '' OR art = $1 ORDER BY zeit DESC, id DESC LIMIT $2",
         art.map_or("", Ereignisart::key),
         limit
     ))
     .await
 }
 
-/// Events per kind since `seit` (seconds since the epoch).
+/// Events per kind since `seit` (seconds since the epoch): the counts of the rows whose
+/// latest event is that recent (so up to an hour's events before `seit` may count too).
 pub async fn zaehlen(db: &Db, seit: i64) -> Result<Vec<(String, i64)>, DbFehler> {
     #[derive(Deserialize)]
     struct Z {
@@ -144,7 +196,8 @@ pub async fn zaehlen(db: &Db, seit: i64) -> Result<Vec<(String, i64)>, DbFehler>
     }
     Ok(db
         .query::<Z>(sql!(
-            "SELECT art, COUNT(*) AS n FROM sicherheitsereignis WHERE zeit >= $1 GROUP BY art ORDER BY art",
+            "SELECT art, CAST(SUM(anzahl) AS BIGINT) AS n FROM sicherheitsereignis \
+             WHERE zeit >= $1 GROUP BY art ORDER BY art",
             seit
         ))
         .await?
@@ -153,7 +206,7 @@ pub async fn zaehlen(db: &Db, seit: i64) -> Result<Vec<(String, i64)>, DbFehler>
         .collect())
 }
 
-/// The scheduled clean-up: events older than [`AUFBEWAHREN_TAGE`].
+/// The scheduled clean-up: rows whose latest event is older than [`AUFBEWAHREN_TAGE`].
 pub fn aufraeumen(st: AppState) -> Zukunft<'static, Result<(), Fehler>> {
     Box::pin(async move {
         st.db
@@ -166,9 +219,45 @@ pub fn aufraeumen(st: AppState) -> Zukunft<'static, Result<(), Fehler>> {
     })
 }
 
-/// The layer that records refused form submissions: a POST answered with 403 becomes a
-/// stored event (CSRF or refused action). Pages for a logged-in person get
-/// `Cache-Control: no-store`. Other requests pass through without any cost.
+/// The kind of event a refusal (403) is, from the kind its response carries.
+fn art_der_verweigerung(r: &Antwort) -> Ereignisart {
+    match r.extensions().get::<Verweigerung>() {
+        Some(Verweigerung::Csrf) => Ereignisart::CsrfAbgelehnt,
+        Some(Verweigerung::Zugriff) | None => Ereignisart::ZugriffVerweigert,
+    }
+}
+
+fn detail_der_verweigerung(r: &Antwort) -> &str {
+    r.extensions()
+        .get::<crate::kern::fehler::Problem>()
+        .map_or("", |p| p.detail.as_str())
+}
+
+type Ergebnis = Result<Antwort, std::convert::Infallible>;
+
+/// A refused request that is not a form submission: logged (once, here), never stored.
+fn aufruf_pruefen(r: Ergebnis) -> Ergebnis {
+    if let Ok(a) = &r
+        && a.status() == axum::http::StatusCode::FORBIDDEN
+    {
+        let art = art_der_verweigerung(a);
+        tracing::info!(
+            target: "sicherheit",
+            art = art.key(),
+            detail = detail_der_verweigerung(a),
+            "Sicherheitsereignis: {}",
+            art.label()
+        );
+    }
+    r
+}
+
+/// The layer that records refusals (403), each once: a refused form submission (POST)
+/// becomes a counted event in the table and a line in the log, any other refused request a
+/// line in the log only. Its kind (CSRF or refused action) is what the response carries
+/// ([`Verweigerung`], set where the refusal is made); its path is the route's pattern, not
+/// the path sent. Pages for a logged-in person get `Cache-Control: no-store`. Other requests
+/// pass through at the cost of a status check.
 #[derive(Clone)]
 pub struct Schicht(pub AppState);
 
@@ -201,8 +290,8 @@ where
     type Response = Antwort;
     type Error = std::convert::Infallible;
     type Future = futures_util::future::Either<
-        S::Future,
-        std::pin::Pin<Box<dyn Future<Output = Result<Antwort, std::convert::Infallible>> + Send>>,
+        futures_util::future::Map<S::Future, fn(Ergebnis) -> Ergebnis>,
+        std::pin::Pin<Box<dyn Future<Output = Ergebnis> + Send>>,
     >;
 
     fn poll_ready(
@@ -213,19 +302,21 @@ where
     }
 
     fn call(&mut self, req: axum::extract::Request) -> Self::Future {
-        // Only form submissions are recorded; everything else passes untouched (refused
-        // page views reach the structured log from `Fehler` itself).
+        use futures_util::FutureExt;
+        // Only form submissions are stored; everything else is only looked at for a refusal.
         if req.method() != axum::http::Method::POST {
             // A page rendered for a logged-in person must not stay in a shared cache or the
             // browser's history cache.
             if crate::kern::sitzung::cookie(req.headers(), crate::kern::sitzung::SITZUNG_COOKIE)
                 .is_none()
             {
-                return futures_util::future::Either::Left(self.inner.call(req));
+                return futures_util::future::Either::Left(
+                    self.inner.call(req).map(aufruf_pruefen as fn(_) -> _),
+                );
             }
             let fut = self.inner.call(req);
             return futures_util::future::Either::Right(Box::pin(async move {
-                let mut r = fut.await?;
+                let mut r = aufruf_pruefen(fut.await)?;
                 r.headers_mut()
                     .entry(axum::http::header::CACHE_CONTROL)
                     .or_insert(axum::http::HeaderValue::from_static("no-store, private"));
@@ -234,7 +325,12 @@ where
         }
         let (parts, body) = req.into_parts();
         let adresse = crate::kern::adresse::client(&parts, &self.st);
-        let pfad = parts.uri.path().to_owned();
+        // The route's pattern (`/einladung/{token}`), not the path sent: that is the client's
+        // choice, of any length.
+        let pfad = match parts.extensions.get::<axum::extract::MatchedPath>() {
+            Some(m) => m.as_str().to_owned(),
+            None => kurz(parts.uri.path(), PFAD_MAX).to_owned(),
+        };
         let cookie =
             crate::kern::sitzung::cookie(&parts.headers, crate::kern::sitzung::SITZUNG_COOKIE);
         let fut = self
@@ -246,16 +342,6 @@ where
             if r.status() != axum::http::StatusCode::FORBIDDEN {
                 return Ok(r);
             }
-            let detail = r
-                .extensions()
-                .get::<crate::kern::fehler::Problem>()
-                .map(|p| p.detail.clone())
-                .unwrap_or_default();
-            let art = if detail == crate::kern::formular::CSRF_FEHLER {
-                Ereignisart::CsrfAbgelehnt
-            } else {
-                Ereignisart::ZugriffVerweigert
-            };
             let konto = match &cookie {
                 Some(c) => crate::kern::sitzung::benutzername(&st.db, c)
                     .await
@@ -267,11 +353,11 @@ where
                 &st.db,
                 &st.uhr,
                 &Meldung {
-                    art,
+                    art: art_der_verweigerung(&r),
                     adresse: &adresse,
                     konto: konto.as_deref(),
                     pfad: &pfad,
-                    detail: &detail,
+                    detail: detail_der_verweigerung(&r),
                 },
             )
             .await;

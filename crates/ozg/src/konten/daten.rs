@@ -305,7 +305,15 @@ pub async fn einladen(db: &Db, uhr: &Uhr, n: &NeuesKonto, von: &str) -> Result<S
             ),
         ]
     })
-    .await?;
+    .await
+    .map_err(|e| match e {
+        // The same name invited at the same moment: the check above passed for both.
+        DbFehler::Eindeutig(_) => Fehler::feld(
+            "benutzername",
+            format!("Den Benutzernamen „{}“ gibt es schon.", n.benutzername),
+        ),
+        e => e.into(),
+    })?;
     Ok(t)
 }
 
@@ -413,6 +421,47 @@ struct LoginRow {
     passwort_hash: Option<String>,
 }
 
+/// Records a password attempt under both keys *before* the password is checked, so
+/// simultaneous requests cannot all pass the limit with a count taken before any of them
+/// failed. Returns the attempt's mark (to take it back) and the attempts before it within the
+/// window, per account and per address.
+async fn versuch_zaehlen(
+    db: &Db,
+    uhr: &Uhr,
+    k_key: &str,
+    a_key: &str,
+) -> Result<(String, i64, i64), Fehler> {
+    let jetzt = uhr.sekunden();
+    let seit = jetzt - SPERRFENSTER_MIN * 60;
+    let kennung = token()?;
+    db.execute_all(&[
+        sql!(
+            "INSERT INTO anmeldeversuch (schluessel, zeit, kennung) VALUES ($1, $2, $3)",
+            k_key,
+            jetzt,
+            kennung.as_str()
+        ),
+        sql!(
+            "INSERT INTO anmeldeversuch (schluessel, zeit, kennung) VALUES ($1, $2, $3)",
+            a_key,
+            jetzt,
+            kennung.as_str()
+        ),
+    ])
+    .await?;
+    let zaehle = |key: &str| {
+        db.scalar(sql!(
+            "SELECT COUNT(*) FROM anmeldeversuch WHERE schluessel = $1 AND zeit >= $2",
+            key,
+            seit
+        ))
+    };
+    // The counts include this attempt.
+    let fk = zaehle(k_key).await? - 1;
+    let fa = zaehle(a_key).await? - 1;
+    Ok((kennung, fk, fa))
+}
+
 /// Checks name and password (throttled per account and address) and opens a new session;
 /// returns the session cookie's value. A refusal is [`Fehler::Ungueltig`] (field `anmeldung`).
 ///
@@ -426,58 +475,25 @@ pub async fn anmelden(
     adresse: &str,
 ) -> Result<String, Fehler> {
     let (db, uhr) = (&st.db, &st.uhr);
-    let jetzt = uhr.sekunden();
-    let seit = jetzt - SPERRFENSTER_MIN * 60;
     let k_key = format!("konto:{}", benutzername.trim().to_lowercase());
     let a_key = format!("adresse:{}", ozg_domain::netz::drossel_schluessel(adresse));
-    let kennung = token()?;
-    db.execute_all(&[
-        sql!(
-            "INSERT INTO anmeldeversuch (schluessel, zeit, kennung) VALUES ($1, $2, $3)",
-            k_key.as_str(),
-            jetzt,
-            kennung.as_str()
-        ),
-        sql!(
-            "INSERT INTO anmeldeversuch (schluessel, zeit, kennung) VALUES ($1, $2, $3)",
-            a_key.as_str(),
-            jetzt,
-            kennung.as_str()
-        ),
-    ])
-    .await?;
-    let zaehle = |key: String| async move {
-        db.scalar(sql!(
-            "SELECT COUNT(*) FROM anmeldeversuch WHERE schluessel = $1 AND zeit >= $2",
-            key,
-            seit
-        ))
-        .await
-    };
-    // The counts include this attempt.
-    let fk = zaehle(k_key.clone()).await? - 1;
-    let fa = zaehle(a_key.clone()).await? - 1;
+    let (kennung, fk, fa) = versuch_zaehlen(db, uhr, &k_key, &a_key).await?;
     let eigene_loeschen = sql!(
         "DELETE FROM anmeldeversuch WHERE kennung = $1",
         kennung.as_str()
     );
     let name: String = benutzername.trim().chars().take(100).collect();
     let ereignis = |art: Ereignisart, detail: &'static str| {
-        let name = name.clone();
-        async move {
-            sicherheit::eintrag(
-                db,
-                uhr,
-                &Meldung {
-                    art,
-                    adresse,
-                    konto: Some(&name),
-                    pfad: "/anmelden",
-                    detail,
-                },
-            )
-            .await
-        }
+        sicherheit::eintrag(
+            uhr,
+            &Meldung {
+                art,
+                adresse,
+                konto: Some(&name),
+                pfad: "/anmelden",
+                detail,
+            },
+        )
     };
     if let Some(m) = access::drosselung(fk, fa) {
         // A refused attempt does not count: the lock ends 15 minutes after the last real try.
@@ -486,11 +502,8 @@ pub async fn anmelden(
         } else {
             "zu viele Fehlversuche von dieser Adresse"
         };
-        db.execute_all(&[
-            eigene_loeschen,
-            ereignis(Ereignisart::Gesperrt, detail).await?,
-        ])
-        .await?;
+        db.execute_all(&[eigene_loeschen, ereignis(Ereignisart::Gesperrt, detail)])
+            .await?;
         return Err(Fehler::feld("anmeldung", m));
     }
     let row: Option<LoginRow> = db
@@ -513,7 +526,7 @@ pub async fn anmelden(
             // Not checked (overloaded): not a failed attempt either.
             db.execute_all(&[
                 eigene_loeschen,
-                ereignis(Ereignisart::Ueberlastet, "Passwortprüfungen ausgelastet").await?,
+                ereignis(Ereignisart::Ueberlastet, "Passwortprüfungen ausgelastet"),
             ])
             .await?;
             return Err(e);
@@ -523,9 +536,8 @@ pub async fn anmelden(
         db.execute_all(&[ereignis(
             Ereignisart::AnmeldungFehlgeschlagen,
             "Benutzername oder Passwort falsch",
-        )
-        .await?])
-            .await?;
+        )])
+        .await?;
         return Err(Fehler::feld(
             "anmeldung",
             "Benutzername oder Passwort ist falsch.",
@@ -536,7 +548,7 @@ pub async fn anmelden(
         stmt,
         sql!("DELETE FROM anmeldeversuch WHERE schluessel = $1", k_key),
         eigene_loeschen,
-        ereignis(Ereignisart::Anmeldung, "").await?,
+        ereignis(Ereignisart::Anmeldung, ""),
     ])
     .await?;
     Ok(cookie)
@@ -552,25 +564,50 @@ pub async fn aufraeumen(db: &Db, uhr: &Uhr) -> Result<(), Fehler> {
     Ok(())
 }
 
-/// Changes the password of the session's account; other sessions of the account end.
+/// Changes the password of the session's account; other sessions of the account end. The
+/// check of the old password counts like a login attempt (per account and address): a stolen
+/// session cannot guess the password without limit.
 pub async fn passwort_aendern(
     st: &AppState,
     s: &Sitzung,
     alt: &str,
     neu: &str,
     wiederholung: &str,
+    adresse: &str,
 ) -> Result<(), Fehler> {
     let (db, uhr) = (&st.db, &st.uhr);
     let pruefstelle = st.erweiterung::<Pruefstelle>();
+    let k_key = format!("konto:{}", s.konto.benutzername);
+    let a_key = format!("adresse:{}", ozg_domain::netz::drossel_schluessel(adresse));
+    let (kennung, fk, fa) = versuch_zaehlen(db, uhr, &k_key, &a_key).await?;
+    let eigene_loeschen = || {
+        sql!(
+            "DELETE FROM anmeldeversuch WHERE kennung = $1",
+            kennung.as_str()
+        )
+    };
+    if let Some(m) = access::drosselung(fk, fa) {
+        db.execute_all(&[eigene_loeschen()]).await?;
+        return Err(Fehler::feld("alt", m));
+    }
     let hash: Option<String> = db
         .scalar_text(sql!(
             "SELECT passwort_hash FROM konto WHERE id = $1",
             s.konto.id
         ))
         .await?;
-    if !pruefstelle.pruefen(alt.to_owned(), hash).await? {
+    let richtig = match pruefstelle.pruefen(alt.to_owned(), hash).await {
+        Ok(r) => r,
+        Err(e) => {
+            db.execute_all(&[eigene_loeschen()]).await?;
+            return Err(e);
+        }
+    };
+    if !richtig {
         return Err(Fehler::feld("alt", "Das bisherige Passwort ist falsch."));
     }
+    // The right old password: this attempt was none.
+    db.execute_all(&[eigene_loeschen()]).await?;
     if neu != wiederholung {
         return Err(Fehler::feld(
             "wiederholung",
@@ -597,6 +634,17 @@ pub async fn passwort_aendern(
             "passwort-geaendert",
             &objekt(&s.konto.benutzername),
             &[("passwort", "", "geändert")],
+        ),
+        // In the same transaction: no changed password without its security event.
+        sicherheit::eintrag(
+            uhr,
+            &Meldung {
+                art: Ereignisart::PasswortGeaendert,
+                adresse,
+                konto: Some(&s.konto.benutzername),
+                pfad: "/konto/passwort",
+                detail: "andere Sitzungen beendet",
+            },
         ),
     ])
     .await?;

@@ -288,30 +288,15 @@ async fn passwort(
 ) -> Result<Response, Fehler> {
     let s = erlaubt(f.sitzung.as_ref(), Aktion::EigenesPasswortAendern)?;
     let d = &f.daten;
-    match daten::passwort_aendern(&st, s, &d.alt, &d.neu, &d.wiederholung).await {
-        Ok(()) => {
-            sicherheit::melden(
-                &st.db,
-                &st.uhr,
-                &Meldung {
-                    art: Ereignisart::PasswortGeaendert,
-                    adresse: &f.adresse,
-                    konto: Some(&s.konto.benutzername),
-                    pfad: "/konto/passwort",
-                    detail: "andere Sitzungen beendet",
-                },
-            )
-            .await;
-            Ok(konto_seite_fuer(
-                s,
-                Some(
-                    "Ihr Passwort wurde geändert. Andere Sitzungen Ihres Kontos wurden beendet."
-                        .into(),
-                ),
-                Feldfehler::new(),
-            )
-            .into_response())
-        }
+    match daten::passwort_aendern(&st, s, &d.alt, &d.neu, &d.wiederholung, &f.adresse).await {
+        Ok(()) => Ok(konto_seite_fuer(
+            s,
+            Some(
+                "Ihr Passwort wurde geändert. Andere Sitzungen Ihres Kontos wurden beendet.".into(),
+            ),
+            Feldfehler::new(),
+        )
+        .into_response()),
         Err(e) => Ok(mit_status(
             konto_seite_fuer(s, None, e.feldfehler()?).into_response(),
             StatusCode::BAD_REQUEST,

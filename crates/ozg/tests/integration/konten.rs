@@ -376,6 +376,47 @@ async fn drosselung_je_ipv6_netz(t: &TestApp) {
         .expect("another /64 logs in");
 }
 
+story!(passwort_aendern_gedrosselt);
+/// The old password on `/konto/passwort` counts like a login attempt: a stolen session cannot
+/// guess it without limit (before, every request ran an unthrottled Argon2 check).
+async fn passwort_aendern_gedrosselt(t: &TestApp) {
+    let (session, csrf) = login_as(t, "kim", "mitglied", "").await;
+    let neu = "Kreishaus-Portal-2027?";
+    let versuch = |alt: &'static str| {
+        let (session, csrf) = (session.clone(), csrf.clone());
+        async move {
+            t.post(
+                "/konto/passwort",
+                &session,
+                &[
+                    ("_csrf", &csrf),
+                    ("alt", alt),
+                    ("neu", neu),
+                    ("wiederholung", neu),
+                ],
+            )
+            .await
+        }
+    };
+    for _ in 0..5 {
+        let r = versuch("falsch").await;
+        assert!(
+            r.text().contains("bisherige Passwort ist falsch"),
+            "{}",
+            r.text()
+        );
+    }
+    let r = versuch(PW).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("Zu viele"), "{}", r.text());
+    // The login is throttled as well: the same account key.
+    assert!(
+        ozg::konten::anmelden(&t.state, "kim", PW, "192.0.2.1")
+            .await
+            .is_err()
+    );
+}
+
 story!(parallele_anmeldungen_gebremst);
 /// 300 simultaneous wrong logins for one account: the attempt is recorded before the password
 /// is checked, so at most five checks run (the account limit), every answer is a refusal
@@ -609,6 +650,240 @@ async fn sicherheitsereignisse_fuer_die_koordinierungsstelle(t: &TestApp) {
     );
 }
 
+/// The portal on the test's database with a clock standing a quarter past the current hour
+/// (so that no hour ends during the test).
+fn mit_fester_uhr(t: &TestApp) -> ozg::kern::Portal {
+    let jetzt = jiff::Timestamp::now().as_second();
+    let zeit = jiff::Timestamp::from_second(jetzt - jetzt % 3600 + 900).unwrap();
+    ozg::portal(
+        ozg::kern::AppState::new(t.db.clone())
+            .with_uhr(ozg::kern::Uhr::fest(zeit))
+            .with_ablage(t.state.ablage.verzeichnis().to_path_buf()),
+    )
+}
+
+/// A login form without `_csrf` (and without the pre-login cookie) to `uri`.
+async fn ohne_csrf(app: &axum::Router, uri: &str) -> StatusCode {
+    use tower::ServiceExt;
+    let req = axum::http::Request::post(uri)
+        .header(header::HOST, "ozg.test")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from("benutzername=x&passwort=y"))
+        .unwrap();
+    app.clone().oneshot(req).await.unwrap().status()
+}
+
+story!(sicherheitsereignisse_je_stunde_gezaehlt);
+/// Anyone can send refused forms: 200 logins without a CSRF token from one address are one
+/// row counting 200 (before: 200 rows, each its own two write transactions); the next hour
+/// starts a row of its own. Names typed into failed and refused logins (each new name was a
+/// new row) make at most `KONTEN_JE_STUNDE` rows per kind, address and hour, the rest is
+/// counted under "(weitere)"; an IPv6 client counts by its /64. The page shows the counts.
+async fn sicherheitsereignisse_je_stunde_gezaehlt(t: &TestApp) {
+    use ozg::kern::sicherheit::{KONTEN_JE_STUNDE, WEITERE};
+    let p = mit_fester_uhr(t);
+    for _ in 0..200 {
+        assert_eq!(
+            ohne_csrf(&p.router, "/anmelden").await,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let csrf = "SELECT COUNT(*) FROM sicherheitsereignis WHERE art = 'csrf-abgelehnt'";
+    assert_eq!(t.scalar(csrf).await, 1);
+    let stunde = p.state.uhr.sekunden() / 3600 * 3600;
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT anzahl FROM sicherheitsereignis WHERE art = 'csrf-abgelehnt' \
+             AND adresse = 'lokal' AND pfad = '/anmelden' AND konto = '' AND stunde = {stunde}"
+        ))
+        .await,
+        200
+    );
+    // The next hour: a row of its own.
+    p.state
+        .uhr
+        .stellen(jiff::Timestamp::from_second(stunde + 3600 + 300).unwrap());
+    assert_eq!(
+        ohne_csrf(&p.router, "/anmelden").await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(t.scalar(csrf).await, 2);
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT anzahl FROM sicherheitsereignis WHERE art = 'csrf-abgelehnt' AND stunde = {}",
+            stunde + 3600
+        ))
+        .await,
+        1
+    );
+
+    // 20 failures for 20 names from 20 addresses of one /64 (then it is locked), and 40
+    // refused logins for 40 further names.
+    for i in 1..=60 {
+        let r = ozg::konten::anmelden(
+            &p.state,
+            &format!("niemand{i}"),
+            "falsch",
+            &format!("2001:db8:0:1::{i:x}"),
+        )
+        .await;
+        assert!(r.is_err());
+    }
+    let zeilen = |art: &str| {
+        format!(
+            "SELECT COUNT(*) FROM sicherheitsereignis WHERE art = '{art}' \
+             AND adresse = '2001:db8:0:1::/64'"
+        )
+    };
+    let summe = |art: &str| {
+        format!("SELECT CAST(SUM(anzahl) AS BIGINT) FROM sicherheitsereignis WHERE art = '{art}'")
+    };
+    assert_eq!(t.scalar(&zeilen("anmeldung-fehlgeschlagen")).await, 20);
+    assert_eq!(t.scalar(&summe("anmeldung-fehlgeschlagen")).await, 20);
+    assert_eq!(t.scalar(&zeilen("gesperrt")).await, KONTEN_JE_STUNDE + 1);
+    assert_eq!(t.scalar(&summe("gesperrt")).await, 40);
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT anzahl FROM sicherheitsereignis WHERE art = 'gesperrt' AND konto = '{WEITERE}'"
+        ))
+        .await,
+        40 - KONTEN_JE_STUNDE
+    );
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM sicherheitsereignis WHERE adresse LIKE '2001:db8:0:1::_%' AND adresse <> '2001:db8:0:1::/64'")
+            .await,
+        0,
+        "by /64, not by address"
+    );
+
+    let (ks, _) = login_as(t, "koordination", "koordinierungsstelle", "").await;
+    let text = t.get_with("/verwaltung/sicherheit", &ks).await.text();
+    assert!(text.contains("<td>200×</td>"), "{text}");
+    assert!(
+        text.contains("Anmeldung gesperrt (zu viele Fehlversuche): 40"),
+        "{text}"
+    );
+    assert!(text.contains(WEITERE), "{text}");
+}
+
+story!(sicherheitsereignis_mit_routenmuster);
+/// A refused form is stored under its route's pattern, not the path sent: a 5000-character
+/// invitation token made a 5 KB row per request; now every such request counts into the row
+/// of `/einladung/{token}`.
+async fn sicherheitsereignis_mit_routenmuster(t: &TestApp) {
+    let p = mit_fester_uhr(t);
+    let lang = format!("/einladung/{}", "a".repeat(5000));
+    assert_eq!(ohne_csrf(&p.router, &lang).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        ohne_csrf(&p.router, "/einladung/anderes").await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM sicherheitsereignis WHERE LENGTH(pfad) > 200")
+            .await,
+        0
+    );
+    assert_eq!(
+        t.scalar_text("SELECT pfad FROM sicherheitsereignis WHERE art = 'csrf-abgelehnt'")
+            .await
+            .as_deref(),
+        Some("/einladung/{token}")
+    );
+    assert_eq!(
+        t.scalar("SELECT anzahl FROM sicherheitsereignis WHERE art = 'csrf-abgelehnt'")
+            .await,
+        2
+    );
+}
+
+/// Collects the `art` of every event logged to the target `sicherheit`.
+#[derive(Clone, Default)]
+struct Sicherheitslog(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Sicherheitslog {
+    fn nehmen(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Sicherheitslog {
+    fn on_event(&self, e: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Art(String);
+        impl tracing::field::Visit for Art {
+            fn record_str(&mut self, f: &tracing::field::Field, v: &str) {
+                if f.name() == "art" {
+                    self.0 = v.to_owned();
+                }
+            }
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+        }
+        if e.metadata().target() == "sicherheit" {
+            let mut a = Art(String::new());
+            e.record(&mut a);
+            self.0.lock().unwrap().push(a.0);
+        }
+    }
+}
+
+story!(eine_verweigerung_ein_ereignis);
+/// Each refusal is logged once, under its kind: a CSRF refusal was logged twice (as
+/// "zugriff-verweigert" by the error page and as "csrf-abgelehnt" by the security layer), a
+/// refused action twice too. The kind comes from the response, not from its message text.
+async fn eine_verweigerung_ein_ereignis(t: &TestApp) {
+    use tracing_subscriber::layer::SubscriberExt;
+    let log = Sicherheitslog::default();
+    // The story runs on this thread (requests are not spawned), so a thread's default sees them.
+    let _g = tracing::subscriber::set_default(tracing_subscriber::registry().with(log.clone()));
+    assert_eq!(ohne_csrf(&t.app, "/anmelden").await, StatusCode::FORBIDDEN);
+    assert_eq!(log.nehmen(), ["csrf-abgelehnt"]);
+    assert_eq!(
+        t.scalar(
+            "SELECT COUNT(*) FROM sicherheitsereignis WHERE art = 'csrf-abgelehnt' AND anzahl = 1"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM sicherheitsereignis").await,
+        1
+    );
+    // A foreign origin is a CSRF refusal too.
+    let r = t
+        .send(
+            "POST",
+            "/anmelden",
+            &format!("{CSRF}=vorab"),
+            &[("_csrf", "vorab"), ("benutzername", "x"), ("passwort", "y")],
+            Some("https://boese.example"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(log.nehmen(), ["csrf-abgelehnt"]);
+
+    let (mi, mi_csrf) = login_as(t, "mitglied", "mitglied", "").await;
+    log.nehmen();
+    let r = t
+        .post(
+            "/umsetzungsplan/staende",
+            &mi,
+            &[("_csrf", &mi_csrf), ("name", "X")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(log.nehmen(), ["zugriff-verweigert"]);
+    let n = t.scalar("SELECT COUNT(*) FROM sicherheitsereignis").await;
+    // A refused page view: logged once, not stored.
+    assert_eq!(
+        t.get_with("/verwaltung/sicherheit", &mi).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(log.nehmen(), ["zugriff-verweigert"]);
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM sicherheitsereignis").await,
+        n
+    );
+}
+
 story!(einladungen_gleichzeitig);
 /// Two invitations at the same moment both get their account (numbers from the sequence, no
 /// collision); one invitation link used twice at the same moment sets the password once.
@@ -647,4 +922,21 @@ async fn einladungen_gleichzeitig(t: &TestApp) {
             .await,
         1
     );
+    // One name invited twice at the same moment: one account, the other a German field error
+    // (before: a 500 from the unique constraint).
+    for _ in 0..5 {
+        let c = neu("carla");
+        let (x, y) = tokio::join!(
+            konten::einladen(&t.db, &uhr, &c, "test"),
+            konten::einladen(&t.db, &uhr, &c, "test"),
+        );
+        for e in [x, y].into_iter().filter_map(Result::err) {
+            assert!(e.to_string().contains("gibt es schon"), "{e}");
+        }
+        assert_eq!(
+            t.scalar("SELECT COUNT(*) FROM konto WHERE benutzername = 'carla'")
+                .await,
+            1
+        );
+    }
 }
