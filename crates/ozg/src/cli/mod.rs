@@ -351,7 +351,7 @@ pub async fn restore(args: &DbArgs, quelle: &Path) -> Result<ExitCode> {
     let stand = db.meta("datenstand").await?.unwrap_or_default();
     db.0.close().await;
     println!(
-        "Wiederhergestellt aus {} (Datenstand {stand}). Starten Sie das Portal neu.",
+        "Wiederhergestellt aus {} (Datenstand {stand}). Starten Sie jetzt das Portal.",
         quelle.display()
     );
     Ok(ExitCode::SUCCESS)

@@ -97,13 +97,24 @@ pub async fn wiederherstellen(url: &str, quelle: &Path, stempel: &str) -> Result
     }
     let ziel = Path::new(url);
     if ziel.exists() {
+        // The database that is kept must be whole and nothing may still write to it: open it
+        // once and close it again. As the last connection, SQLite then writes the log (WAL)
+        // into the file and removes log and index; if they are still there, another process
+        // (a running portal) has it open.
+        let db = Db::connect(url)
+            .await
+            .with_context(|| format!("{url} lässt sich nicht öffnen"))?;
+        db.0.verwaltung("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+        db.0.close().await;
+        if Path::new(&format!("{url}-shm")).exists() || Path::new(&format!("{url}-wal")).exists() {
+            bail!(
+                "Die Datenbank {url} ist noch geöffnet – läuft das Portal noch? Beenden Sie es vor der Wiederherstellung; es wurde nichts verändert."
+            );
+        }
         let alt = PathBuf::from(format!("{url}.vor-wiederherstellung-{stempel}"));
         std::fs::rename(ziel, &alt)
             .with_context(|| format!("{} lässt sich nicht beiseitelegen", ziel.display()))?;
         eprintln!("Bisherige Datenbank aufbewahrt als {}", alt.display());
-    }
-    for rest in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{url}{rest}"));
     }
     let tmp = PathBuf::from(format!("{url}.wiederherstellung"));
     std::fs::copy(quelle, &tmp)

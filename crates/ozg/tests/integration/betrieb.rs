@@ -208,6 +208,60 @@ async fn sicherung_stellt_jede_tabelle_wieder_her(t: &TestApp) {
     for (tabelle, zeilen) in &vorher {
         assert_eq!(&wieder[tabelle], zeilen, "table {tabelle}");
     }
+    // SQLite: a restore over a database that is still open (a running portal) is refused and
+    // changes nothing; once it is closed, the kept copy has every committed change (before,
+    // its write-ahead log was deleted).
+    if !t.url.starts_with("postgres") {
+        let neu = tempfile::tempdir().unwrap();
+        let pfad = neu.path().join("ozg.db");
+        let offen = Db::connect(&pfad.to_string_lossy()).await.unwrap();
+        offen.migrate().await.unwrap();
+        offen
+            .execute_all(&[ozg::sql!(
+                "INSERT INTO meta (key, value) VALUES ($1, $2)",
+                "probe",
+                "im Log"
+            )])
+            .await
+            .unwrap();
+        let restore = || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_ozg"))
+                .args(["restore", "--from", &datei_s, "--data-dir"])
+                .arg(neu.path())
+                .env_remove("OZG_DATABASE_URL")
+                .output()
+                .unwrap()
+        };
+        let out = restore();
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("noch geöffnet"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            offen.meta("probe").await.unwrap().as_deref(),
+            Some("im Log")
+        );
+        offen.0.close().await;
+        let out = restore();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let kopie = std::fs::read_dir(neu.path())
+            .unwrap()
+            .flatten()
+            .find(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .contains("vor-wiederherstellung")
+            })
+            .expect("the kept database");
+        let alt = Db::connect(&kopie.path().to_string_lossy()).await.unwrap();
+        assert_eq!(alt.meta("probe").await.unwrap().as_deref(), Some("im Log"));
+    }
     // A file that is not a backup is refused.
     let falsch = dir.path().join("falsch.bin");
     std::fs::write(&falsch, b"keine Sicherung").unwrap();
