@@ -243,11 +243,14 @@ impl Quartal {
             .to_ascii_uppercase();
         let bad = || {
             err(format!(
-                "„{}“ ist kein Quartal: erwartet wird z. B. „Q1 2020“ oder „2020-Q1“",
+                "„{}“ ist kein Quartal: erwartet wird z. B. „1. Quartal 2020“, „Q1/2020“ oder „2020-Q1“",
                 s.trim()
             ))
         };
-        let (q, y) = if let Some(rest) = t.strip_prefix('Q') {
+        let (q, y) = if let Some((q, y)) = t.split_once("QUARTAL") {
+            // 1. Quartal 2020
+            (q.trim_end_matches('.').to_owned(), y.to_owned())
+        } else if let Some(rest) = t.strip_prefix('Q') {
             // Q1 2020 / Q1/2020 / Q12020
             let mut chars = rest.chars();
             let q = chars.next().ok_or_else(bad)?;
@@ -264,6 +267,17 @@ impl Quartal {
             return Err(bad());
         }
         Quartal::new(y.parse().map_err(|_| bad())?, q.parse().map_err(|_| bad())?)
+    }
+
+    /// A bound of a range as people type it: a quarter (see [`Quartal::parse`]) or a bare year,
+    /// which means its first quarter as a lower bound and its last as an upper bound.
+    pub fn parse_grenze(s: &str, obere: bool) -> Result<Self, ParseError> {
+        let t = s.trim();
+        if t.len() == 4 && all_digits(t) {
+            let jahr = t.parse().map_err(|_| err(format!("„{t}“ ist kein Jahr")))?;
+            return Quartal::new(jahr, if obere { 4 } else { 1 });
+        }
+        Quartal::parse(s)
     }
 
     /// Year.
@@ -342,7 +356,16 @@ mod tests {
     #[test]
     fn quartal_spellings() {
         for s in [
-            "Q1 2020", "Q1/2020", "Q12020", "2020-Q1", "1/2020", "q1 2020", "2020 Q1",
+            "Q1 2020",
+            "Q1/2020",
+            "Q12020",
+            "2020-Q1",
+            "1/2020",
+            "q1 2020",
+            "2020 Q1",
+            "1. Quartal 2020",
+            "1.Quartal 2020",
+            "1 Quartal 2020",
         ] {
             assert_eq!(
                 Quartal::parse(s).unwrap(),
@@ -350,9 +373,31 @@ mod tests {
                 "{s}"
             );
         }
-        for s in ["Q5 2020", "Q1 20", "2020", "läuft", "", "Q 2020"] {
+        for s in [
+            "Q5 2020",
+            "Q1 20",
+            "2020",
+            "läuft",
+            "",
+            "Q 2020",
+            "5. Quartal 2020",
+            "Quartal 2020",
+        ] {
             assert!(Quartal::parse(s).is_err(), "{s}");
         }
+        assert_eq!(
+            Quartal::parse_grenze(" 2020", false).unwrap(),
+            Quartal::new(2020, 1).unwrap()
+        );
+        assert_eq!(
+            Quartal::parse_grenze("2020", true).unwrap(),
+            Quartal::new(2020, 4).unwrap()
+        );
+        assert_eq!(
+            Quartal::parse_grenze("Q2/2021", true).unwrap(),
+            Quartal::new(2021, 2).unwrap()
+        );
+        assert!(Quartal::parse_grenze("1999", false).is_err());
     }
 
     proptest! {

@@ -11,6 +11,8 @@ use axum::Router;
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use ozg_domain::access::Aktion;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 
@@ -159,7 +161,8 @@ pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
             "permissions-policy",
             "geolocation=(), camera=(), microphone=()",
         ))
-        .layer(h("cross-origin-opener-policy", "same-origin"));
+        .layer(h("cross-origin-opener-policy", "same-origin"))
+        .layer(komprimieren());
     // Only when configured: a browser remembers it for a year, so it must be right.
     let router = if state.hsts {
         router.layer(h(
@@ -177,6 +180,19 @@ pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
     }
 }
 
+/// gzip or brotli, as the browser accepts, for text answers (the plan page is about 100 KB of
+/// HTML); not for files that are compressed already (PDF, XLSX, images).
+fn komprimieren() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new().compress_when(
+        DefaultPredicate::new()
+            .and(NotForContentType::const_new("application/pdf"))
+            .and(NotForContentType::const_new(
+                "application/vnd.openxmlformats",
+            ))
+            .and(NotForContentType::const_new("application/zip")),
+    )
+}
+
 async fn nicht_gefunden(uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
         problem_json(
@@ -189,15 +205,45 @@ async fn nicht_gefunden(uri: Uri) -> Response {
     }
 }
 
-async fn css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("assets/style.css"),
-    )
-        .into_response()
+const STIL: &str = include_str!("assets/style.css");
+
+/// A content hash of the stylesheet (FNV-1a), in its address (`/static/style.css?v=…`) and
+/// as its ETag: a changed stylesheet has a new address, so browsers may keep it for a year.
+pub const STIL_VERSION: u64 = {
+    let b = STIL.as_bytes();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < b.len() {
+        h ^= b[i] as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    h
+};
+
+async fn css(headers: axum::http::HeaderMap, uri: Uri) -> Response {
+    let etag = format!("\"{STIL_VERSION:x}\"");
+    let aktuell = uri.query() == Some(format!("v={STIL_VERSION}").as_str());
+    // Only the hashed address may be kept for long; the bare one is revalidated.
+    let cache = if aktuell {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
+    let gleich = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let kopf = [
+        (header::CONTENT_TYPE, "text/css; charset=utf-8".to_owned()),
+        (header::CACHE_CONTROL, cache.to_owned()),
+        (header::ETAG, etag),
+    ];
+    if gleich {
+        (axum::http::StatusCode::NOT_MODIFIED, kopf).into_response()
+    } else {
+        (kopf, STIL).into_response()
+    }
 }
 
 async fn favicon() -> Response {

@@ -198,6 +198,11 @@ impl Feldfehler {
         })
     }
 
+    /// Adds all of `andere`.
+    pub fn anhaengen(&mut self, andere: Feldfehler) {
+        self.0.extend(andere.0);
+    }
+
     /// Whether nothing is wrong.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -231,6 +236,26 @@ impl Feldfehler {
         self.0.iter().map(|(k, m)| (k.as_ref(), m.as_str()))
     }
 
+    /// The errors for an error summary at the top of a form: each as „Bezeichnung: Meldung“
+    /// with the address of its field (`#` + `praefix` + name) when the form has that field
+    /// (`felder`: name and label), else without a link.
+    pub fn verweise(&self, praefix: &str, felder: &[(&str, &str)]) -> Vec<Verweis> {
+        self.iter()
+            .map(
+                |(name, meldung)| match felder.iter().find(|(n, _)| *n == name) {
+                    Some((_, label)) => Verweis {
+                        ziel: Some(format!("#{praefix}{name}")),
+                        text: format!("{label}: {meldung}"),
+                    },
+                    None => Verweis {
+                        ziel: None,
+                        text: meldung.to_owned(),
+                    },
+                },
+            )
+            .collect()
+    }
+
     /// The first wrong field, if any.
     pub fn erstes(&self) -> Option<(&str, &str)> {
         self.iter().next()
@@ -246,6 +271,15 @@ impl Feldfehler {
         }
         self
     }
+}
+
+/// One entry of an error summary (see [`Feldfehler::verweise`]).
+#[derive(Debug, Clone)]
+pub struct Verweis {
+    /// `#field-id`, when the field is on the page.
+    pub ziel: Option<String>,
+    /// What is wrong, with the field's label.
+    pub text: String,
 }
 
 impl<'a> IntoIterator for &'a Feldfehler {

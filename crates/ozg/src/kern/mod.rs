@@ -41,11 +41,12 @@ pub mod tabelle;
 pub mod token;
 pub mod uhr;
 pub mod warteschlange;
+pub mod zahl;
 pub mod zustand;
 
 pub use abfrage::Abfrage;
 pub use app::{Baustein, Portal};
-pub use fehler::{Fehler, Feldfehler};
+pub use fehler::{Fehler, Feldfehler, Verweis};
 pub use formular::{Formular, Hochladen, Leer};
 pub use routen::Routen;
 pub use sitzung::{Angemeldet, Sitzung};

@@ -132,6 +132,27 @@ pub fn datum_lesen(s: &str) -> Option<Date> {
     s.parse::<Date>().ok()
 }
 
+/// A date as people type it into a filter: `TT.MM.JJJJ` (also `4.12.2026`) or `JJJJ-MM-TT`;
+/// `None` unless it is a real day.
+pub fn datum_eingabe(s: &str) -> Option<Date> {
+    let s = s.trim();
+    if let Some(d) = datum_lesen(s) {
+        return Some(d);
+    }
+    let mut teile = s.split('.');
+    let (t, m, j) = (teile.next()?, teile.next()?, teile.next()?);
+    let zahl = |x: &str, max: usize| {
+        (!x.is_empty() && x.len() <= max && x.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| x.parse::<i16>().ok())
+            .flatten()
+    };
+    if teile.next().is_some() || j.len() != 4 {
+        return None;
+    }
+    let (t, m, j) = (zahl(t, 2)?, zahl(m, 2)?, zahl(j, 4)?);
+    Date::new(j, i8::try_from(m).ok()?, i8::try_from(t).ok()?).ok()
+}
+
 /// A time of day as `HH:MM`, strictly, else `None`.
 pub fn uhrzeit_lesen(s: &str) -> Option<Time> {
     let s = s.trim();
@@ -234,6 +255,30 @@ mod tests {
     #[test]
     fn parsing_is_strict() {
         assert!(datum_lesen("2027-02-28").is_some());
+        for (ein, aus) in [
+            ("04.12.2026", "2026-12-04"),
+            ("4.12.2026", "2026-12-04"),
+            (" 2026-12-04 ", "2026-12-04"),
+            ("29.02.2028", "2028-02-29"),
+        ] {
+            assert_eq!(
+                datum_eingabe(ein).map(|d| d.to_string()).as_deref(),
+                Some(aus),
+                "{ein}"
+            );
+        }
+        for falsch in [
+            "29.02.2027",
+            "04.12.26",
+            "04.13.2026",
+            "4..2026",
+            "04.12.2026.",
+            "+4.12.2026",
+            "",
+            "heute",
+        ] {
+            assert!(datum_eingabe(falsch).is_none(), "{falsch}");
+        }
         assert!(datum_lesen("2027-02-29").is_none());
         assert!(datum_lesen("2027-2-28").is_none());
         assert!(uhrzeit_lesen("10:00").is_some());

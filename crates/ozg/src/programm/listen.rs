@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::kern::db::{Db, SqlBuilder, int_bool};
 use crate::kern::tabelle::{Format, Table};
-use crate::kern::{Fehler, Uhr};
+use crate::kern::{Fehler, Feldfehler, Uhr};
 use crate::programm::modell::{ProjektRecord, ReadModel, SlugName};
 use crate::programm::projekt::ProjektItem;
 use crate::sql;
@@ -721,8 +721,25 @@ fn require(
     }
 }
 
-/// Parses and checks the project filters against the read model.
+/// The value of a checked filter, or `None` after noting its error.
+fn gut<T>(fehler: &mut Feldfehler, r: Result<T, Fehler>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(Fehler::Ungueltig(e)) => {
+            fehler.anhaengen(e);
+            None
+        }
+        Err(e) => {
+            fehler.push("filter", e.to_string());
+            None
+        }
+    }
+}
+
+/// Parses and checks the project filters against the read model; every wrong filter is
+/// reported (not only the first), so a form can mark all of them at once.
 pub fn projekt_filter(model: &ReadModel, q: &ListQuery) -> Result<ProjektFilter, Fehler> {
+    let mut fehler = Feldfehler::new();
     let mut f = ProjektFilter {
         themenfeld: None,
         prioritaet: None,
@@ -740,83 +757,89 @@ pub fn projekt_filter(model: &ReadModel, q: &ListQuery) -> Result<ProjektFilter,
         let all = model
             .themenfelder
             .iter()
-            .map(|t| t.slug.as_str())
+            .map(|t| t.name.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        f.themenfeld = Some(require(
-            "themenfeld",
-            t,
-            &model.themenfelder,
-            &format!("erlaubt sind {all}"),
-        )?);
+        f.themenfeld = gut(
+            &mut fehler,
+            require(
+                "themenfeld",
+                t,
+                &model.themenfelder,
+                &format!("erlaubt sind {all}"),
+            ),
+        );
     }
     if let Some(p) = nonempty(&q.prioritaet) {
-        f.prioritaet = Some(if p == "unbekannt" {
-            None
+        f.prioritaet = if p == "unbekannt" {
+            Some(None)
         } else {
-            Some(
+            gut(
+                &mut fehler,
                 p.parse::<i64>()
                     .ok()
                     .filter(|v| (1..=3).contains(v))
+                    .map(Some)
                     .ok_or_else(|| {
                         Fehler::feld("prioritaet", "erlaubt sind 1, 2, 3 oder unbekannt")
-                    })?,
+                    }),
             )
-        });
+        };
     }
-    let quartal =
-        |name: &'static str, v: &str| Quartal::parse(v).map_err(|e| Fehler::feld(name, e.0));
-    let von = nonempty(&q.start_von)
-        .map(|v| quartal("start_von", v))
-        .transpose()?;
-    let bis = nonempty(&q.start_bis)
-        .map(|v| quartal("start_bis", v))
-        .transpose()?;
+    let quartal = |name: &'static str, v: &str, obere: bool| {
+        Quartal::parse_grenze(v, obere).map_err(|e| Fehler::feld(name, e.0))
+    };
+    let von = nonempty(&q.start_von).and_then(|v| gut(&mut fehler, quartal("start_von", v, false)));
+    let bis = nonempty(&q.start_bis).and_then(|v| gut(&mut fehler, quartal("start_bis", v, true)));
     if let (Some(a), Some(b)) = (von, bis)
         && a > b
     {
-        return Err(Fehler::feld(
+        fehler.push(
             "start_bis",
-            format!("{b} liegt vor start_von {a}"),
-        ));
+            format!("{b} liegt vor dem Projektstart ab ({a})"),
+        );
     }
     f.von = von.map(Quartal::ordinal);
     f.bis = bis.map(Quartal::ordinal);
     if let Some(z) = nonempty(&q.zielportal) {
-        f.zielportal = Some(if z == "unbekannt" {
-            None
+        f.zielportal = if z == "unbekannt" {
+            Some(None)
         } else {
-            Some(
+            gut(
+                &mut fehler,
                 Zielportal::parse(z)
-                    .map_err(|e| Fehler::feld("zielportal", format!("{e}, unbekannt")))?
-                    .key()
-                    .to_owned(),
+                    .map(|z| Some(z.key().to_owned()))
+                    .map_err(|e| Fehler::feld("zielportal", format!("{e}, unbekannt"))),
             )
-        });
+        };
     }
     if let Some(s) = nonempty(&q.status) {
-        f.status = Some(Status::parse(s).map_err(|e| Fehler::feld("status", e.0))?);
+        f.status = gut(
+            &mut fehler,
+            Status::parse(s).map_err(|e| Fehler::feld("status", e.0)),
+        );
     }
     let slug_hint = "erlaubt ist der Kurzname (Slug) eines vorhandenen Eintrags";
     if let Some(s) = nonempty(&q.fachlichkeit) {
-        f.fachlichkeit = Some(require(
-            "fachlichkeit",
-            s,
-            &model.fachlichkeiten,
-            slug_hint,
-        )?);
+        f.fachlichkeit = gut(
+            &mut fehler,
+            require("fachlichkeit", s, &model.fachlichkeiten, slug_hint),
+        );
     }
     if let Some(s) = nonempty(&q.organisation) {
-        f.organisation = Some(require(
-            "organisation",
-            s,
-            &model.organisationen,
-            slug_hint,
-        )?);
+        f.organisation = gut(
+            &mut fehler,
+            require("organisation", s, &model.organisationen, slug_hint),
+        );
     }
     if let Some(s) = nonempty(&q.partner_gesucht) {
-        f.partner_gesucht = ja_nein(s)
-            .ok_or_else(|| Fehler::feld("partner_gesucht", "erlaubt sind 1 (ja) oder 0 (nein)"))?;
+        f.partner_gesucht = gut(
+            &mut fehler,
+            ja_nein(s).ok_or_else(|| {
+                Fehler::feld("partner_gesucht", "erlaubt sind 1 (ja) oder 0 (nein)")
+            }),
+        )
+        .unwrap_or(false);
     }
     if let Some(text) = nonempty(&q.q) {
         f.text = text
@@ -826,17 +849,46 @@ pub fn projekt_filter(model: &ReadModel, q: &ListQuery) -> Result<ProjektFilter,
             .collect();
     }
     if let Some(s) = nonempty(&q.sortierung) {
-        f.sortierung = Sortierung::parse(s).map_err(|_| {
-            Fehler::feld(
-                "sortierung",
-                format!(
-                    "erlaubt sind {}",
-                    Sortierung::ALL.map(Sortierung::key).join(", ")
-                ),
-            )
-        })?;
+        f.sortierung = gut(
+            &mut fehler,
+            Sortierung::parse(s).map_err(|_| {
+                Fehler::feld(
+                    "sortierung",
+                    format!(
+                        "erlaubt sind {}",
+                        Sortierung::ALL.map(Sortierung::key).join(", ")
+                    ),
+                )
+            }),
+        )
+        .unwrap_or(Sortierung::Dokument);
     }
-    Ok(f)
+    if fehler.is_empty() {
+        Ok(f)
+    } else {
+        Err(Fehler::Ungueltig(fehler))
+    }
+}
+
+impl ProjektFilter {
+    /// How many filters are set (for "Filter (2 aktiv)"); the sort order is not a filter.
+    pub fn aktive(&self) -> usize {
+        [
+            self.themenfeld.is_some(),
+            self.prioritaet.is_some(),
+            self.von.is_some(),
+            self.bis.is_some(),
+            self.zielportal.is_some(),
+            self.status.is_some(),
+            self.fachlichkeit.is_some(),
+            self.organisation.is_some(),
+            self.partner_gesucht,
+            !self.text.is_empty(),
+        ]
+        .into_iter()
+        .filter(|b| *b)
+        .count()
+    }
 }
 
 impl ProjektFilter {

@@ -619,7 +619,7 @@ async fn gesucht_liste(
         .collect();
     Ok(GesuchtSeite {
         title: "Partner gesucht",
-        nav: "projekte",
+        nav: "partner",
         projekte,
         themenfelder,
         arten: GESUCHT_ARTEN.to_vec(),

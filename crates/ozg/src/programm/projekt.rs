@@ -43,6 +43,9 @@ pub struct ProjektItem {
     /// Whether some value is uncertain in the source.
     #[serde(default)]
     pub unsicher: bool,
+    /// The fields whose value is uncertain in the source (reasons in the project detail).
+    #[serde(default)]
+    pub unsicher_felder: Vec<String>,
     /// Organisations with Mitarbeit zugesichert.
     #[serde(default)]
     pub mitarbeit: Vec<String>,
@@ -55,6 +58,10 @@ pub struct ProjektItem {
 }
 
 impl ProjektItem {
+    /// Whether the value of `feld` is uncertain in the source (OCR).
+    pub fn zweifel(&self, feld: &str) -> bool {
+        self.unsicher_felder.iter().any(|f| f == feld)
+    }
     /// German status label.
     pub fn status_label(&self) -> &'static str {
         Status::parse(&self.status)

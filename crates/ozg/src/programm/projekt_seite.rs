@@ -30,6 +30,8 @@ struct ProjektPage<'a> {
     p: &'a ProjektDetail,
     status: &'static str,
     m: Mitwirken,
+    /// What was typed into the "Früherer Stand" form, when it was refused.
+    stand_eingabe: String,
 }
 
 pub(super) async fn projekt(
@@ -48,6 +50,17 @@ pub(super) async fn projekt_seite(
     s: Option<&Sitzung>,
     fehler: Feldfehler,
 ) -> PageResult {
+    projekt_seite_mit_stand(st, slug, s, fehler, String::new()).await
+}
+
+/// The project page with a refused "Früherer Stand" date (`stand_eingabe`) in its field.
+pub(super) async fn projekt_seite_mit_stand(
+    st: &AppState,
+    slug: &str,
+    s: Option<&Sitzung>,
+    fehler: Feldfehler,
+    stand_eingabe: String,
+) -> PageResult {
     let model = lesemodell(st).await?;
     let Some(p) = model.projekt_nach_slug(slug) else {
         return Err(nicht_gefunden(slug));
@@ -64,6 +77,7 @@ pub(super) async fn projekt_seite(
         p: &p.detail,
         status: p.status(&st.uhr.heute_iso()).label(),
         m,
+        stand_eingabe,
     }
     .into_response();
     *r.status_mut() = status;

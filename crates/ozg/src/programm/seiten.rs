@@ -14,7 +14,7 @@ use ozg_domain::plan::{ProgrammFile, UebersichtEintrag};
 use ozg_domain::project::{Rolle, Status, Zielportal};
 use serde::Deserialize;
 
-use crate::kern::{AppState, Fehler, Routen};
+use crate::kern::{AppState, Fehler, Feldfehler, Routen, Verweis};
 use crate::programm::details::{self, Counts, LeistungProjekt, OrgProjekt, ThemenfeldAbschnitt};
 use crate::programm::listen::{
     self, LageItem, LeikaItem, ListKind, ListQuery, OrganisationItem, OzgLeistungItem, Page,
@@ -455,10 +455,15 @@ async fn org_page(State(st): State<AppState>, Path(slug): Path<String>) -> PageR
 #[derive(Template, WebTemplate)]
 #[template(path = "programm/templates/projekte.html")]
 struct ProjektePage {
-    title: &'static str,
+    title: String,
     nav: &'static str,
     q: ListQuery,
     total: i64,
+    total_de: String,
+    aktive: usize,
+    beschreibung: Vec<String>,
+    fehler: Feldfehler,
+    verweise: Vec<Verweis>,
     items: Vec<ProjektItem>,
     partner_gesucht: bool,
     opt_themenfeld: Vec<Opt>,
@@ -471,6 +476,20 @@ struct ProjektePage {
     nav_links: PageNav,
 }
 
+/// The fields of the project filter form, with their labels (for the error summary).
+const PROJEKT_FILTERFELDER: [(&str, &str); 10] = [
+    ("themenfeld", "Themenfeld"),
+    ("prioritaet", "Kommunale Priorität NRW"),
+    ("start_von", "Projektstart ab"),
+    ("start_bis", "Projektstart bis"),
+    ("zielportal", "Zielportal"),
+    ("status", "Status"),
+    ("fachlichkeit", "Fachlichkeit"),
+    ("organisation", "Beteiligte Organisation"),
+    ("sortierung", "Sortierung"),
+    ("partner_gesucht", "Nur „Partner gesucht“"),
+];
+
 async fn projekte(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) -> PageResult {
     let page = Page::parse(&q, 50)?;
     if let Some(r) =
@@ -479,8 +498,19 @@ async fn projekte(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) ->
         return Ok(r);
     }
     let model = lesemodell(&st).await?;
-    let f = listen::projekt_filter(&model, &q)?;
-    let p = listen::projekte(&model, &f, page, &st.uhr.heute_iso());
+    // A wrong filter shows the form again, with what was typed and the errors at the fields.
+    let (f, fehler) = match listen::projekt_filter(&model, &q) {
+        Ok(f) => (Some(f), Feldfehler::new()),
+        Err(Fehler::Ungueltig(e)) => (None, e),
+        Err(e) => return Err(e),
+    };
+    let p = match &f {
+        Some(f) => listen::projekte(&model, f, page, &st.uhr.heute_iso()),
+        None => listen::Paged {
+            total: 0,
+            items: Vec::new(),
+        },
+    };
     let nav_links = PageNav::new("/projekte", "/api/v1/umsetzungsprojekte", &q, page, p.total);
     let slug_names = |v: &[SlugName]| {
         v.iter()
@@ -493,42 +523,91 @@ async fn projekte(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) ->
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
+    let opt_themenfeld = opts(
+        slug_names(&model.themenfelder),
+        sel(&q.themenfeld).as_deref(),
+    );
+    let opt_prioritaet = opts(listen::prioritaet_optionen(), sel(&q.prioritaet).as_deref());
+    let opt_zielportal = opts(
+        Zielportal::ALL
+            .iter()
+            .map(|z| (z.key().to_owned(), z.label().to_owned()))
+            .chain([("unbekannt".to_owned(), "unbekannt".to_owned())]),
+        sel(&q.zielportal).as_deref(),
+    );
+    let opt_status = opts(
+        Status::all()
+            .into_iter()
+            .map(|s| (s.key().to_owned(), s.label().to_owned())),
+        sel(&q.status).as_deref(),
+    );
+    let opt_fachlichkeit = opts(
+        slug_names(&model.fachlichkeiten),
+        sel(&q.fachlichkeit).as_deref(),
+    );
+    let opt_organisation = opts(
+        slug_names(&model.organisationen),
+        sel(&q.organisation).as_deref(),
+    );
+    let partner_gesucht = q
+        .partner_gesucht
+        .as_deref()
+        .and_then(listen::ja_nein)
+        .unwrap_or(false);
+    // What the filters say, in words, for the page title and above the results.
+    let gewaehlt =
+        |label: &str, o: &[Opt]| o.iter().find(|o| o.2).map(|o| format!("{label}: {}", o.1));
+    let mut beschreibung: Vec<String> = [
+        gewaehlt("Themenfeld", &opt_themenfeld),
+        gewaehlt("Priorität", &opt_prioritaet),
+        sel(&q.start_von).map(|v| format!("Projektstart ab {v}")),
+        sel(&q.start_bis).map(|v| format!("Projektstart bis {v}")),
+        gewaehlt("Zielportal", &opt_zielportal),
+        gewaehlt("Status", &opt_status),
+        gewaehlt("Fachlichkeit", &opt_fachlichkeit),
+        gewaehlt("Organisation", &opt_organisation),
+        sel(&q.q).map(|v| format!("Name enthält „{v}“")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if partner_gesucht {
+        beschreibung.push("Partner gesucht".to_owned());
+    }
+    let total_de = crate::kern::zahl::zahl_de(p.total);
+    let title = if !fehler.is_empty() {
+        "Fehler im Filter: Umsetzungsprojekte".to_owned()
+    } else if beschreibung.is_empty() {
+        format!("Umsetzungsprojekte ({total_de})")
+    } else {
+        format!(
+            "Umsetzungsprojekte: {total_de} Treffer ({})",
+            beschreibung.join("; ")
+        )
+    };
+    let verweise = fehler.verweise("f-", &PROJEKT_FILTERFELDER);
+    let status = if fehler.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     let page_out = ProjektePage {
-        title: "Umsetzungsprojekte",
+        title,
         nav: "projekte",
         total: p.total,
+        total_de,
+        aktive: f.as_ref().map_or(0, listen::ProjektFilter::aktive),
+        beschreibung,
+        fehler,
+        verweise,
         items: p.items,
-        partner_gesucht: q
-            .partner_gesucht
-            .as_deref()
-            .and_then(listen::ja_nein)
-            .unwrap_or(false),
-        opt_themenfeld: opts(
-            slug_names(&model.themenfelder),
-            sel(&q.themenfeld).as_deref(),
-        ),
-        opt_prioritaet: opts(listen::prioritaet_optionen(), sel(&q.prioritaet).as_deref()),
-        opt_zielportal: opts(
-            Zielportal::ALL
-                .iter()
-                .map(|z| (z.key().to_owned(), z.label().to_owned()))
-                .chain([("unbekannt".to_owned(), "unbekannt".to_owned())]),
-            sel(&q.zielportal).as_deref(),
-        ),
-        opt_status: opts(
-            Status::all()
-                .into_iter()
-                .map(|s| (s.key().to_owned(), s.label().to_owned())),
-            sel(&q.status).as_deref(),
-        ),
-        opt_fachlichkeit: opts(
-            slug_names(&model.fachlichkeiten),
-            sel(&q.fachlichkeit).as_deref(),
-        ),
-        opt_organisation: opts(
-            slug_names(&model.organisationen),
-            sel(&q.organisation).as_deref(),
-        ),
+        partner_gesucht,
+        opt_themenfeld,
+        opt_prioritaet,
+        opt_zielportal,
+        opt_status,
+        opt_fachlichkeit,
+        opt_organisation,
         opt_sortierung: opts(
             Sortierung::ALL.map(|x| (x.key().to_owned(), x.label().to_owned())),
             Some(
@@ -540,7 +619,7 @@ async fn projekte(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) ->
         q,
         nav_links,
     };
-    Ok(page_out.into_response())
+    Ok((status, page_out).into_response())
 }
 
 /// An old ozg.kdn.de link (public or admin form, `show` or `edit`): to the project.

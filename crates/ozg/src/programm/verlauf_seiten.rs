@@ -9,9 +9,10 @@ use ozg_domain::access::Aktion;
 use serde::Deserialize;
 
 use crate::kern::sitzung::erlaubt;
-use crate::kern::uhr::{datum_de, datum_lesen};
-use crate::kern::{AppState, Fehler, Formular, Routen};
+use crate::kern::uhr::{datum_de, datum_eingabe};
+use crate::kern::{Angemeldet, AppState, Fehler, Feldfehler, Formular, Routen};
 use crate::programm::projekt_bearbeiten::nicht_gefunden;
+use crate::programm::projekt_seite::projekt_seite_mit_stand;
 use crate::programm::verlauf::{self, FeldStand};
 
 pub(super) fn routen() -> Routen {
@@ -43,23 +44,35 @@ struct StandSeite {
 
 async fn stand(
     State(st): State<AppState>,
+    Angemeldet(s): Angemeldet,
     Path(slug): Path<String>,
     Abfrage(q): Abfrage<StandQuery>,
 ) -> Result<Response, Fehler> {
-    let datum = q.datum.trim();
-    if datum_lesen(datum).is_none() {
-        return Err(Fehler::feld(
-            "datum",
-            if datum.is_empty() {
-                "Bitte geben Sie ein Datum an (JJJJ-MM-TT).".to_owned()
-            } else {
-                format!("„{datum}“ ist kein Datum; erwartet wird JJJJ-MM-TT.")
-            },
-        ));
+    let eingabe = q.datum.trim();
+    let datum = datum_eingabe(eingabe).map(|d| d.to_string());
+    let fehler = match &datum {
+        None if eingabe.is_empty() => Some("Bitte geben Sie ein Datum an (TT.MM.JJJJ).".to_owned()),
+        None => Some(format!(
+            "„{eingabe}“ ist kein Datum; erwartet wird TT.MM.JJJJ, z. B. 04.12.2026."
+        )),
+        Some(d) if d.as_str() > st.uhr.heute_iso().as_str() => {
+            Some("Das Datum liegt in der Zukunft.".to_owned())
+        }
+        Some(_) => None,
+    };
+    // A refused date shows the project page again, with the date in its field and the error.
+    if let Some(m) = fehler {
+        return projekt_seite_mit_stand(
+            &st,
+            &slug,
+            s.as_ref(),
+            Feldfehler::eins("datum", m),
+            eingabe.to_owned(),
+        )
+        .await;
     }
-    if datum > st.uhr.heute_iso().as_str() {
-        return Err(Fehler::feld("datum", "Das Datum liegt in der Zukunft."));
-    }
+    let datum = datum.unwrap_or_default();
+    let datum = datum.as_str();
     let Some(felder) = verlauf::stand_am(&st.db, &slug, datum).await? else {
         return Err(nicht_gefunden(&slug));
     };

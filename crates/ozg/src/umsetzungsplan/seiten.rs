@@ -13,7 +13,7 @@ use std::time::Duration;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use ozg_domain::access::{Aktion, darf};
 use serde::Deserialize;
@@ -22,7 +22,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use crate::kern::sitzung::erlaubt;
 use crate::kern::uhr::datum_de;
 use crate::kern::warteschlange::Warteschlange;
-use crate::kern::{Angemeldet, AppState, Fehler, Formular, Routen, Sitzung};
+use crate::kern::{Angemeldet, AppState, Fehler, Feldfehler, Formular, Routen, Sitzung, Verweis};
 use crate::programm::lesemodell;
 use crate::umsetzungsplan::bericht::{PlanReport, ReportOptions, Variante};
 use crate::umsetzungsplan::stand::{self as plan_stand, StandInfo};
@@ -193,6 +193,8 @@ struct PlanPage<'a> {
     staende: Vec<StandInfo>,
     stand: String,
     seit: String,
+    fehler: Feldfehler,
+    verweise: Vec<Verweis>,
 }
 
 impl PlanPage<'_> {
@@ -229,6 +231,8 @@ fn page<'a>(
         staende,
         stand: o.stand.clone().unwrap_or_default(),
         seit: o.seit.clone().unwrap_or_default(),
+        fehler: Feldfehler::new(),
+        verweise: Vec::new(),
     }
 }
 
@@ -238,7 +242,18 @@ async fn html(
     RawQuery(q): RawQuery,
 ) -> PageResult {
     let o = options(q.as_deref(), s.as_ref())?;
-    let r = report(&st, &o).await?;
+    // A Stand that cannot be read shows the current plan with the form again: what was typed
+    // stays in its field, the error next to it.
+    let (r, gezeigt, fehler) = match report(&st, &o).await {
+        Ok(r) => (r, o.clone(), Feldfehler::new()),
+        Err(Fehler::Ungueltig(e)) => {
+            let mut ohne = o.clone();
+            ohne.stand = None;
+            ohne.seit = None;
+            (report(&st, &ohne).await?, ohne, e)
+        }
+        Err(e) => return Err(e),
+    };
     let model = lesemodell(&st).await?;
     let themenfelder = model
         .themenfelder
@@ -250,7 +265,17 @@ async fn html(
         })
         .collect();
     let staende = plan_stand::liste(&st.db).await?;
-    Ok(page(&r, &o, themenfelder, staende).into_response())
+    let mut seite = page(&r, &gezeigt, themenfelder, staende);
+    seite.stand = o.stand.clone().unwrap_or_default();
+    seite.seit = o.seit.clone().unwrap_or_default();
+    seite.verweise = fehler.verweise("o-", &[("stand", "Stand"), ("seit", "Änderungen seit")]);
+    let status = if fehler.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    seite.fehler = fehler;
+    Ok((status, seite).into_response())
 }
 
 async fn xlsx(

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::kern::audit::{self, Art, Objekt};
 use crate::kern::db::Db;
-use crate::kern::uhr::{datum_de, datum_lesen};
+#[cfg(test)]
+use crate::kern::uhr::datum_lesen;
+use crate::kern::uhr::{datum_de, datum_eingabe};
 use crate::kern::{Fehler, Uhr};
 use crate::programm::ReadModel;
 use crate::sql;
@@ -187,11 +189,11 @@ pub async fn aufloesen(db: &Db, param: &'static str, spec: &str) -> Result<Aufge
             )),
         };
     }
-    let Some(tag) = datum_lesen(spec).map(|d| d.to_string()) else {
+    let Some(tag) = datum_eingabe(spec).map(|d| d.to_string()) else {
         return Err(Fehler::feld(
             param,
             format!(
-                "„{spec}“ ist kein Stand: erlaubt sind ein Datum (JJJJ-MM-TT), die Nummer eines gespeicherten Stands oder „aktuell“"
+                "„{spec}“ ist kein Stand: erlaubt sind ein Datum (TT.MM.JJJJ), die Nummer eines gespeicherten Stands oder „aktuell“"
             ),
         ));
     };

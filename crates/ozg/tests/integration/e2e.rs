@@ -114,7 +114,11 @@ async fn browse_catalogue() {
     let b = browser!("browse_catalogue");
     b.goto("/").await;
 
-    click(&b, "//nav//a[normalize-space(.)='Themenfelder']").await;
+    click(
+        &b,
+        "//nav[contains(@class,'hauptnavigation')]//a[normalize-space(.)='Themenfelder']",
+    )
+    .await;
     b.wait_for_path("/themenfelder", |p| p == "/themenfelder")
         .await;
 
@@ -590,6 +594,7 @@ async fn filter_projects() {
     let b = browser!("filter_projects");
     b.goto("/projekte").await;
 
+    open_filter(&b).await;
     let select = b.find(Locator::Css("select[name=themenfeld]")).await;
     let option = select
         .find(Locator::XPath(
@@ -603,6 +608,23 @@ async fn filter_projects() {
         p.contains("themenfeld=familie-kind")
     })
     .await;
+    let fragment = b
+        .client
+        .current_url()
+        .await
+        .expect("current URL")
+        .fragment()
+        .map(str::to_owned);
+    assert_eq!(
+        fragment.as_deref(),
+        Some("treffer"),
+        "filtering should return to the results"
+    );
+    let title = b.client.title().await.expect("title");
+    assert!(
+        title.contains("Familie & Kind") && title.contains("Treffer"),
+        "the page title names neither filter nor hit count: {title:?}"
+    );
 
     let results = b.text("table#projekte").await;
     assert!(
@@ -619,6 +641,7 @@ async fn filter_projects() {
         "#treffer should read like \"N Projekte\", not {before:?}"
     );
 
+    open_filter(&b).await;
     let checkbox = b.find(Locator::Css("input[name=partner_gesucht]")).await;
     if checkbox.click().await.is_err() {
         // A styled checkbox may hide the input itself behind its label.
@@ -653,6 +676,76 @@ async fn filter_projects() {
         before, after,
         "ticking Partner gesucht did not change the number of hits"
     );
+
+    // A mistyped quarter: the form comes back with what was typed, the error at the field and
+    // a summary whose link leads to the field.
+    open_filter(&b).await;
+    b.fill("Projektstart ab", "2020").await;
+    b.fill("Projektstart bis", "Q5/2021").await;
+    submit_filter(&b).await;
+    b.wait_for_text("Bitte prüfen Sie Ihre Angaben").await;
+    let field = b.find(Locator::Css("#f-start_bis")).await;
+    assert_eq!(
+        field.prop("value").await.expect("value").as_deref(),
+        Some("Q5/2021"),
+        "what was typed is gone"
+    );
+    assert_eq!(
+        field
+            .attr("aria-invalid")
+            .await
+            .expect("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+    let described = field
+        .attr("aria-describedby")
+        .await
+        .expect("aria-describedby")
+        .unwrap_or_default();
+    let message = b
+        .text(&format!(
+            "#{}",
+            described
+                .split_whitespace()
+                .find(|id| id.ends_with("-fehler"))
+                .unwrap_or_else(|| panic!("no error message described: {described:?}"))
+        ))
+        .await;
+    assert!(message.contains("Quartal"), "{message}");
+    assert!(
+        !b.find_all(Locator::Css("#f-start_von[aria-invalid]"))
+            .await
+            .iter()
+            .any(|_| true),
+        "the valid year 2020 is marked wrong"
+    );
+    click(
+        &b,
+        "//div[contains(@class,'fehlerzusammenfassung')]//a[@href='#f-start_bis']",
+    )
+    .await;
+    let active = b
+        .client
+        .active_element()
+        .await
+        .expect("focused element")
+        .attr("id")
+        .await
+        .expect("id");
+    assert_eq!(
+        active.as_deref(),
+        Some("f-start_bis"),
+        "the error summary's link should lead to the field"
+    );
+}
+
+/// Opens the collapsible filter block of a list page, as a person would (a click on it).
+async fn open_filter(b: &Browser) {
+    let details = b.find(Locator::Css("details.filter-block")).await;
+    if details.attr("open").await.expect("open").is_none() {
+        click(b, "//details[contains(@class,'filter-block')]/summary").await;
+    }
 }
 
 #[tokio::test]

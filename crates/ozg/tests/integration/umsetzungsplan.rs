@@ -208,6 +208,11 @@ async fn plan_options_snapshots_and_changes(t: &TestApp) {
             "für den 01.01.2019 liegt kein Stand vor",
         ),
         (
+            "/umsetzungsplan?stand=01.01.2019",
+            StatusCode::BAD_REQUEST,
+            "für den 01.01.2019 liegt kein Stand vor",
+        ),
+        (
             "/umsetzungsplan.xlsx?seit=2019-02-30",
             StatusCode::BAD_REQUEST,
             "„2019-02-30“ ist kein Stand",
@@ -232,6 +237,18 @@ async fn plan_options_snapshots_and_changes(t: &TestApp) {
         assert_eq!(r.status, status, "{uri}");
         assert!(r.text().contains(needle), "{uri}: {}", r.text());
     }
+    // On the page, a Stand that cannot be read keeps the form: the current plan, what was
+    // typed in its field, the error there and in the summary at the top.
+    let html = t.get("/umsetzungsplan?seit=31.02.2020").await;
+    assert_eq!(html.status, StatusCode::BAD_REQUEST);
+    let html = html.text();
+    assert!(
+        html.contains("id=\"o-seit\" name=\"seit\" value=\"31.02.2020\"")
+            && html.contains("aria-invalid=\"true\" aria-describedby=\"o-seit-fehler\"")
+            && html.contains("<a href=\"#o-seit\">")
+            && html.contains("Übersicht der prioritären Umsetzungsprojekte"),
+        "{html}"
+    );
 
     // Only some Themenfelder.
     let html = t
@@ -305,6 +322,13 @@ async fn plan_options_snapshots_and_changes(t: &TestApp) {
     let heute = tag_utc(0);
     assert!(
         t.ok(&format!("/umsetzungsplan?stand={heute}"))
+            .await
+            .text()
+            .contains("Testname 4711")
+    );
+    let heute_de = format!("{}.{}.{}", &heute[8..10], &heute[5..7], &heute[0..4]);
+    assert!(
+        t.ok(&format!("/umsetzungsplan?stand={heute_de}"))
             .await
             .text()
             .contains("Testname 4711")

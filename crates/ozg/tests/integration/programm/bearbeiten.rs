@@ -263,19 +263,33 @@ async fn project_as_of_a_past_date_and_comments(t: &TestApp) {
         jetzt.contains("<th scope=\"row\">Name</th><td>Kita-Navigator</td><td>Kita-Navigator</td>"),
         "{jetzt}"
     );
+    // The German spelling people type is the same day.
+    let (j, m, d) = (&heute[0..4], &heute[5..7], &heute[8..10]);
+    let deutsch = t
+        .ok(&format!(
+            "/projekte/kinderbetreuung/stand?datum={d}.{m}.{j}"
+        ))
+        .await
+        .text();
+    assert_eq!(deutsch, jetzt);
+    // A refused date: the project page with the form again, what was typed in its field and
+    // the error next to it.
     for (q, text) in [
         ("", "Bitte geben Sie ein Datum an"),
         ("2021-02-30", "kein Datum"),
+        ("31.02.2021", "kein Datum"),
         ("2999-01-01", "Zukunft"),
     ] {
         let r = t
             .get(&format!("/projekte/kinderbetreuung/stand?datum={q}"))
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}");
+        let html = r.text();
         assert!(
-            r.text().contains("datum") && r.text().contains(text),
-            "{q}: {}",
-            r.text()
+            html.contains(&format!("id=\"stand-datum\" name=\"datum\" value=\"{q}\""))
+                && html.contains("aria-describedby=\"stand-datum-fehler\"")
+                && html.contains(text),
+            "{q}: {html}"
         );
     }
     assert_eq!(

@@ -107,11 +107,28 @@ async fn bad_input_gets_german_messages(t: &TestApp) {
     ] {
         let r = t.get(uri).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
-        assert!(
-            r.text().contains(&format!("Parameter „{param}“")),
-            "{uri}: {}",
-            r.text()
-        );
+        let filterfeld = uri.starts_with("/projekte?") && !["seite", "format"].contains(&param);
+        if filterfeld {
+            // The filter form again: the summary links to the field, which is marked.
+            let html = r.text();
+            assert!(
+                html.contains(&format!("<a href=\"#f-{param}\">"))
+                    && html.contains(&format!("id=\"f-{param}-fehler\"")),
+                "{uri}: no error summary linking to #f-{param}: {html}"
+            );
+            let feld = html
+                .split(&format!("id=\"f-{param}\""))
+                .nth(1)
+                .and_then(|rest| rest.split('>').next())
+                .unwrap_or_default();
+            assert!(feld.contains("aria-invalid=\"true\""), "{uri}: {feld}");
+        } else {
+            assert!(
+                r.text().contains(&format!("Parameter „{param}“")),
+                "{uri}: {}",
+                r.text()
+            );
+        }
         let api = uri.replace("/projekte", "/api/v1/umsetzungsprojekte");
         if api != uri {
             let r = t.get(&api).await;
