@@ -110,15 +110,20 @@ pub fn parse_prioritaet_bund(v: i64) -> Result<u8, ParseError> {
     }
 }
 
-/// Label of an NRW priority with its colour word, so colour never carries the meaning alone.
+/// Label of an NRW priority: number and word, so colour never carries the meaning alone; the
+/// one wording on every page, in the PDF and in the downloads ("ohne Angabe" where the plan
+/// shows none).
 pub fn prioritaet_nrw_label(p: u8) -> &'static str {
     match p {
-        1 => "1 – hoch (rot)",
-        2 => "2 – mittel (gelb)",
-        3 => "3 – niedrig (grün)",
-        _ => "unbekannt",
+        1 => "1 – hoch",
+        2 => "2 – mittel",
+        3 => "3 – niedrig",
+        _ => PRIORITAET_OHNE_ANGABE,
     }
 }
+
+/// The label of a missing priority.
+pub const PRIORITAET_OHNE_ANGABE: &str = "ohne Angabe";
 
 crate::schluessel! {
     /// Where a service will run, per the plan's legend.

@@ -1,7 +1,8 @@
 //! Numbers as German readers write them: 5.251 (thousands with a dot), 52,092 (decimal comma).
 
 /// A whole number with thousands separators: `5251` → `5.251`, `-1234567` → `-1.234.567`.
-pub fn zahl_de(n: i64) -> String {
+pub fn zahl_de(n: impl std::borrow::Borrow<i64>) -> String {
+    let n = *n.borrow();
     let ziffern = n.unsigned_abs().to_string();
     let mut aus = String::with_capacity(ziffern.len() + ziffern.len() / 3 + 1);
     if n < 0 {
@@ -18,7 +19,8 @@ pub fn zahl_de(n: i64) -> String {
 
 /// A decimal number with `stellen` places and a decimal comma (thousands separated):
 /// `52.0917, 3` → `52,092`.
-pub fn dezimal_de(x: f64, stellen: usize) -> String {
+pub fn dezimal_de(x: impl std::borrow::Borrow<f64>, stellen: usize) -> String {
+    let x = *x.borrow();
     let text = format!("{:.*}", stellen, x.abs());
     let (ganz, rest) = text.split_once('.').unwrap_or((text.as_str(), ""));
     let ganz = zahl_de(ganz.parse::<i64>().unwrap_or(0));

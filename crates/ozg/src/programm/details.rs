@@ -169,6 +169,18 @@ pub struct Counts {
     pub gemeinden: i64,
     /// Kreise and kreisfreie Städte.
     pub kreise_und_kreisfreie: i64,
+    /// kreisangehörige Gemeinden (what `/organisationen?art=gemeinde` lists).
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    pub kreisangehoerige: i64,
+    /// kreisfreie Städte.
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    pub kreisfreie: i64,
+    /// Kreise.
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    pub kreise: i64,
     /// Organisations in total.
     pub organisationen: i64,
     /// Projects.
@@ -185,6 +197,9 @@ pub async fn counts(db: &Db) -> Result<Counts> {
          (SELECT COUNT(*) FROM ozg_leistung) AS ozg_leistungen, (SELECT COUNT(*) FROM leika_leistung) AS leika_leistungen, \
          (SELECT COUNT(*) FROM organisation WHERE art IN ('gemeinde', 'kreisfreie-stadt')) AS gemeinden, \
          (SELECT COUNT(*) FROM organisation WHERE art IN ('kreis', 'kreisfreie-stadt')) AS kreise_und_kreisfreie, \
+         (SELECT COUNT(*) FROM organisation WHERE art = 'gemeinde') AS kreisangehoerige, \
+         (SELECT COUNT(*) FROM organisation WHERE art = 'kreisfreie-stadt') AS kreisfreie, \
+         (SELECT COUNT(*) FROM organisation WHERE art = 'kreis') AS kreise, \
          (SELECT COUNT(*) FROM organisation) AS organisationen, (SELECT COUNT(*) FROM projekt) AS projekte, \
          (SELECT COUNT(*) FROM projekt WHERE steckbrief IS NOT NULL) AS steckbriefe, \
          (SELECT COUNT(*) FROM projekt WHERE partner_gesucht = 1) AS partner_gesucht"))

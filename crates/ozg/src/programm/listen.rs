@@ -52,8 +52,16 @@ ozg_domain::schluessel! {
 pub fn prioritaet_optionen() -> Vec<(String, String)> {
     (1..=3u8)
         .map(|p| (p.to_string(), prioritaet_nrw_label(p).to_owned()))
-        .chain([("unbekannt".to_owned(), "unbekannt".to_owned())])
+        .chain([(
+            "unbekannt".to_owned(),
+            ozg_domain::project::PRIORITAET_OHNE_ANGABE.to_owned(),
+        )])
         .collect()
+}
+
+/// The label of an NRW priority that may be missing (for templates).
+pub fn prio_label(p: &Option<i64>) -> &'static str {
+    prioritaet_nrw_label(p.unwrap_or(0).clamp(0, 9) as u8)
 }
 
 /// A yes/no filter value as people and forms write it (`1`, `ja`, `on` …), `None` if neither.
@@ -964,7 +972,7 @@ pub fn projekte(
 // Exports
 
 /// Projects as a table: the one tabular form of a project, used by every list export and by the
-/// plan workbook. The NRW priority is written as text ("1 – hoch (rot)"), never as colour alone.
+/// plan workbook. The NRW priority is written as text ("1 – hoch"), never as colour alone.
 pub fn projekt_table(title: &str, items: &[ProjektItem]) -> Table {
     Table::new(
         title,

@@ -210,3 +210,22 @@ impl ProjektDetail {
         self.unsicher_felder.get(feld)
     }
 }
+
+/// The German name of a project field as the plan data names it (`prioritaet_nrw` →
+/// „Kommunale Priorität NRW“), for the list of uncertain values.
+pub fn feld_label(feld: &str) -> &str {
+    match feld {
+        "name" | "projekt" => "Name des Projekts",
+        "fachlichkeit" => "Fachlichkeit",
+        "projektstart" => "Projektstart",
+        "prioritaet_nrw" => "Kommunale Priorität NRW",
+        "prioritaet_bund" => "Bund-Länder-Priorität",
+        "zielportal" => "Zielportal",
+        "kdn_nr" => "Nummer in ozg.kdn.de",
+        "mitarbeit" => "Mitarbeit",
+        "interesse" => "Interesse",
+        "lage" => "Lage",
+        "themenfeld" => "Themenfeld",
+        andere => andere,
+    }
+}

@@ -188,7 +188,7 @@ async fn plan_document_for_one_themenfeld() {
     );
     let href = b
         .find(Locator::XPath(
-            "//a[starts-with(normalize-space(.), 'PDF')]",
+            "//a[contains(normalize-space(.), 'PDF-Datei')]",
         ))
         .await
         .attr("href")
@@ -203,6 +203,23 @@ async fn plan_document_for_one_themenfeld() {
     let pdf = b.http_get(&href);
     assert_eq!(pdf.status, 200, "GET {href}");
     assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    // The link states the size ("bis etwa 0,6 MB"): the whole plan must keep to it.
+    let link_text = b
+        .find(Locator::XPath(
+            "//a[contains(normalize-space(.), 'PDF-Datei')]",
+        ))
+        .await
+        .text()
+        .await
+        .expect("link text");
+    assert!(link_text.contains("bis etwa 0,6 MB"), "{link_text}");
+    let ganz = b.http_get("/umsetzungsplan.pdf");
+    assert_eq!(ganz.status, 200);
+    assert!(
+        ganz.body.len() <= 660_000 && ganz.body.len() >= 300_000,
+        "the whole plan PDF has {} bytes; the link says about 0.6 MB",
+        ganz.body.len()
+    );
 }
 
 #[tokio::test]

@@ -23,7 +23,10 @@ async fn plan_content_is_served(t: &TestApp) {
     let page = t.ok("/projekte/kinderbetreuung").await.text();
     assert!(page.contains("Variante A") && page.contains("Variante B"));
     assert!(page.contains("noch offen"));
-    assert!(page.contains("unsicher (Quelle: OCR)"));
+    // Doubtful values: marked at the value, the reasons once, in one block.
+    assert!(page.contains("<details class=\"unsicher-details\" id=\"unsicher\">"));
+    assert!(page.contains("<a class=\"zweifel\" href=\"#unsicher\">"));
+    assert!(!page.contains("unsicher (Quelle: OCR)"));
     let sb = t
         .ok("/projekte/schuelerbefoerderung-schulwegticket")
         .await
