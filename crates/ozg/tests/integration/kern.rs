@@ -402,3 +402,63 @@ async fn datenbank_einstellungen(t: &TestApp) {
         }
     }
 }
+
+story!(komprimiert_und_stilversion);
+/// Text answers are compressed as the browser accepts (brotli, gzip), files that are
+/// compressed already are not; the stylesheet's address carries its content hash, so only that
+/// address may be cached for a year, and its ETag answers a revalidation with 304.
+async fn komprimiert_und_stilversion(t: &TestApp) {
+    let roh = t.ok("/umsetzungsplan").await;
+    assert!(roh.headers.get("content-encoding").is_none());
+    for art in ["br", "gzip"] {
+        let r = t
+            .get_mit("/umsetzungsplan", &[("accept-encoding", art)])
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.headers["content-encoding"], art);
+        assert!(
+            r.body.len() * 3 < roh.body.len(),
+            "{art}: {} of {} bytes",
+            r.body.len(),
+            roh.body.len()
+        );
+    }
+    let xlsx = t
+        .get_mit("/umsetzungsplan.xlsx", &[("accept-encoding", "gzip, br")])
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(
+        xlsx.headers.get("content-encoding").is_none(),
+        "XLSX is a zip already"
+    );
+
+    let html = roh.text();
+    let href = html
+        .split("<link rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("stylesheet link");
+    assert!(href.starts_with("/static/style.css?v="), "{href}");
+    let css = t.ok(href).await;
+    assert!(
+        css.headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let etag = css.headers["etag"].to_str().unwrap().to_owned();
+    let wieder = t.get_mit(href, &[("if-none-match", &etag)]).await;
+    assert_eq!(wieder.status, StatusCode::NOT_MODIFIED);
+    assert!(wieder.body.is_empty());
+    let anders = t.get_mit(href, &[("if-none-match", "\"alt\"")]).await;
+    assert_eq!(anders.status, StatusCode::OK);
+    // An old or missing hash is revalidated soon, never kept for a year.
+    let alt = t.ok("/static/style.css?v=1").await;
+    assert!(
+        !alt.headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert_eq!(alt.body, css.body);
+}

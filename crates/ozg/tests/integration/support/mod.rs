@@ -72,6 +72,27 @@ impl TestApp {
             body,
         }
     }
+    /// A GET with extra request headers.
+    pub async fn get_mit(&self, uri: &str, kopf: &[(&str, &str)]) -> Resp {
+        let mut req = Request::get(uri);
+        for (k, v) in kopf {
+            req = req.header(*k, *v);
+        }
+        let res = self
+            .app
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
     pub async fn ok(&self, uri: &str) -> Resp {
         let r = self.get(uri).await;
         assert_eq!(r.status, StatusCode::OK, "GET {uri}: {}", r.text());
