@@ -9,6 +9,7 @@ mod absturz;
 mod architektur;
 mod betrieb;
 mod e2e;
+mod e2e_ux;
 mod fuzz;
 mod gremien;
 mod kern;

@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::{Element, ElementRef};
+use fantoccini::key::Key;
 use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
@@ -158,7 +160,7 @@ impl Browser {
 
     /// Runs the `ozg` binary on the server's data directory (e.g. `user add …`); returns stdout.
     pub fn ozg(&self, args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_ozg"))
+        let out = Command::new(ozg_bin())
             .args(args)
             .arg("--data-dir")
             .arg(self.server._dir.path().join("data"))
@@ -200,6 +202,14 @@ impl Browser {
     /// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the current page; returns the violations,
     /// one readable line each, empty if the page passes.
     pub async fn axe_violations(&self) -> Vec<String> {
+        self.axe_violations_with(&["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+            .await
+    }
+
+    /// Runs the axe-core rules with any of the given tags (e.g. `wcag2aa`, `best-practice`) on
+    /// the current page; returns the violations, one readable line each (starting with the rule
+    /// id), empty if the page passes.
+    pub async fn axe_violations_with(&self, tags: &[&str]) -> Vec<String> {
         let source = axe_source();
         self.client
             .execute(&source, vec![])
@@ -207,7 +217,7 @@ impl Browser {
             .expect("inject axe-core");
         let script = "const done = arguments[arguments.length - 1];
             axe.run(document, {
-                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                runOnly: {type: 'tag', values: arguments[0]},
                 resultTypes: ['violations'],
             }).then(r => done(r.violations.map(v => ({
                 id: v.id, impact: v.impact, help: v.help,
@@ -216,7 +226,7 @@ impl Browser {
             }))), e => done({error: String(e)}));";
         let result = self
             .client
-            .execute_async(script, vec![])
+            .execute_async(script, vec![json!(tags)])
             .await
             .expect("run axe-core");
         if let Some(err) = result.get("error") {
@@ -242,6 +252,129 @@ impl Browser {
             })
             .collect()
     }
+
+    /// Runs `script` (a function body that may `return` a value; `arguments` are `args`) in the
+    /// page and returns its result.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        match self.client.execute(script, args).await {
+            Ok(v) => v,
+            Err(e) => panic!("script failed on {}: {e}\n{script}", self.path().await),
+        }
+    }
+
+    /// Presses and releases one key, sent to whatever has the focus (WebDriver actions, as a
+    /// keyboard would).
+    pub async fn press(&self, key: Key) {
+        let key: char = key.into();
+        let actions = KeyActions::new("tastatur".to_string())
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        self.client
+            .perform_actions(actions)
+            .await
+            .unwrap_or_else(|e| panic!("press {key:?}: {e}"));
+    }
+
+    /// Sends one Chrome DevTools Protocol command through ChromeDriver's `goog/cdp/execute`
+    /// endpoint of this session and returns its result.
+    ///
+    /// This goes around fantoccini (a plain POST to ChromeDriver, same session): its
+    /// `issue_cmd` would need a `WebDriverCompatibleCommand`, whose signature names `url::Url`
+    /// and `http::Method`, and `url` is no dependency of this crate.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let session = self
+            ._driver
+            .session
+            .as_deref()
+            .expect("the WebDriver session is open");
+        let body = json!({"cmd": cmd, "params": params}).to_string();
+        let response = http_request_with_body(
+            &self._driver.addr,
+            "POST",
+            &format!("/session/{session}/goog/cdp/execute"),
+            Some(body.as_bytes()),
+            Duration::from_secs(60),
+        )
+        .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"));
+        let answer: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+        assert_eq!(
+            response.status,
+            200,
+            "CDP {cmd} failed: {}",
+            String::from_utf8_lossy(&response.body)
+        );
+        answer.get("value").cloned().unwrap_or(Value::Null)
+    }
+
+    /// Makes the layout viewport `width` × `height` CSS pixels (`window.innerWidth` and
+    /// `document.documentElement.clientWidth` are `width`, `window.innerHeight` is `height`), as
+    /// on a phone of that size, and asserts it.
+    ///
+    /// What works with headless Chromium (`--headless=new`, checked with Chromium 156): the
+    /// window size. The window reports an outer width of at least 500 px, but the page's
+    /// viewport follows the requested size down to 320 px and below (and screenshots have that
+    /// width). The window's inner height is smaller than its outer height (143 px at the time of
+    /// writing), so the size is measured and corrected. Chromium draws classic scrollbars
+    /// (15 px) that phones do not have (theirs overlay the page), and they would make the
+    /// layout viewport 360 px in a 375-px window; `Emulation.setScrollbarsHidden` (CDP) hides
+    /// them for the rest of the session. Should the window size ever not reach the wanted
+    /// viewport, `Emulation.setDeviceMetricsOverride` (CDP) sets it directly; it is cleared
+    /// first on every call, so that window sizes count again.
+    pub async fn set_viewport(&self, width: u32, height: u32) {
+        self.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+            .await;
+        self.cdp("Emulation.setScrollbarsHidden", json!({"hidden": true}))
+            .await;
+        let (mut window_w, mut window_h) = (width, height);
+        let mut got = (0, 0, 0);
+        for _ in 0..3 {
+            self.client
+                .set_window_size(window_w, window_h)
+                .await
+                .unwrap_or_else(|e| panic!("set the window size to {window_w}×{window_h}: {e}"));
+            got = self.viewport().await;
+            if got == (width, height, width) {
+                return;
+            }
+            window_w = (i64::from(window_w) + i64::from(width) - i64::from(got.0)).max(1) as u32;
+            window_h = (i64::from(window_h) + i64::from(height) - i64::from(got.1)).max(1) as u32;
+        }
+        eprintln!(
+            "note: a window of {window_w}×{window_h} gives a viewport of {got:?}, not {width}×{height}: \
+             using Emulation.setDeviceMetricsOverride"
+        );
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 0, "mobile": false}),
+        )
+        .await;
+        let got = self.viewport().await;
+        assert_eq!(
+            got,
+            (width, height, width),
+            "the viewport (innerWidth, innerHeight, clientWidth) should be {width}×{height}"
+        );
+    }
+
+    /// `(window.innerWidth, window.innerHeight, document.documentElement.clientWidth)`.
+    async fn viewport(&self) -> (u32, u32, u32) {
+        let v = self
+            .js(
+                "return [window.innerWidth, window.innerHeight, document.documentElement.clientWidth];",
+                vec![],
+            )
+            .await;
+        let n = |i: usize| v[i].as_u64().unwrap_or(0) as u32;
+        (n(0), n(1), n(2))
+    }
+}
+
+/// The `ozg` binary the browser tests run: `OZG_BIN` when set, else the one cargo built with
+/// the tests. (Worktrees that share one target directory replace each other's builds there,
+/// also while tests run; a copy named by `OZG_BIN` stays put.)
+fn ozg_bin() -> PathBuf {
+    std::env::var_os("OZG_BIN")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_ozg")), PathBuf::from)
 }
 
 fn axe_source() -> String {
@@ -269,7 +402,7 @@ impl Server {
         let log = dir.path().join("server.log");
         let out = File::create(&log).expect("server log");
         let addr = format!("127.0.0.1:{}", free_port());
-        let child = Command::new(env!("CARGO_BIN_EXE_ozg"))
+        let child = Command::new(ozg_bin())
             .arg("serve")
             .args(["--addr", &addr])
             .args(["--basis-url", &format!("http://{addr}")])
@@ -482,11 +615,34 @@ impl Response {
 /// One HTTP/1.1 request on a fresh connection; the response ends by its `Content-Length`,
 /// its last chunk, or the connection closing.
 fn http_request(addr: &str, method: &str, path: &str, timeout: Duration) -> io::Result<Response> {
+    http_request_with_body(addr, method, path, None, timeout)
+}
+
+/// [`http_request`] with a JSON body (sent with its `Content-Length`).
+fn http_request_with_body(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: Option<&[u8]>,
+    timeout: Duration,
+) -> io::Result<Response> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
-    let request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes())?;
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n").into_bytes();
+    if let Some(body) = body {
+        request.extend_from_slice(
+            format!(
+                "Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        );
+    }
+    request.extend_from_slice(b"\r\n");
+    request.extend_from_slice(body.unwrap_or_default());
+    stream.write_all(&request)?;
     let (mut raw, mut buf) = (Vec::new(), [0; 16 * 1024]);
     loop {
         let n = stream.read(&mut buf)?;
