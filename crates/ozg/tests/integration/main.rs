@@ -11,6 +11,7 @@ mod betrieb;
 mod e2e;
 mod fuzz;
 mod gremien;
+mod hinweise;
 mod kern;
 mod konten;
 mod programm;
