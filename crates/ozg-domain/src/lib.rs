@@ -10,6 +10,7 @@
 //! - [`dataset`]: builds and validates the complete dataset from the data files.
 //! - [`governance`]: IT-Lenkungsausschuss votes (Umlaufverfahren), quorum, majority and decisions.
 //! - [`anhang`]: checks for uploaded attachments (size, type by content, safe file names).
+//! - [`rueckmeldung`]: feedback on accessibility (required fields, throttling, retention).
 //! - [`schluessel!`]: one declaration for the keyed enums (key, label, parse with German errors).
 
 pub mod access;
@@ -23,5 +24,6 @@ pub mod netz;
 pub mod orgs;
 pub mod plan;
 pub mod project;
+pub mod rueckmeldung;
 pub mod schluessel;
 pub mod search;

@@ -7,13 +7,16 @@
 //!   [`programm`] (catalogue, projects, search, partner sourcing, the JSON API),
 //!   [`gremien`] (workshops, IT-Lenkungsausschuss, Umlaufverfahren, priorities),
 //!   [`umsetzungsplan`] (the plan document, its Stände, PDF and XLSX),
-//!   [`konten`] (accounts of the members' area), [`kita`] (Kita allocation on the shell).
+//!   [`konten`] (accounts of the members' area), [`hinweise`] (the pages the law requires:
+//!   accessibility statement with feedback, Impressum, contact, Leichte Sprache,
+//!   Gebärdensprache), [`kita`] (Kita allocation on the shell).
 //! - [`cli`]: the shell commands.
 //!
 //! A capability uses another only through what that capability's `mod.rs` exports.
 
 pub mod cli;
 pub mod gremien;
+pub mod hinweise;
 pub mod kern;
 pub mod kita;
 pub mod konten;
@@ -27,6 +30,7 @@ pub fn bausteine() -> Vec<kern::Baustein> {
         gremien::baustein(),
         umsetzungsplan::baustein(),
         konten::baustein(),
+        hinweise::baustein(),
     ]
 }
 

@@ -28,6 +28,8 @@ enum Command {
         mail: cli::MailArgs,
         #[command(flatten)]
         netz: cli::NetzArgs,
+        #[command(flatten)]
+        betreiber: cli::BetreiberArgs,
     },
     /// Importiert Referenzdaten und Plandateien (alles oder nichts, in einer Transaktion).
     Import {
@@ -139,7 +141,8 @@ fn main() -> ExitCode {
                 db,
                 mail,
                 netz,
-            } => cli::serve(&addr, &db, &mail, &netz).await,
+                betreiber,
+            } => cli::serve(&addr, &db, &mail, &netz, &betreiber).await,
             Command::Import { from, force, db } => cli::import(from.as_deref(), &db, force).await,
             Command::Backup { to, db } => cli::backup(&db, to.as_deref()).await,
             Command::Restore { from, db } => cli::restore(&db, &from).await,

@@ -173,12 +173,64 @@ pub struct NetzArgs {
     pub hsts: bool,
 }
 
+/// The operator of the instance (Impressum, Kontakt, Erklärung zur Barrierefreiheit) and its
+/// video in German Sign Language.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct BetreiberArgs {
+    /// Name der Betreiberin (Impressum, Kontakt), z. B. „Stadt Musterstadt, Der Bürgermeister“.
+    #[arg(long, env = "OZG_BETREIBER_NAME", default_value = "")]
+    pub betreiber_name: String,
+    /// Postanschrift der Betreiberin; Zeilen mit „;“ oder Zeilenumbruch trennen.
+    #[arg(long, env = "OZG_BETREIBER_ANSCHRIFT", default_value = "")]
+    pub betreiber_anschrift: String,
+    /// Vertretungsberechtigte Person (Impressum).
+    #[arg(long, env = "OZG_BETREIBER_VERTRETUNG", default_value = "")]
+    pub betreiber_vertretung: String,
+    /// E-Mail-Adresse für Kontakt (Impressum, Kontakt).
+    #[arg(long, env = "OZG_BETREIBER_EMAIL", default_value = "")]
+    pub betreiber_email: String,
+    /// Telefonnummer (Impressum, Kontakt).
+    #[arg(long, env = "OZG_BETREIBER_TELEFON", default_value = "")]
+    pub betreiber_telefon: String,
+    /// Aufsichtsbehörde (Impressum; ohne Angabe entfällt der Abschnitt).
+    #[arg(long, env = "OZG_BETREIBER_AUFSICHT", default_value = "")]
+    pub betreiber_aufsicht: String,
+    /// E-Mail-Adresse für Rückmeldungen zur Barrierefreiheit (mailto-Link, Benachrichtigung
+    /// über das Formular); ohne Angabe die Adresse aus --betreiber-email.
+    #[arg(long, env = "OZG_BARRIEREFREIHEIT_EMAIL", default_value = "")]
+    pub barrierefreiheit_email: String,
+    /// Video in Deutscher Gebärdensprache (MP4, WebM oder Ogg), gezeigt auf /gebaerdensprache;
+    /// ohne Angabe sagt die Seite, dass es in Vorbereitung ist.
+    #[arg(long, env = "OZG_GEBAERDENSPRACHE_VIDEO")]
+    pub gebaerdensprache_video: Option<PathBuf>,
+}
+
+impl BetreiberArgs {
+    /// The operator's details, checked (e-mail addresses, the video file).
+    pub fn betreiber(&self) -> Result<crate::hinweise::Betreiber> {
+        let t = |s: &str| s.trim().to_owned();
+        let b = crate::hinweise::Betreiber {
+            name: t(&self.betreiber_name),
+            anschrift: t(&self.betreiber_anschrift),
+            vertretung: t(&self.betreiber_vertretung),
+            email: t(&self.betreiber_email),
+            telefon: t(&self.betreiber_telefon),
+            aufsicht: t(&self.betreiber_aufsicht),
+            barrierefreiheit_email: t(&self.barrierefreiheit_email),
+            gebaerdensprache_video: self.gebaerdensprache_video.clone(),
+        };
+        b.pruefen().map_err(|m| anyhow::anyhow!(m))?;
+        Ok(b)
+    }
+}
+
 /// `ozg serve`.
 pub async fn serve(
     addr: &str,
     args: &DbArgs,
     mail: &MailArgs,
     netz: &NetzArgs,
+    betreiber: &BetreiberArgs,
 ) -> Result<ExitCode> {
     let proxies = ozg_domain::netz::netze(&netz.trusted_proxy)
         .map_err(|m| anyhow::anyhow!("--trusted-proxy: {m}"))?;
@@ -199,6 +251,10 @@ pub async fn serve(
     {
         bail!(m);
     }
+    let betreiber = betreiber.betreiber()?;
+    if let Some(w) = betreiber.warnung() {
+        tracing::warn!("{w}");
+    }
     let db = args.open().await?;
     if ensure_seeded(&db).await? {
         tracing::info!("Referenzdaten und Umsetzungsplan importiert");
@@ -210,6 +266,7 @@ pub async fn serve(
         .with_ablage(args.data_dir.join("anhaenge"))
         .with_proxies(proxies, proxy_kopf)
         .with_hsts(netz.hsts);
+    state.erweiterung_setzen(betreiber);
     let portal = crate::portal(state);
     // Build the read model before the first request, so no request waits for it.
     programm::lesemodell(&portal.state).await.map_err(meldung)?;

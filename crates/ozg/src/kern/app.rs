@@ -1,12 +1,9 @@
 //! Building the portal from its capabilities: each capability hands in a [`Baustein`] (its
 //! routes, scheduled tasks and attachment owners); the core adds what every page shares
-//! (security headers, assets, the BITV text pages, attachments, the OpenAPI document, the
-//! 404 page) and renders errors of API routes as problem details.
+//! (security headers, assets, attachments, the OpenAPI document, the 404 page) and renders errors of API routes as problem details.
 
 use std::sync::Arc;
 
-use askama::Template;
-use askama_web::WebTemplate;
 use axum::Router;
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -85,9 +82,9 @@ pub struct Portal {
     pub openapi: Arc<String>,
 }
 
-/// The core's own routes: attachments and the static pages.
+/// The core's own routes: health, assets and attachments.
 fn kern_routen() -> Routen {
-    let r = Routen::new()
+    Routen::new()
         .lesen("/health", || async { "ok" })
         .lesen("/static/style.css", css)
         .lesen("/static/favicon.svg", favicon)
@@ -96,17 +93,7 @@ fn kern_routen() -> Routen {
             "/anhaenge/{id}/entfernen",
             Some(Aktion::ProjektBearbeiten),
             anhang::entfernen,
-        );
-    TEXTSEITEN.into_iter().fold(r, |r, (pfad, title, body)| {
-        r.lesen(pfad, move || async move {
-            TextSeite {
-                title,
-                nav: "",
-                body,
-            }
-            .into_response()
-        })
-    })
+        )
 }
 
 /// Builds the portal from the capabilities' contributions.
@@ -256,30 +243,3 @@ async fn favicon() -> Response {
     )
         .into_response()
 }
-
-#[derive(Template, WebTemplate)]
-#[template(path = "kern/templates/text.html")]
-struct TextSeite {
-    title: &'static str,
-    nav: &'static str,
-    body: &'static str,
-}
-
-/// The static text pages BITV and the TMG require: path, title, body.
-const TEXTSEITEN: [(&str, &str, &str); 3] = [
-    (
-        "/barrierefreiheit",
-        "Erklärung zur Barrierefreiheit",
-        include_str!("assets/barrierefreiheit.html"),
-    ),
-    (
-        "/impressum",
-        "Impressum",
-        include_str!("assets/impressum.html"),
-    ),
-    (
-        "/datenschutz",
-        "Datenschutz",
-        include_str!("assets/datenschutz.html"),
-    ),
-];

@@ -13,7 +13,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::support::quelltext::{self, Modul};
 
 /// The capabilities: folders that own their handlers, queries, templates and tests.
-const FAEHIGKEITEN: [&str; 5] = ["programm", "gremien", "umsetzungsplan", "konten", "kita"];
+const FAEHIGKEITEN: [&str; 6] = [
+    "programm",
+    "gremien",
+    "umsetzungsplan",
+    "konten",
+    "hinweise",
+    "kita",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Schicht {

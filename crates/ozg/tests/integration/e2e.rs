@@ -69,7 +69,12 @@ pub async fn page_types(b: &Browser) -> Vec<PageType> {
         "/projekte/kinderbetreuung/stand?datum=2021-01-01",
         workshop.as_str(),
         "/barrierefreiheit",
+        "/barrierefreiheit/danke",
         "/impressum",
+        "/datenschutz",
+        "/kontakt",
+        "/leichte-sprache",
+        "/gebaerdensprache",
     ];
     let mut pages: Vec<PageType> = ok
         .into_iter()
@@ -904,6 +909,69 @@ async fn steckbrief_page() {
         it_partner_open,
         "the IT-Partner should read \"noch offen\":\n{text}"
     );
+}
+
+#[tokio::test]
+async fn report_a_barrier() {
+    let b = browser!("report_a_barrier");
+    let mut problems: Vec<String> = Vec::new();
+    // From the start page, through the footer, as a visitor finds it.
+    b.goto("/zeitleiste").await;
+    click(
+        &b,
+        "//footer//a[normalize-space(.)='Erklärung zur Barrierefreiheit']",
+    )
+    .await;
+    b.wait_for_path("the accessibility statement", |p| p == "/barrierefreiheit")
+        .await;
+    // Sent without a description: the error summary links to the field, the input stays.
+    b.fill("Ihr Name (freiwillig)", "Kim Beispiel").await;
+    click(&b, "//button[normalize-space(.)='Rückmeldung senden']").await;
+    let text = b
+        .wait_for_text("Ihre Rückmeldung wurde nicht gesendet")
+        .await;
+    if !text.contains("Bitte beschreiben Sie, welche Barriere Ihnen aufgefallen ist.") {
+        problems.push(format!("no field error for the description:\n{text}"));
+    }
+    problems.extend(
+        b.axe_violations()
+            .await
+            .into_iter()
+            .map(|v| format!("the refused form: {v}")),
+    );
+    click(
+        &b,
+        "//*[@role='alert']//a[contains(normalize-space(.), 'Beschreibung der Barriere')]",
+    )
+    .await;
+    let fokus = b
+        .client
+        .execute("return document.activeElement.id", vec![])
+        .await
+        .expect("active element");
+    if fokus.as_str() != Some("rm-beschreibung") {
+        problems.push(format!(
+            "the summary link does not lead to the field (focus on {fokus})"
+        ));
+    }
+    b.fill(
+        "Beschreibung der Barriere (Pflichtfeld)",
+        "Die Zeitleiste ist mit dem Screenreader nicht zu verstehen.",
+    )
+    .await;
+    b.fill(
+        "Ihre E-Mail-Adresse (freiwillig, für eine Antwort)",
+        "kim@beispiel.de",
+    )
+    .await;
+    click(&b, "//button[normalize-space(.)='Rückmeldung senden']").await;
+    b.wait_for_path("the confirmation", |p| p == "/barrierefreiheit/danke")
+        .await;
+    let text = b.wait_for_text("Vielen Dank für Ihre Rückmeldung").await;
+    if !text.contains("Ihre Rückmeldung zur Barrierefreiheit ist angekommen.") {
+        problems.push(format!("the confirmation does not say so:\n{text}"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ mod e2e;
 mod e2e_ux;
 mod fuzz;
 mod gremien;
+mod hinweise;
 mod kern;
 mod konten;
 mod programm;
