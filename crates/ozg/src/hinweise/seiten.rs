@@ -17,7 +17,7 @@ use crate::hinweise::betreiber::{Betreiber, videotyp};
 use crate::hinweise::daten::{self, Zeile};
 use crate::hinweise::video;
 use crate::kern::sitzung::{erlaubt, vorab_cookie, vorab_csrf, zur_anmeldung};
-use crate::kern::{Angemeldet, AppState, Fehler, Feldfehler, Formular, Routen};
+use crate::kern::{Angemeldet, AppState, Fehler, Feldfehler, Formular, Routen, Verweis};
 
 /// When the Erklärung zur Barrierefreiheit was written, and last reviewed (German dates).
 const ERSTELLT: &str = "01.12.2026";
@@ -71,14 +71,17 @@ struct BarrierefreiheitSeite {
 
 impl BarrierefreiheitSeite {
     /// The label of a form field, for the error summary.
-    fn feldname(&self, feld: &str) -> &'static str {
-        match feld {
-            "name" => "Ihr Name",
-            "email" => "Ihre E-Mail-Adresse",
-            "seite" => "Adresse der Seite",
-            "beschreibung" => "Beschreibung der Barriere",
-            _ => "Formular",
-        }
+    /// The error summary: each error with a link to its field (`rm-<name>`).
+    fn verweise(&self) -> Vec<Verweis> {
+        self.fehler.verweise(
+            "rm-",
+            &[
+                ("beschreibung", "Beschreibung der Barriere"),
+                ("seite", "Adresse der Seite"),
+                ("name", "Ihr Name"),
+                ("email", "Ihre E-Mail-Adresse"),
+            ],
+        )
     }
 
     /// The mailto link of the feedback address, with a subject.
