@@ -1655,3 +1655,95 @@ mod farbe {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Print
+
+/// Prints `path` as Chromium does from its print dialog (the page's CSS page size), returns
+/// (page width, page height) in points and the text of the first page.
+async fn drucken(b: &Browser, path: &str) -> ((f64, f64), String) {
+    use base64::Engine;
+    b.goto(path).await;
+    let pdf = b
+        .cdp(
+            "Page.printToPDF",
+            json!({"preferCSSPageSize": true, "printBackground": false}),
+        )
+        .await;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(pdf["data"].as_str().expect("printToPDF data"))
+        .expect("base64 PDF");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let datei = dir.path().join("druck.pdf");
+    std::fs::write(&datei, &bytes).expect("write the PDF");
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&datei)
+        .output()
+        .expect("pdfinfo (poppler-utils) must be installed: scripts/test.sh installs it");
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let groesse = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Page size:"))
+        .and_then(|l| {
+            let mut z = l.split_whitespace();
+            let w = z.next()?.parse().ok()?;
+            z.next();
+            Some((w, z.next()?.parse().ok()?))
+        })
+        .unwrap_or_else(|| panic!("no page size in pdfinfo: {info}"));
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout", "-f", "1", "-l", "1", "-enc", "UTF-8"])
+        .arg(&datei)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    (groesse, String::from_utf8_lossy(&text.stdout).into_owned())
+}
+
+#[tokio::test]
+async fn listen_drucken_quer_mit_allen_spalten() {
+    let b = browser!("listen_drucken_quer_mit_allen_spalten");
+    let mut problems = Vec::new();
+    let spalten = [
+        "Umsetzungsprojekt",
+        "Themenfeld",
+        "Fachlichkeit",
+        "Mitarbeit",
+        "Interesse",
+        "Projektstart",
+        "Priorität NRW",
+        "Status",
+    ];
+    // Printed from a phone-sized window too: print has its own layout.
+    for breite in [375, 1280] {
+        b.set_viewport(breite, hoehe(breite)).await;
+        let ((w, h), text) = drucken(&b, "/projekte?themenfeld=familie-kind").await;
+        if w <= h {
+            problems.push(format!(
+                "/projekte @ {breite}px: printed {w}×{h} pt, not landscape"
+            ));
+        }
+        let kopfzeile = text
+            .lines()
+            .find(|l| l.contains("Umsetzungsprojekt") && l.contains("Status"))
+            .unwrap_or_default();
+        let fehlt: Vec<_> = spalten.iter().filter(|s| !kopfzeile.contains(*s)).collect();
+        if kopfzeile.is_empty() || !fehlt.is_empty() {
+            problems.push(format!(
+                "/projekte @ {breite}px: the printed table lacks the column(s) {fehlt:?} (no header row with all columns on page 1):\n{text}"
+            ));
+        }
+        // The last column's values are on the page, not cut off.
+        if !text.contains("Noch nicht begonnen") && !text.contains("begonnen") {
+            problems.push(format!("/projekte @ {breite}px: no Status values printed"));
+        }
+    }
+    // A page that is not a list keeps portrait (so the check above can tell the difference).
+    let ((w, h), _) = drucken(&b, "/projekte/kinderbetreuung").await;
+    if w >= h {
+        problems.push(format!(
+            "/projekte/kinderbetreuung: printed {w}×{h} pt, expected portrait"
+        ));
+    }
+    fertig(&problems);
+}
