@@ -802,7 +802,7 @@ pub fn projekt_filter(model: &ReadModel, q: &ListQuery) -> Result<ProjektFilter,
         f.fachlichkeit = Some(require(
             "fachlichkeit",
             s,
-            &model.fachlichkeiten,
+            &model.fachlichkeit_werte(),
             slug_hint,
         )?);
     }
