@@ -4,6 +4,7 @@
 //! - [`charts`]: the data of the plan document's two charts (start timeline, priority matrix).
 //! - [`ids`]: parse-don't-validate newtypes (OZG-ID, Leistungsschlüssel, AGS, ARS, Quartal).
 //! - [`project`]: Projektstart, priorities, Zielportal, roles, phases and the derived status.
+//! - [`fachlichkeit`]: the reviewed vocabulary of Fachlichkeiten (canonical terms, spellings).
 //! - [`orgs`]: organisation kinds and the resolution of names as the plan writes them.
 //! - [`search`]: German search normalisation (umlaut folding, stemming, prefix terms).
 //! - [`plan`]: the TOML file format of the transcribed Umsetzungsplan.
@@ -17,6 +18,7 @@ pub mod access;
 pub mod anhang;
 pub mod charts;
 pub mod dataset;
+pub mod fachlichkeit;
 pub mod governance;
 pub mod ids;
 pub mod meldung;

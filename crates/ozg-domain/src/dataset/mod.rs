@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fachlichkeit::Vokabular;
 use crate::ids::{Ags, Ars, LeikaKey, OzgId, Typisierung};
 use crate::orgs::{OrgArt, OrgDirectory, Resolution, name_key};
 use crate::plan::{
@@ -275,6 +276,8 @@ pub struct Dataset {
     pub programm: Option<ProgrammFile>,
     /// Section-1 entries resolved to project indices.
     pub uebersicht_projekte: Vec<Option<usize>>,
+    /// The reviewed vocabulary of Fachlichkeiten (`plan/fachlichkeiten.toml`).
+    pub fachlichkeit_vokabular: Vokabular,
     /// Notes found while building.
     pub hinweise: Vec<Problem>,
 }
@@ -1033,6 +1036,55 @@ mod tests {
                 .message
                 .contains("Nummer 5 gehört schon zu Projekt „A“"),
             "{errs:?}"
+        );
+    }
+
+    /// Every Fachlichkeit of the tables must be in `plan/fachlichkeiten.toml`: an unknown one is
+    /// an error at its row, naming the likely term; spellings nobody uses are notes.
+    #[test]
+    fn fachlichkeit_ohne_begriff_ist_fehler() {
+        let mut files = base_files();
+        files.push(SourceFile {
+            path: "plan/themenfelder/06-familie-kind.toml".into(),
+            text: "abschnitt = \"2.6\"\nthemenfeld = \"Familie & Kind\"\n\n[[projekt]]\nid = \"a\"\nname = \"A\"\nfachlichkeit = [\"Meldeamt\", \"Einwohner- und Meldeamt\"]\n".into(),
+        });
+        files.push(SourceFile {
+            path: "plan/fachlichkeiten.toml".into(),
+            text: "[[begriff]]\nname = \"Einwohnermeldeamt / Bürgerbüro\"\nschreibweisen = [\"Meldeamt\", \"Meldebehörde\"]\n".into(),
+        });
+        let errs = Dataset::build(&files).unwrap_err();
+        let errs: Vec<_> = errs
+            .iter()
+            .filter(|p| p.severity == Severity::Fehler)
+            .collect();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].file, "plan/themenfelder/06-familie-kind.toml");
+        assert_eq!(errs[0].line, Some(4));
+        assert!(
+            errs[0].message.contains("„Einwohner- und Meldeamt“")
+                && errs[0]
+                    .message
+                    .contains("ähnlich: „Einwohnermeldeamt / Bürgerbüro“"),
+            "{errs:?}"
+        );
+
+        let v = files.last_mut().unwrap();
+        v.text = v.text.replace(
+            "\"Meldebehörde\"",
+            "\"Einwohner- und Meldeamt\", \"Meldebehörde\"",
+        );
+        let ds = Dataset::build(&files).unwrap();
+        assert_eq!(
+            ds.fachlichkeit_vokabular
+                .zuordnen("Einwohner- und Meldeamt"),
+            ["Einwohnermeldeamt / Bürgerbüro"]
+        );
+        assert!(
+            ds.hinweise
+                .iter()
+                .any(|p| p.file == "plan/fachlichkeiten.toml" && p.message.contains("Meldebehörde")),
+            "{:?}",
+            ds.hinweise
         );
     }
 

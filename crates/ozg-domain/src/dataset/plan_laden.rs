@@ -18,6 +18,7 @@ impl Dataset {
     ) {
         const WS: &str = "plan/workshops.toml";
         const PR: &str = "plan/programm.toml";
+        const FACH: &str = "plan/fachlichkeiten.toml";
         let toml_only = |prefix: &str| {
             with_prefix(prefix)
                 .into_iter()
@@ -32,10 +33,21 @@ impl Dataset {
             kdn_owner: HashMap::new(),
             position: 0,
         };
+        if let Some(f) = get(FACH) {
+            match Vokabular::lesen(&f.text) {
+                Ok(v) => plan.ds.fachlichkeit_vokabular = v,
+                Err(maengel) => {
+                    for (zeile, m) in maengel {
+                        plan.cx.err(&f.path, zeile, m);
+                    }
+                }
+            }
+        }
         let mut refs = Vec::new();
         for f in toml_only("plan/themenfelder/") {
             plan.themenfeld_file(f, &mut refs);
         }
+        plan.unbenutzte_schreibweisen(FACH);
         for r in refs {
             plan.merge_reference(r);
         }
@@ -105,6 +117,7 @@ impl PlanLoader<'_> {
             let line = line_of(&f.text, row.span().start);
             let row = row.into_inner();
             self.position += 1;
+            self.fachlichkeiten_bekannt(&f.path, line, &row.fachlichkeit);
             if row.verweis.is_some() {
                 refs.push(PendingRef {
                     file: f.path.clone(),
@@ -192,6 +205,66 @@ impl PlanLoader<'_> {
         self.claim_kdn_numbers(&f.path, line, idx, &row.kdn_admin_nr, &mut admin);
         self.by_slug.insert(slug, idx);
         self.ds.projekte.push(p);
+    }
+
+    /// Every Fachlichkeit of a row must be in the vocabulary (`plan/fachlichkeiten.toml`), as
+    /// a term or a spelling: otherwise the filter would offer a term nobody reviewed.
+    fn fachlichkeiten_bekannt(&mut self, path: &str, line: usize, werte: &[String]) {
+        let vok = &self.ds.fachlichkeit_vokabular;
+        for w in werte.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
+            if vok.kennt(w) {
+                continue;
+            }
+            let aehnlich = vok
+                .aehnlich(w)
+                .map(|b| format!(" (ähnlich: „{b}“)"))
+                .unwrap_or_default();
+            self.cx.err(
+                path,
+                Some(line),
+                format!(
+                    "Fachlichkeit „{w}“ steht nicht in plan/fachlichkeiten.toml; bitte dort einem Begriff unter „schreibweisen“ zuordnen oder als eigenen Begriff eintragen{aehnlich}"
+                ),
+            );
+        }
+    }
+
+    /// Notes for spellings of the vocabulary that no table uses (any more).
+    fn unbenutzte_schreibweisen(&mut self, path: &str) {
+        let benutzt: std::collections::HashSet<&str> = self
+            .ds
+            .projekte
+            .iter()
+            .flat_map(|p| p.fachlichkeiten.iter().map(|f| f.trim()))
+            .collect();
+        if benutzt.is_empty() {
+            return;
+        }
+        for b in self.ds.fachlichkeit_vokabular.begriffe() {
+            let unbenutzt: Vec<&str> = b
+                .schreibweisen
+                .iter()
+                .map(String::as_str)
+                .filter(|s| !benutzt.contains(s))
+                .collect();
+            if !unbenutzt.is_empty() {
+                self.cx.note(
+                    path,
+                    b.zeile,
+                    format!(
+                        "Schreibweisen von „{}“ kommen im Plan nicht vor: {}",
+                        b.name,
+                        unbenutzt.join(", ")
+                    ),
+                );
+            } else if b.schreibweisen.is_empty() && !benutzt.contains(b.name.as_str()) {
+                self.cx.note(
+                    path,
+                    b.zeile,
+                    format!("Begriff „{}“ kommt im Plan nicht vor", b.name),
+                );
+            }
+        }
     }
 
     /// The name and id of a new project (the id defaults to the slug of the name), or `None`

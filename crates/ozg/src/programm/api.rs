@@ -337,7 +337,9 @@ mod parameter {
         zielportal: Option<String>,
         /// Status (die Phase, die das Projekt erreicht hat).
         status: Option<String>,
-        /// Fachlichkeit (Slug).
+        /// Fachlichkeit: Slug eines einheitlichen Begriffs (`begriffe` in `fachlichkeit_refs`);
+        /// findet jedes Projekt, dessen Schreibweise im Dokument ihm zugeordnet ist. Der Slug
+        /// einer Schreibweise (`fachlichkeit_refs[].slug`) gilt weiter und findet genau diese.
         fachlichkeit: Option<String>,
         /// Beteiligte Organisation (Slug).
         organisation: Option<String>,
@@ -364,7 +366,7 @@ fn parameter_werte(
         ("themenfeld", slugs(&m.themenfelder)),
         ("lage", lagen),
         ("kreis", kreise),
-        ("fachlichkeit", slugs(&m.fachlichkeiten)),
+        ("fachlichkeit", slugs(&m.fachlichkeit_werte())),
         ("organisation", slugs(&m.organisationen)),
         ("art", OrgArt::ALL.map(|a| a.key().to_owned()).to_vec()),
         (

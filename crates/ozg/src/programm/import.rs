@@ -255,7 +255,7 @@ fn statements(ds: &Dataset, revision: &str, jetzt: &str) -> Vec<Stmt> {
     insert_rows(
         &mut out,
         "fachlichkeit",
-        &["id", "name", "slug"],
+        &["id", "name", "slug", "begriffe"],
         fach.iter()
             .enumerate()
             .map(|(i, f)| {
@@ -264,7 +264,13 @@ fn statements(ds: &Dataset, revision: &str, jetzt: &str) -> Vec<Stmt> {
                     s = format!("{s}-{i}");
                 }
                 fach_slugs.push(s.clone());
-                vec![(FACH_ID + i as i64).into(), (*f).into(), s.into()]
+                let begriffe = ds.fachlichkeit_vokabular.zuordnen(f).join("; ");
+                vec![
+                    (FACH_ID + i as i64).into(),
+                    (*f).into(),
+                    s.into(),
+                    begriffe.into(),
+                ]
             })
             .collect(),
     );
@@ -580,8 +586,13 @@ fn search_docs(ds: &Dataset) -> Vec<Vec<Arg>> {
             tfs.join(", "),
             format!("/projekte/{}", p.slug),
             &format!(
-                "{} {} {}",
+                "{} {} {} {}",
                 p.fachlichkeiten.join(" "),
+                p.fachlichkeiten
+                    .iter()
+                    .flat_map(|f| ds.fachlichkeit_vokabular.zuordnen(f))
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 tfs.join(" "),
                 orgs.join(" ")
             ),

@@ -831,7 +831,7 @@ pub fn projekt_filter(model: &ReadModel, q: &ListQuery) -> Result<ProjektFilter,
     if let Some(s) = nonempty(&q.fachlichkeit) {
         f.fachlichkeit = gut(
             &mut fehler,
-            require("fachlichkeit", s, &model.fachlichkeiten, slug_hint),
+            require("fachlichkeit", s, &model.fachlichkeit_werte(), slug_hint),
         );
     }
     if let Some(s) = nonempty(&q.organisation) {

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use ozg_domain::project::{Phasen, Projektstart, Status};
+use ozg_domain::project::{Phasen, Projektstart, Status, slugify};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
@@ -21,7 +21,7 @@ use crate::kern::{AppState, Fehler};
 use crate::programm::beteiligung::Meldung;
 use crate::programm::entscheidung::{self, Entscheidungsanzeige};
 use crate::programm::projekt::{
-    NamedRef, OzgLinkView, ProjektDetail, ProjektItem, RolleView, ThemenfeldRef,
+    FachlichkeitRef, NamedRef, OzgLinkView, ProjektDetail, ProjektItem, RolleView, ThemenfeldRef,
 };
 use crate::programm::suche::{Hit, SearchIndex};
 use crate::sql;
@@ -66,7 +66,7 @@ pub struct ProjektRecord {
     pub themenfeld_ids: Vec<i64>,
     /// Slugs of its Themenfelder.
     pub themenfeld_slugs: Vec<String>,
-    /// Slugs of its Fachlichkeiten.
+    /// Slugs of its Fachlichkeiten: the canonical terms', then the document texts' (old links).
     pub fachlichkeit_slugs: Vec<String>,
     /// Slugs of the organisations in any role.
     pub org_slugs: Vec<String>,
@@ -109,8 +109,10 @@ pub struct ReadModel {
     nach_slug: HashMap<String, usize>,
     /// Themenfelder (catalogue order).
     pub themenfelder: Vec<SlugName>,
-    /// Fachlichkeiten that occur in projects.
+    /// Canonical Fachlichkeit terms that occur in projects (the filter's options), by name.
     pub fachlichkeiten: Vec<SlugName>,
+    /// Fachlichkeiten as the document writes them (still valid filter values for old links).
+    fachlichkeiten_roh: Vec<SlugName>,
     /// Organisations that occur in projects.
     pub organisationen: Vec<SlugName>,
     /// Search index.
@@ -156,8 +158,9 @@ struct TfRow {
 #[derive(Deserialize)]
 struct FachRow {
     projekt_id: i64,
-    #[serde(flatten)]
-    r: NamedRef,
+    name: String,
+    slug: String,
+    begriffe: String,
 }
 
 #[derive(Deserialize)]
@@ -212,6 +215,29 @@ impl Zuordnung<'_> {
     }
     fn slug(&mut self, slug: &str) -> Option<&mut ProjektRecord> {
         self.nach_slug.get(slug).map(|&i| &mut self.projekte[i])
+    }
+}
+
+/// A Fachlichkeit with its canonical terms (stored by the import, joined by "; "); before the
+/// first import with the vocabulary the column is empty and the text is its own term.
+fn fachlichkeit_ref(r: FachRow) -> FachlichkeitRef {
+    let namen: Vec<&str> = if r.begriffe.trim().is_empty() {
+        vec![r.name.as_str()]
+    } else {
+        r.begriffe.split("; ").map(str::trim).collect()
+    };
+    let begriffe = namen
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| NamedRef {
+            name: n.to_owned(),
+            slug: slugify(n),
+        })
+        .collect();
+    FachlichkeitRef {
+        name: r.name,
+        slug: r.slug,
+        begriffe,
     }
 }
 
@@ -308,9 +334,23 @@ impl ReadModel {
         let themenfelder = db
             .query(sql!("SELECT slug, name FROM themenfeld ORDER BY id"))
             .await?;
-        let fachlichkeiten = db
+        let fachlichkeiten_roh = db
             .query(sql!("SELECT DISTINCT f.slug, f.name FROM fachlichkeit f JOIN projekt_fachlichkeit pf ON pf.fachlichkeit_id = f.id ORDER BY f.name"))
             .await?;
+        let mut fachlichkeiten: Vec<SlugName> = Vec::new();
+        for b in projekte
+            .iter()
+            .flat_map(|p| &p.detail.fachlichkeit_refs)
+            .flat_map(|f| &f.begriffe)
+        {
+            if !fachlichkeiten.iter().any(|x| x.slug == b.slug) {
+                fachlichkeiten.push(SlugName {
+                    slug: b.slug.clone(),
+                    name: b.name.clone(),
+                });
+            }
+        }
+        fachlichkeiten.sort_by_cached_key(|f| ozg_domain::search::fold(&f.name));
         let organisationen = db
             .query(sql!("SELECT DISTINCT o.slug, o.name FROM organisation o JOIN projekt_rolle r ON r.organisation_id = o.id ORDER BY o.name"))
             .await?;
@@ -332,9 +372,50 @@ impl ReadModel {
             nach_slug,
             themenfelder,
             fachlichkeiten,
+            fachlichkeiten_roh,
             organisationen,
             search,
         })
+    }
+
+    /// Every valid value of the Fachlichkeit filter: the canonical terms, then the document's
+    /// texts (a link from before the vocabulary keeps finding what it found).
+    pub fn fachlichkeit_werte(&self) -> Vec<SlugName> {
+        let mut v = self.fachlichkeiten.clone();
+        for r in &self.fachlichkeiten_roh {
+            if !v.iter().any(|x| x.slug == r.slug) {
+                v.push(r.clone());
+            }
+        }
+        v
+    }
+
+    /// The filter's options: each canonical term with its number of projects, e.g.
+    /// („jugendamt“, „Jugendamt (9)“); a selected document text (old link) is added, so the
+    /// form shows what the list is filtered by.
+    pub fn fachlichkeit_optionen(&self, gewaehlt: Option<&str>) -> Vec<(String, String)> {
+        let anzahl = |slug: &str| {
+            self.projekte
+                .iter()
+                .filter(|p| p.fachlichkeit_slugs.iter().any(|s| s == slug))
+                .count()
+        };
+        let mut v: Vec<(String, String)> = self
+            .fachlichkeiten
+            .iter()
+            .map(|f| (f.slug.clone(), format!("{} ({})", f.name, anzahl(&f.slug))))
+            .collect();
+        if let Some(r) = self
+            .fachlichkeiten_roh
+            .iter()
+            .find(|r| Some(r.slug.as_str()) == gewaehlt && !v.iter().any(|(s, _)| *s == r.slug))
+        {
+            v.push((
+                r.slug.clone(),
+                format!("{} (Schreibweise im Dokument, {})", r.name, anzahl(&r.slug)),
+            ));
+        }
+        v
     }
 
     /// A project by slug.
@@ -361,14 +442,22 @@ impl Zuordnung<'_> {
         }
         let fach: Vec<FachRow> = db
             .query(sql!(
-                "SELECT pf.projekt_id, f.name, f.slug FROM projekt_fachlichkeit pf \
+                "SELECT pf.projekt_id, f.name, f.slug, f.begriffe FROM projekt_fachlichkeit pf \
                  JOIN fachlichkeit f ON f.id = pf.fachlichkeit_id ORDER BY pf.projekt_id, pf.position"
             ))
             .await?;
         for r in fach {
             if let Some(p) = self.id(r.projekt_id) {
-                p.fachlichkeit_slugs.push(r.r.slug.clone());
-                p.detail.fachlichkeit_refs.push(r.r);
+                p.detail.fachlichkeit_refs.push(fachlichkeit_ref(r));
+            }
+        }
+        for p in self.projekte.iter_mut() {
+            let refs = &p.detail.fachlichkeit_refs;
+            let begriffe = refs.iter().flat_map(|f| &f.begriffe).map(|b| &b.slug);
+            for s in begriffe.chain(refs.iter().map(|f| &f.slug)) {
+                if !p.fachlichkeit_slugs.contains(s) {
+                    p.fachlichkeit_slugs.push(s.clone());
+                }
             }
         }
         let rollen: Vec<RoleRow> = db

@@ -137,6 +137,25 @@ pub struct NamedRef {
     pub slug: String,
 }
 
+/// A Fachlichkeit of a project: the document's text and the canonical terms it maps to
+/// (`data/plan/fachlichkeiten.toml`); the list filter takes a term's slug.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FachlichkeitRef {
+    /// Name as the document writes it.
+    pub name: String,
+    /// Slug of the document's text.
+    pub slug: String,
+    /// Canonical terms (filter value: their slug).
+    pub begriffe: Vec<NamedRef>,
+}
+
+impl FachlichkeitRef {
+    /// Whether the document's text is its one canonical term.
+    pub fn ist_begriff(&self) -> bool {
+        matches!(self.begriffe.as_slice(), [b] if b.name == self.name)
+    }
+}
+
 /// The full project.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProjektDetail {
@@ -153,8 +172,8 @@ pub struct ProjektDetail {
     pub phasen: BTreeMap<String, Option<String>>,
     /// Themenfelder.
     pub themenfeld_refs: Vec<ThemenfeldRef>,
-    /// Fachlichkeiten.
-    pub fachlichkeit_refs: Vec<NamedRef>,
+    /// Fachlichkeiten as the document writes them, with their canonical terms.
+    pub fachlichkeit_refs: Vec<FachlichkeitRef>,
     /// Roles in display order.
     pub rollen: Vec<RolleView>,
     /// OZG-Leistungen.

@@ -542,7 +542,7 @@ async fn projekte(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) ->
         sel(&q.status).as_deref(),
     );
     let opt_fachlichkeit = opts(
-        slug_names(&model.fachlichkeiten),
+        model.fachlichkeit_optionen(sel(&q.fachlichkeit).as_deref()),
         sel(&q.fachlichkeit).as_deref(),
     );
     let opt_organisation = opts(

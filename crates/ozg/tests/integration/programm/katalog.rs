@@ -706,3 +706,110 @@ async fn openapi_nennt_die_erlaubten_werte(t: &TestApp) {
             .is_object()
     );
 }
+
+story!(fachlichkeit_einheitliche_begriffe);
+/// The Fachlichkeit filter offers the reviewed terms of `data/plan/fachlichkeiten.toml`:
+/// „Einwohnermeldeamt / Bürgerbüro“ finds the projects of every way the document writes the
+/// office; the project page and the API keep the document's text (with the term).
+async fn fachlichkeit_einheitliche_begriffe(t: &TestApp) {
+    let slugs = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["slug"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let begriff = t
+        .ok("/api/v1/umsetzungsprojekte?fachlichkeit=einwohnermeldeamt-buergerbuero&pro_seite=500")
+        .await
+        .json();
+    let begriff = slugs(&begriff);
+    let mut vereinigt: Vec<String> = Vec::new();
+    // The document's spellings; their own slugs still filter (links from before the terms).
+    for (text, slug) in [
+        ("Einwohner- und Meldeamt", "einwohner-und-meldeamt"),
+        ("Einwohner- & Meldeamt", "einwohner-meldeamt"),
+        ("Einwohnermeldeamt", "einwohnermeldeamt"),
+        ("Meldeamt", "meldeamt"),
+        ("Meldebehörde", "meldebehoerde"),
+        ("Bürgeramt", "buergeramt"),
+    ] {
+        let r = t
+            .ok(&format!(
+                "/api/v1/umsetzungsprojekte?fachlichkeit={slug}&pro_seite=500"
+            ))
+            .await
+            .json();
+        let items = r["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "{text}");
+        for i in items {
+            let f = i["fachlichkeiten"].as_str().unwrap();
+            assert!(f.split("; ").any(|x| x == text), "{text}: {f}");
+            let s = i["slug"].as_str().unwrap().to_owned();
+            assert!(begriff.contains(&s), "{text}: {s} fehlt in {begriff:?}");
+            if !vereinigt.contains(&s) {
+                vereinigt.push(s);
+            }
+        }
+    }
+    vereinigt.sort();
+    let mut b = begriff.clone();
+    b.sort();
+    assert_eq!(vereinigt, b);
+    assert!(b.len() >= 5, "{b:?}");
+
+    // The form offers terms only, with their number of projects.
+    let seite = t.ok("/projekte").await.text();
+    let start = seite.find("id=\"f-fachlichkeit\"").unwrap();
+    let auswahl = &seite[start..start + seite[start..].find("</select>").unwrap()];
+    assert!(
+        auswahl.contains(&format!(
+            "<option value=\"einwohnermeldeamt-buergerbuero\">Einwohnermeldeamt / Bürgerbüro ({})</option>",
+            b.len()
+        )),
+        "{auswahl}"
+    );
+    for alt in ["einwohner-und-meldeamt", "meldebehoerde", "wahlamt-o-ae"] {
+        assert!(!auswahl.contains(&format!("\"{alt}\"")), "{alt}");
+    }
+    let optionen = auswahl.matches("<option").count() - 1;
+    assert!((30..50).contains(&optionen), "{optionen} Begriffe");
+    // The list filtered by the term shows the same projects.
+    let liste = t
+        .ok("/projekte?fachlichkeit=einwohnermeldeamt-buergerbuero")
+        .await
+        .text();
+    assert!(liste.contains(&format!("{} Projekte", b.len())), "{liste}");
+    assert!(liste.contains("selected>Einwohnermeldeamt / Bürgerbüro"));
+
+    // Project page and API: the document's text, with the term.
+    let p = t
+        .ok("/api/v1/umsetzungsprojekte?fachlichkeit=einwohner-meldeamt&pro_seite=1")
+        .await
+        .json();
+    let slug = p["items"][0]["slug"].as_str().unwrap().to_owned();
+    let detail = t
+        .ok(&format!("/api/v1/umsetzungsprojekte/{slug}"))
+        .await
+        .json();
+    let f = detail["fachlichkeit_refs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Einwohner- & Meldeamt")
+        .unwrap();
+    assert_eq!(f["slug"], "einwohner-meldeamt");
+    assert_eq!(f["begriffe"][0]["name"], "Einwohnermeldeamt / Bürgerbüro");
+    assert_eq!(f["begriffe"][0]["slug"], "einwohnermeldeamt-buergerbuero");
+    let html = t.ok(&format!("/projekte/{slug}")).await.text();
+    assert!(
+        html.contains("Einwohner- &#38; Meldeamt (einheitlicher Begriff: <a href=\"/projekte?fachlichkeit=einwohnermeldeamt-buergerbuero\">Einwohnermeldeamt / Bürgerbüro</a>)"),
+        "{html}"
+    );
+    // An unknown value is still a German 400.
+    assert_eq!(
+        t.get("/projekte?fachlichkeit=gibt-es-nicht").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
