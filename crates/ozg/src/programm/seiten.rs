@@ -220,6 +220,8 @@ struct OzgListPage {
     nav: &'static str,
     q: ListQuery,
     total: i64,
+    fehler: Feldfehler,
+    verweise: Vec<Verweis>,
     items: Vec<OzgLeistungItem>,
     opt_themenfeld: Vec<Opt>,
     nav_links: PageNav,
@@ -232,7 +234,8 @@ async fn ozg_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) ->
     {
         return Ok(r);
     }
-    let p = listen::ozg_leistungen(&st.db, &q, page).await?;
+    let (p, fehler) = oder_fehler(listen::ozg_leistungen(&st.db, &q, page).await)?;
+    let verweise = fehler.verweise("f-", &[("themenfeld", "Themenfeld"), ("q", "Name enthält")]);
     let nav_links = PageNav::new(
         "/ozg-leistungen",
         "/api/v1/ozg-leistungen",
@@ -241,16 +244,18 @@ async fn ozg_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) ->
         p.total,
     );
     let opt_themenfeld = themenfeld_opts(&st, q.themenfeld.as_deref()).await?;
-    Ok(OzgListPage {
+    let seite = OzgListPage {
         title: "OZG-Leistungen",
         nav: "ozg",
         q,
         total: p.total,
+        fehler,
+        verweise,
         items: p.items,
         opt_themenfeld,
         nav_links,
-    }
-    .into_response())
+    };
+    Ok((status_fuer(&seite.fehler), seite).into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -293,6 +298,8 @@ struct LeikaListPage {
     nav: &'static str,
     q: ListQuery,
     total: i64,
+    fehler: Feldfehler,
+    verweise: Vec<Verweis>,
     items: Vec<LeikaItem>,
     opt_typisierung: Vec<Opt>,
     nav_links: PageNav,
@@ -305,7 +312,15 @@ async fn leika_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) 
     {
         return Ok(r);
     }
-    let p = listen::leika_leistungen(&st.db, &q, page).await?;
+    let (p, fehler) = oder_fehler(listen::leika_leistungen(&st.db, &q, page).await)?;
+    let verweise = fehler.verweise(
+        "f-",
+        &[
+            ("q", "Bezeichnung enthält"),
+            ("ozg_id", "OZG-ID"),
+            ("typisierung", "Typisierung"),
+        ],
+    );
     let nav_links = PageNav::new(
         "/leika-leistungen",
         "/api/v1/leika-leistungen",
@@ -317,16 +332,18 @@ async fn leika_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) 
         (1..=5).map(|i| (i.to_string(), format!("Typ {i}"))),
         q.typisierung.as_deref(),
     );
-    Ok(LeikaListPage {
+    let seite = LeikaListPage {
         title: "LeiKa-Leistungen",
         nav: "leika",
         q,
         total: p.total,
+        fehler,
+        verweise,
         items: p.items,
         opt_typisierung,
         nav_links,
-    }
-    .into_response())
+    };
+    Ok((status_fuer(&seite.fehler), seite).into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -364,6 +381,8 @@ struct OrgListPage {
     nav: &'static str,
     q: ListQuery,
     total: i64,
+    fehler: Feldfehler,
+    verweise: Vec<Verweis>,
     items: Vec<OrganisationItem>,
     opt_art: Vec<Opt>,
     nav_links: PageNav,
@@ -376,7 +395,8 @@ async fn org_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) ->
     {
         return Ok(r);
     }
-    let p = listen::organisationen(&st.db, &q, page).await?;
+    let (p, fehler) = oder_fehler(listen::organisationen(&st.db, &q, page).await)?;
+    let verweise = fehler.verweise("f-", &[("art", "Art"), ("q", "Name oder AGS")]);
     let nav_links = PageNav::new(
         "/organisationen",
         "/api/v1/organisationen",
@@ -390,16 +410,18 @@ async fn org_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) ->
             .map(|a| (a.key().to_owned(), a.label().to_owned())),
         q.art.as_deref(),
     );
-    Ok(OrgListPage {
+    let seite = OrgListPage {
         title: "Organisationen",
         nav: "organisationen",
         q,
         total: p.total,
+        fehler,
+        verweise,
         items: p.items,
         opt_art,
         nav_links,
-    }
-    .into_response())
+    };
+    Ok((status_fuer(&seite.fehler), seite).into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -474,6 +496,32 @@ struct ProjektePage {
     opt_organisation: Vec<Opt>,
     opt_sortierung: Vec<Opt>,
     nav_links: PageNav,
+}
+
+/// A list's page, or after a wrong filter an empty one with the errors to show at the form.
+fn oder_fehler<T>(
+    r: Result<listen::Paged<T>, Fehler>,
+) -> Result<(listen::Paged<T>, Feldfehler), Fehler> {
+    match r {
+        Ok(p) => Ok((p, Feldfehler::new())),
+        Err(Fehler::Ungueltig(e)) => Ok((
+            listen::Paged {
+                total: 0,
+                items: Vec::new(),
+            },
+            e,
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// 400 when a form's input was refused, else 200.
+fn status_fuer(fehler: &Feldfehler) -> StatusCode {
+    if fehler.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    }
 }
 
 /// The fields of the project filter form, with their labels (for the error summary).

@@ -107,7 +107,18 @@ async fn bad_input_gets_german_messages(t: &TestApp) {
     ] {
         let r = t.get(uri).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
-        let filterfeld = uri.starts_with("/projekte?") && !["seite", "format"].contains(&param);
+        // List pages show their filter form again with the error at the field (not for
+        // paging, format, or a parameter given twice: those are refused before the page).
+        let filterfeld = [
+            "/projekte?",
+            "/leika-leistungen?",
+            "/organisationen?",
+            "/ozg-leistungen?",
+        ]
+        .iter()
+        .any(|l| uri.starts_with(l))
+            && !["seite", "format"].contains(&param)
+            && uri.matches(&format!("{param}=")).count() == 1;
         if filterfeld {
             // The filter form again: the summary links to the field, which is marked.
             let html = r.text();
