@@ -8,8 +8,8 @@ use axum::Router;
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use ozg_domain::access::Aktion;
-use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 
@@ -167,17 +167,21 @@ pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
     }
 }
 
-/// gzip or brotli, as the browser accepts, for text answers (the plan page is about 100 KB of
-/// HTML); not for files that are compressed already (PDF, XLSX, images).
+/// gzip (level 4) for text answers built per request (the plan page is about 100 KB of HTML);
+/// not for files that are compressed already (PDF, XLSX, images). Not brotli per request: in
+/// one run it served 0.31–0.45 of the uncompressed throughput against gzip's 0.66–0.70, for
+/// 1–5 % fewer bytes (docs/benchmarks.md); the stylesheet comes brotli-compressed once.
 fn komprimieren() -> CompressionLayer<impl Predicate> {
-    CompressionLayer::new().compress_when(
-        DefaultPredicate::new()
-            .and(NotForContentType::const_new("application/pdf"))
-            .and(NotForContentType::const_new(
-                "application/vnd.openxmlformats",
-            ))
-            .and(NotForContentType::const_new("application/zip")),
-    )
+    CompressionLayer::new()
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(
+            DefaultPredicate::new()
+                .and(NotForContentType::const_new("application/pdf"))
+                .and(NotForContentType::const_new(
+                    "application/vnd.openxmlformats",
+                ))
+                .and(NotForContentType::const_new("application/zip")),
+        )
 }
 
 async fn nicht_gefunden(uri: Uri) -> Response {
@@ -208,8 +212,55 @@ pub const STIL_VERSION: u64 = {
     h
 };
 
+/// The stylesheet compressed once, at the best setting (it never changes while the portal
+/// runs, so the slow setting pays off; answers built per request use gzip at level 4):
+/// (brotli, gzip); an empty one if compressing failed (then the plain stylesheet is served).
+fn stil_komprimiert() -> &'static (Vec<u8>, Vec<u8>) {
+    use std::io::Write;
+    static FERTIG: std::sync::OnceLock<(Vec<u8>, Vec<u8>)> = std::sync::OnceLock::new();
+    FERTIG.get_or_init(|| {
+        let mut br = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            ..Default::default()
+        };
+        if brotli::BrotliCompress(&mut STIL.as_bytes(), &mut br, &params).is_err() {
+            br.clear();
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let gz = match gz.write_all(STIL.as_bytes()) {
+            Ok(()) => gz.finish().unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        (br, gz)
+    })
+}
+
 async fn css(headers: axum::http::HeaderMap, uri: Uri) -> Response {
-    let etag = format!("\"{STIL_VERSION:x}\"");
+    let angeboten = |name: &str| {
+        headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',').any(|t| {
+                    let mut teile = t.split(';');
+                    teile.next().is_some_and(|k| k.trim() == name)
+                        && !teile.any(|q| q.trim().replace(' ', "") == "q=0")
+                })
+            })
+    };
+    let (br, gz) = stil_komprimiert();
+    let (kodierung, koerper): (Option<&str>, &'static [u8]) = if angeboten("br") && !br.is_empty() {
+        (Some("br"), br)
+    } else if angeboten("gzip") && !gz.is_empty() {
+        (Some("gzip"), gz)
+    } else {
+        (None, STIL.as_bytes())
+    };
+    let etag = match kodierung {
+        Some(k) => format!("\"{STIL_VERSION:x}-{k}\""),
+        None => format!("\"{STIL_VERSION:x}\""),
+    };
     let aktuell = uri.query() == Some(format!("v={STIL_VERSION}").as_str());
     // Only the hashed address may be kept for long; the bare one is revalidated.
     let cache = if aktuell {
@@ -221,16 +272,23 @@ async fn css(headers: axum::http::HeaderMap, uri: Uri) -> Response {
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let kopf = [
+    let mut kopf = vec![
         (header::CONTENT_TYPE, "text/css; charset=utf-8".to_owned()),
         (header::CACHE_CONTROL, cache.to_owned()),
         (header::ETAG, etag),
+        (header::VARY, "accept-encoding".to_owned()),
     ];
     if gleich {
-        (axum::http::StatusCode::NOT_MODIFIED, kopf).into_response()
-    } else {
-        (kopf, STIL).into_response()
+        return (
+            axum::http::StatusCode::NOT_MODIFIED,
+            axum::response::AppendHeaders(kopf),
+        )
+            .into_response();
     }
+    if let Some(k) = kodierung {
+        kopf.push((header::CONTENT_ENCODING, k.to_owned()));
+    }
+    (axum::response::AppendHeaders(kopf), koerper).into_response()
 }
 
 async fn favicon() -> Response {
