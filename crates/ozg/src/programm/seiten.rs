@@ -719,7 +719,7 @@ struct SuchQuery {
 #[derive(Template, WebTemplate)]
 #[template(path = "programm/templates/suche.html")]
 struct SuchePage {
-    title: &'static str,
+    title: String,
     nav: &'static str,
     r: Results,
 }
@@ -732,7 +732,7 @@ async fn suche(State(st): State<AppState>, Abfrage(sq): Abfrage<SuchQuery>) -> P
     }
     let r = suche::search(&lesemodell(&st).await?.search, q, 20);
     Ok(SuchePage {
-        title: "Suche",
+        title: r.ueberschrift(),
         nav: "",
         r,
     }

@@ -824,3 +824,81 @@ async fn fachlichkeit_einheitliche_begriffe(t: &TestApp) {
         StatusCode::BAD_REQUEST
     );
 }
+
+story!(suche_rangfolge_titel_und_landmarken);
+/// "Hund": every hit that has the word, an inflection ("Hunde") or a compound starting with it
+/// ("Hundesteuer", "Hundehaltung") comes before "… 40 vom Hundert", which only starts with the
+/// letters. Title and heading name the term and the number of hits (German format); the
+/// header's search and the page's own search are two landmarks with different names.
+async fn suche_rangfolge_titel_und_landmarken(t: &TestApp) {
+    let r = t.ok("/api/v1/suche?q=Hund").await.json();
+    let total = r["total"].as_u64().unwrap();
+    let leika: Vec<String> = r["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["kind"] == "leika-leistung")
+        .unwrap()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["title"].as_str().unwrap().to_owned())
+        .collect();
+    let erster_wortteil = leika
+        .iter()
+        .position(|t| t.ends_with("vom Hundert"))
+        .unwrap();
+    assert!(
+        leika[erster_wortteil..]
+            .iter()
+            .all(|t| t.ends_with("vom Hundert")),
+        "nach „Hundert“ kommt kein echter Treffer mehr: {leika:?}"
+    );
+    for echt in [
+        "Hundesteuer",
+        "Hundehaltung",
+        "Implantieren von Identifikationschips bei Hunden",
+    ] {
+        let i = leika.iter().position(|t| t == echt).unwrap();
+        assert!(i < erster_wortteil, "{echt} vor „Hundert“: {leika:?}");
+    }
+    // The page lists them in the same order; the project Hundehaltung is listed too.
+    let seite = t.ok("/suche?q=Hund").await.text();
+    let pos = |s: &str| seite.find(s).unwrap_or_else(|| panic!("{s} fehlt"));
+    assert!(pos(">Hundehaltung</a> <span class=\"anzahl\">Engagement") < pos("vom Hundert</a>"));
+    assert!(pos(">Hundesteuer</a>") < pos("vom Hundert</a>"));
+    assert!(
+        seite.contains(&format!(
+            "<title>Suche nach „Hund“: {total} Treffer – OZG-Plattform NRW</title>"
+        )),
+        "{seite}"
+    );
+    assert!(seite.contains(&format!("<h1>Suche nach „Hund“: {total} Treffer</h1>")));
+    // Two search landmarks, two names.
+    assert_eq!(seite.matches("role=\"search\"").count(), 2);
+    assert!(seite.contains("role=\"search\" aria-label=\"Website durchsuchen\""));
+    assert!(seite.contains("role=\"search\" aria-label=\"Suche verfeinern\""));
+    // German number format, and no count without a query.
+    let viele = t.ok("/api/v1/suche?q=Be").await.json()["total"]
+        .as_u64()
+        .unwrap();
+    assert!(viele >= 1000, "{viele}");
+    let tausend = format!("{}.{:03}", viele / 1000, viele % 1000);
+    assert!(
+        t.ok("/suche?q=Be")
+            .await
+            .text()
+            .contains(&format!("<h1>Suche nach „Be“: {tausend} Treffer</h1>"))
+    );
+    let leer = t.ok("/suche").await.text();
+    assert!(
+        leer.contains("<title>Suche – OZG-Plattform NRW</title>")
+            && leer.contains("<h1>Suche</h1>")
+    );
+    assert!(
+        t.ok("/suche?q=Zzyzxq")
+            .await
+            .text()
+            .contains("<h1>Suche nach „Zzyzxq“: keine Treffer</h1>")
+    );
+}
