@@ -266,7 +266,7 @@ fn record(r: Row) -> ProjektRecord {
                 partner_gesucht: r.partner_gesucht,
                 arbeitsstruktur: r.arbeitsstruktur.map(|v| v != 0),
                 unsicher: r.unsicher != "{}",
-                unsicher_felder: serde_json::from_str::<BTreeMap<String, serde_json::Value>>(
+                unsicher_in: serde_json::from_str::<BTreeMap<String, serde_json::Value>>(
                     &r.unsicher,
                 )
                 .map(|m| m.into_keys().collect())

@@ -45,7 +45,7 @@ pub struct ProjektItem {
     pub unsicher: bool,
     /// The fields whose value is uncertain in the source (reasons in the project detail).
     #[serde(default)]
-    pub unsicher_felder: Vec<String>,
+    pub unsicher_in: Vec<String>,
     /// Organisations with Mitarbeit zugesichert.
     #[serde(default)]
     pub mitarbeit: Vec<String>,
@@ -60,7 +60,7 @@ pub struct ProjektItem {
 impl ProjektItem {
     /// Whether the value of `feld` is uncertain in the source (OCR).
     pub fn zweifel(&self, feld: &str) -> bool {
-        self.unsicher_felder.iter().any(|f| f == feld)
+        self.unsicher_in.iter().any(|f| f == feld)
     }
     /// German status label.
     pub fn status_label(&self) -> &'static str {

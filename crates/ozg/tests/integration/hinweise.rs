@@ -121,7 +121,7 @@ async fn pflichtseiten_mit_ihren_teilen(t: &TestApp) {
             &[
                 "teilweise vereinbar",
                 "Nicht barrierefreie Inhalte",
-                "unsicher (Quelle: OCR)",
+                "⚠ unsicher",
                 "als Tabelle",
                 "PDF/UA-1",
                 "Farben sind bei der Übertragung verloren gegangen",
