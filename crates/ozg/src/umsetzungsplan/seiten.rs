@@ -198,6 +198,12 @@ struct PlanPage<'a> {
 }
 
 impl PlanPage<'_> {
+    /// How many options are set (Themenfelder, Stand, Änderungen seit), for the summary.
+    fn gewaehlt(&self) -> usize {
+        self.themenfelder.iter().filter(|t| t.gewaehlt).count()
+            + usize::from(!self.stand.is_empty())
+            + usize::from(!self.seit.is_empty())
+    }
     fn datum(&self, iso: &str) -> String {
         datum_de(iso)
     }

@@ -195,6 +195,7 @@ async fn browse_catalogue() {
 async fn plan_document_for_one_themenfeld() {
     let b = browser!("plan_document_for_one_themenfeld");
     b.goto("/umsetzungsplan").await;
+    open_filter(&b).await;
     click(&b, "//label[normalize-space(.)='Familie & Kind']").await;
     click(&b, "//button[normalize-space(.)='Anzeigen']").await;
     b.wait_for_path("the plan for one Themenfeld", |p| {
