@@ -432,7 +432,7 @@ pub fn check_data(from: Option<&Path>, show_notes: bool) -> Result<ExitCode> {
                 files.len(),
                 ds.themenfelder.len(),
                 ds.ozg_leistungen.len(),
-                ds.leika.len(),
+                crate::kern::zahl::zahl_de(ds.leika.len() as i64),
                 ds.organisationen.len(),
                 ds.projekte.len(),
                 ds.projekte
