@@ -1,5 +1,6 @@
 //! Domain rules of the OZG programme database, free of IO and async.
 //!
+//! - [`antrag`]: the lifecycle of an Antrag (states, events, who may act, reasons).
 //! - [`access`]: roles, permissions, password rules, login throttling and session lifetime.
 //! - [`charts`]: the data of the plan document's two charts (start timeline, priority matrix).
 //! - [`ids`]: parse-don't-validate newtypes (OZG-ID, Leistungsschlüssel, AGS, ARS, Quartal).
@@ -16,6 +17,7 @@
 
 pub mod access;
 pub mod anhang;
+pub mod antrag;
 pub mod charts;
 pub mod dataset;
 pub mod fachlichkeit;
