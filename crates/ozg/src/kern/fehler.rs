@@ -203,6 +203,15 @@ impl Feldfehler {
         self.0.extend(andere.0);
     }
 
+    /// The status of a page that shows these errors at its form: 400 if any, else 200.
+    pub fn status(&self) -> StatusCode {
+        if self.0.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        }
+    }
+
     /// Whether nothing is wrong.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -5,7 +5,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ozg_domain::access::{Aktion, darf, darf_fuer};
 use ozg_domain::governance::Entscheidungsstand;
@@ -65,11 +64,7 @@ pub(super) async fn projekt_seite_mit_stand(
     let Some(p) = model.projekt_nach_slug(slug) else {
         return Err(nicht_gefunden(slug));
     };
-    let status = if fehler.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = fehler.status();
     let m = Mitwirken::laden(st, p, s, fehler).await?;
     let mut r = ProjektPage {
         title: &p.item().name,

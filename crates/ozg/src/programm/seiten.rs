@@ -255,7 +255,7 @@ async fn ozg_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) ->
         opt_themenfeld,
         nav_links,
     };
-    Ok((status_fuer(&seite.fehler), seite).into_response())
+    Ok((seite.fehler.status(), seite).into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -343,7 +343,7 @@ async fn leika_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) 
         opt_typisierung,
         nav_links,
     };
-    Ok((status_fuer(&seite.fehler), seite).into_response())
+    Ok((seite.fehler.status(), seite).into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -421,7 +421,7 @@ async fn org_list(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) ->
         opt_art,
         nav_links,
     };
-    Ok((status_fuer(&seite.fehler), seite).into_response())
+    Ok((seite.fehler.status(), seite).into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -512,15 +512,6 @@ fn oder_fehler<T>(
             e,
         )),
         Err(e) => Err(e),
-    }
-}
-
-/// 400 when a form's input was refused, else 200.
-fn status_fuer(fehler: &Feldfehler) -> StatusCode {
-    if fehler.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
     }
 }
 
@@ -634,11 +625,7 @@ async fn projekte(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) ->
         )
     };
     let verweise = fehler.verweise("f-", &PROJEKT_FILTERFELDER);
-    let status = if fehler.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = fehler.status();
     let page_out = ProjektePage {
         title,
         nav: "projekte",

@@ -13,7 +13,7 @@ use std::time::Duration;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use ozg_domain::access::{Aktion, darf};
 use serde::Deserialize;
@@ -275,11 +275,7 @@ async fn html(
     seite.stand = o.stand.clone().unwrap_or_default();
     seite.seit = o.seit.clone().unwrap_or_default();
     seite.verweise = fehler.verweise("o-", &[("stand", "Stand"), ("seit", "Änderungen seit")]);
-    let status = if fehler.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = fehler.status();
     seite.fehler = fehler;
     Ok((status, seite).into_response())
 }

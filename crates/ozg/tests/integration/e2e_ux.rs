@@ -1099,6 +1099,16 @@ fn png_pruefen() {
 // ---------------------------------------------------------------------------------------------
 // Self-test: every probe reports a planted fault.
 
+/// Adds a CSS rule to the page's stylesheet (through the CSSOM: the Content-Security-Policy
+/// refuses a <style> element).
+async fn regel_einfuegen(b: &Browser, regel: &str) {
+    b.js(
+        "document.styleSheets[0].insertRule(arguments[0], document.styleSheets[0].cssRules.length);",
+        vec![json!(regel)],
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn ux_pruefungen_selbsttest() {
     let b = browser!("ux_pruefungen_selbsttest");
@@ -1209,9 +1219,9 @@ async fn ux_pruefungen_selbsttest() {
     // Focus ring: a white ring on white, and a thin one (added through the CSSOM: the
     // Content-Security-Policy refuses a <style> element).
     b.goto(seite).await;
-    b.js(
-        "document.styleSheets[0].insertRule(':focus-visible { outline: 3px solid #fff !important; box-shadow: none !important; }', document.styleSheets[0].cssRules.length);",
-        vec![],
+    regel_einfuegen(
+        &b,
+        ":focus-visible { outline: 3px solid #fff !important; box-shadow: none !important; }",
     )
     .await;
     let p = ring_probleme(&b, "link", "footer a[href]")
@@ -1223,9 +1233,9 @@ async fn ux_pruefungen_selbsttest() {
         "the focus ring probe missed a white ring: {p}"
     );
     b.goto(seite).await;
-    b.js(
-        "document.styleSheets[0].insertRule(':focus-visible { outline: 1px solid #000 !important; box-shadow: none !important; }', document.styleSheets[0].cssRules.length);",
-        vec![],
+    regel_einfuegen(
+        &b,
+        ":focus-visible { outline: 1px solid #000 !important; box-shadow: none !important; }",
     )
     .await;
     let p = ring_probleme(&b, "link", "main a[href], footer a[href]")

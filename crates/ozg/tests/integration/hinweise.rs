@@ -6,10 +6,8 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
-use http_body_util::BodyExt;
 use ozg::hinweise::Betreiber;
 use ozg::kern::{AppState, Portal, Uhr};
-use tower::ServiceExt;
 
 use crate::support::*;
 
@@ -48,15 +46,7 @@ fn portal(t: &TestApp, mail: bool, b: Option<Betreiber>) -> Portal {
 }
 
 async fn anfrage(app: &Router, req: Request<Body>) -> Resp {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Resp {
-        status,
-        headers,
-        body,
-    }
+    antwort(app, req).await
 }
 
 async fn get(app: &Router, uri: &str) -> Resp {
@@ -441,17 +431,7 @@ async fn rueckmeldung_gedrosselt(t: &TestApp) {
     );
 
     // Another client address (over TCP): accepted.
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let ziel = l.local_addr().unwrap();
-    let app = p.router.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            l,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    let ziel = router_ueber_tcp(p.router.clone()).await;
     let cookie = format!("{CSRF}={TOKEN}");
     let (status, body) = http_von(
         "127.0.0.2",

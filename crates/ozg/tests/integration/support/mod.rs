@@ -57,20 +57,7 @@ impl Resp {
 
 impl TestApp {
     pub async fn get(&self, uri: &str) -> Resp {
-        let res = self
-            .app
-            .clone()
-            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        self.get_mit(uri, &[]).await
     }
     /// A GET with extra request headers.
     pub async fn get_mit(&self, uri: &str, kopf: &[(&str, &str)]) -> Resp {
@@ -78,20 +65,7 @@ impl TestApp {
         for (k, v) in kopf {
             req = req.header(*k, *v);
         }
-        let res = self
-            .app
-            .clone()
-            .oneshot(req.body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        antwort(&self.app, req.body(Body::empty()).unwrap()).await
     }
     pub async fn ok(&self, uri: &str) -> Resp {
         let r = self.get(uri).await;
@@ -333,20 +307,7 @@ impl TestApp {
             req = req.header(header::ORIGIN, o);
         }
         let body = serde_urlencoded::to_string(form).unwrap();
-        let res = self
-            .app
-            .clone()
-            .oneshot(req.body(Body::from(body)).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        antwort(&self.app, req.body(Body::from(body)).unwrap()).await
     }
     /// A multipart/form-data POST (file upload) with text fields and one file field "datei".
     pub async fn upload(
@@ -386,15 +347,7 @@ impl TestApp {
             .header(header::COOKIE, cookies)
             .body(Body::from(body))
             .unwrap();
-        let res = self.app.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        antwort(&self.app, req).await
     }
     pub async fn post(&self, uri: &str, cookies: &str, form: &[(&str, &str)]) -> Resp {
         self.send("POST", uri, cookies, form, None).await
@@ -608,19 +561,36 @@ impl TestApp {
     /// The portal served over TCP on 127.0.0.1 as `ozg serve` serves it (with the peer
     /// address of every connection); its address.
     pub async fn ueber_tcp(&self) -> std::net::SocketAddr {
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let a = l.local_addr().unwrap();
-        let app = self.app.clone();
-        tokio::spawn(async move {
-            axum::serve(
-                l,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
-        a
+        router_ueber_tcp(self.app.clone()).await
     }
+}
+
+/// The answer of `app` to `req`, read whole.
+pub async fn antwort(app: &Router, req: Request<Body>) -> Resp {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// `app` served over TCP on 127.0.0.1 with the peer address of every connection; its address.
+pub async fn router_ueber_tcp(app: Router) -> std::net::SocketAddr {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let a = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            l,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    a
 }
 
 /// One HTTP/1.1 request over a connection from the local address `von` (any of 127.0.0.0/8):
