@@ -1041,6 +1041,31 @@ mod tests {
 
     /// Every Fachlichkeit of the tables must be in `plan/fachlichkeiten.toml`: an unknown one is
     /// an error at its row, naming the likely term; spellings nobody uses are notes.
+    /// A vocabulary file that cannot be read is one error of its own, not also one error for
+    /// every Fachlichkeit of every row.
+    #[test]
+    fn unlesbares_vokabular_verschuettet_nichts() {
+        let mut files = base_files();
+        files.push(SourceFile {
+            path: "plan/themenfelder/06-familie-kind.toml".into(),
+            text: "abschnitt = \"2.6\"\nthemenfeld = \"Familie & Kind\"\n\n[[projekt]]\nid = \"a\"\nname = \"A\"\nfachlichkeit = [\"Meldeamt\", \"Jugendamt\"]\n".into(),
+        });
+        files.push(SourceFile {
+            path: "plan/fachlichkeiten.toml".into(),
+            text: "[[begriff]\nname = \"kaputt\"\n".into(),
+        });
+        let errs = Dataset::build(&files).unwrap_err();
+        let errs: Vec<_> = errs
+            .iter()
+            .filter(|p| p.severity == Severity::Fehler)
+            .collect();
+        assert!(!errs.is_empty());
+        assert!(
+            errs.iter().all(|p| p.file == "plan/fachlichkeiten.toml"),
+            "{errs:?}"
+        );
+    }
+
     #[test]
     fn fachlichkeit_ohne_begriff_ist_fehler() {
         let mut files = base_files();

@@ -32,11 +32,13 @@ impl Dataset {
             by_slug: HashMap::new(),
             kdn_owner: HashMap::new(),
             position: 0,
+            vokabular_lesbar: true,
         };
         if let Some(f) = get(FACH) {
             match Vokabular::lesen(&f.text) {
                 Ok(v) => plan.ds.fachlichkeit_vokabular = v,
                 Err(maengel) => {
+                    plan.vokabular_lesbar = false;
                     for (zeile, m) in maengel {
                         plan.cx.err(&f.path, zeile, m);
                     }
@@ -47,7 +49,9 @@ impl Dataset {
         for f in toml_only("plan/themenfelder/") {
             plan.themenfeld_file(f, &mut refs);
         }
-        plan.unbenutzte_schreibweisen(FACH);
+        if plan.vokabular_lesbar {
+            plan.unbenutzte_schreibweisen(FACH);
+        }
         for r in refs {
             plan.merge_reference(r);
         }
@@ -92,6 +96,9 @@ struct PlanLoader<'d> {
     kdn_owner: HashMap<u32, usize>,
     /// Document order of the last table row read (reference rows count too).
     position: i64,
+    /// False when `plan/fachlichkeiten.toml` could not be read: its own errors are reported,
+    /// and the rows are not checked against an empty vocabulary (which would bury them).
+    vokabular_lesbar: bool,
 }
 
 impl PlanLoader<'_> {
@@ -210,6 +217,9 @@ impl PlanLoader<'_> {
     /// Every Fachlichkeit of a row must be in the vocabulary (`plan/fachlichkeiten.toml`), as
     /// a term or a spelling: otherwise the filter would offer a term nobody reviewed.
     fn fachlichkeiten_bekannt(&mut self, path: &str, line: usize, werte: &[String]) {
+        if !self.vokabular_lesbar {
+            return;
+        }
         let vok = &self.ds.fachlichkeit_vokabular;
         for w in werte.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
             if vok.kennt(w) {

@@ -366,7 +366,7 @@ fn parameter_werte(
         ("themenfeld", slugs(&m.themenfelder)),
         ("lage", lagen),
         ("kreis", kreise),
-        ("fachlichkeit", slugs(&m.fachlichkeit_werte())),
+        ("fachlichkeit", slugs(m.fachlichkeit_werte())),
         ("organisation", slugs(&m.organisationen)),
         ("art", OrgArt::ALL.map(|a| a.key().to_owned()).to_vec()),
         (

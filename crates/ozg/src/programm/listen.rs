@@ -117,6 +117,28 @@ pub struct ListQuery {
     pub format: Option<String>,
 }
 
+impl ListQuery {
+    /// How many project filters are filled in (for „Filter (2 aktiv)“), also when one of them
+    /// is wrong; the sort order is not a filter.
+    pub fn aktive_projektfilter(&self) -> usize {
+        [
+            &self.themenfeld,
+            &self.prioritaet,
+            &self.start_von,
+            &self.start_bis,
+            &self.zielportal,
+            &self.status,
+            &self.fachlichkeit,
+            &self.organisation,
+            &self.q,
+        ]
+        .into_iter()
+        .filter(|v| nonempty(v).is_some())
+        .count()
+            + usize::from(nonempty(&self.partner_gesucht).and_then(ja_nein) == Some(true))
+    }
+}
+
 fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -831,7 +853,7 @@ pub fn projekt_filter(model: &ReadModel, q: &ListQuery) -> Result<ProjektFilter,
     if let Some(s) = nonempty(&q.fachlichkeit) {
         f.fachlichkeit = gut(
             &mut fehler,
-            require("fachlichkeit", s, &model.fachlichkeit_werte(), slug_hint),
+            require("fachlichkeit", s, model.fachlichkeit_werte(), slug_hint),
         );
     }
     if let Some(s) = nonempty(&q.organisation) {
@@ -875,27 +897,6 @@ pub fn projekt_filter(model: &ReadModel, q: &ListQuery) -> Result<ProjektFilter,
         Ok(f)
     } else {
         Err(Fehler::Ungueltig(fehler))
-    }
-}
-
-impl ProjektFilter {
-    /// How many filters are set (for "Filter (2 aktiv)"); the sort order is not a filter.
-    pub fn aktive(&self) -> usize {
-        [
-            self.themenfeld.is_some(),
-            self.prioritaet.is_some(),
-            self.von.is_some(),
-            self.bis.is_some(),
-            self.zielportal.is_some(),
-            self.status.is_some(),
-            self.fachlichkeit.is_some(),
-            self.organisation.is_some(),
-            self.partner_gesucht,
-            !self.text.is_empty(),
-        ]
-        .into_iter()
-        .filter(|b| *b)
-        .count()
     }
 }
 

@@ -36,6 +36,10 @@ use ozg_domain::access::Aktion;
 use crate::kern::{Baustein, Routen};
 
 pub use daten::{builtin, fingerprint, from_dir};
+
+/// Said once at the top of every page that lists plan values: the plan was read by OCR and
+/// doubtful values are marked (also used by the plan document of `umsetzungsplan`).
+pub const OCR_HINWEIS: &str = "Der Umsetzungsplan 2020 wurde maschinell gelesen (Texterkennung, OCR). Werte, deren Lesart unsicher ist, sind mit <span class=\"zweifel\">unsicher</span> gekennzeichnet; die Gründe stehen auf der Seite des Projekts.";
 pub use details::{
     Counts, StartRow, ThemenfeldAbschnitt, counts, programm, starts, themenfeld_abschnitt,
 };

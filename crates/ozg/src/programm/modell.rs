@@ -113,6 +113,10 @@ pub struct ReadModel {
     pub fachlichkeiten: Vec<SlugName>,
     /// Fachlichkeiten as the document writes them (still valid filter values for old links).
     fachlichkeiten_roh: Vec<SlugName>,
+    /// Every valid value of the Fachlichkeit filter (terms, then document texts).
+    fachlichkeit_werte: Vec<SlugName>,
+    /// Projects per Fachlichkeit slug (term or document text), for the filter's options.
+    fachlichkeit_anzahl: HashMap<String, usize>,
     /// Organisations that occur in projects.
     pub organisationen: Vec<SlugName>,
     /// Search index.
@@ -334,7 +338,7 @@ impl ReadModel {
         let themenfelder = db
             .query(sql!("SELECT slug, name FROM themenfeld ORDER BY id"))
             .await?;
-        let fachlichkeiten_roh = db
+        let fachlichkeiten_roh: Vec<SlugName> = db
             .query(sql!("SELECT DISTINCT f.slug, f.name FROM fachlichkeit f JOIN projekt_fachlichkeit pf ON pf.fachlichkeit_id = f.id ORDER BY f.name"))
             .await?;
         let mut fachlichkeiten: Vec<SlugName> = Vec::new();
@@ -366,6 +370,20 @@ impl ReadModel {
                 &d.terms,
             );
         }
+        // What the Fachlichkeit filter offers and accepts, once per revision, not per request.
+        let mut fachlichkeit_werte = fachlichkeiten.clone();
+        for r in &fachlichkeiten_roh {
+            if !fachlichkeit_werte.iter().any(|x| x.slug == r.slug) {
+                fachlichkeit_werte.push(r.clone());
+            }
+        }
+        let mut fachlichkeit_anzahl: HashMap<String, usize> = HashMap::new();
+        for p in &projekte {
+            let eigene: std::collections::BTreeSet<&String> = p.fachlichkeit_slugs.iter().collect();
+            for slug in eigene {
+                *fachlichkeit_anzahl.entry(slug.clone()).or_default() += 1;
+            }
+        }
         Ok(ReadModel {
             revision,
             projekte,
@@ -373,6 +391,8 @@ impl ReadModel {
             themenfelder,
             fachlichkeiten,
             fachlichkeiten_roh,
+            fachlichkeit_werte,
+            fachlichkeit_anzahl,
             organisationen,
             search,
         })
@@ -380,26 +400,15 @@ impl ReadModel {
 
     /// Every valid value of the Fachlichkeit filter: the canonical terms, then the document's
     /// texts (a link from before the vocabulary keeps finding what it found).
-    pub fn fachlichkeit_werte(&self) -> Vec<SlugName> {
-        let mut v = self.fachlichkeiten.clone();
-        for r in &self.fachlichkeiten_roh {
-            if !v.iter().any(|x| x.slug == r.slug) {
-                v.push(r.clone());
-            }
-        }
-        v
+    pub fn fachlichkeit_werte(&self) -> &[SlugName] {
+        &self.fachlichkeit_werte
     }
 
     /// The filter's options: each canonical term with its number of projects, e.g.
     /// („jugendamt“, „Jugendamt (9)“); a selected document text (old link) is added, so the
     /// form shows what the list is filtered by.
     pub fn fachlichkeit_optionen(&self, gewaehlt: Option<&str>) -> Vec<(String, String)> {
-        let anzahl = |slug: &str| {
-            self.projekte
-                .iter()
-                .filter(|p| p.fachlichkeit_slugs.iter().any(|s| s == slug))
-                .count()
-        };
+        let anzahl = |slug: &str| self.fachlichkeit_anzahl.get(slug).copied().unwrap_or(0);
         let mut v: Vec<(String, String)> = self
             .fachlichkeiten
             .iter()

@@ -631,7 +631,7 @@ async fn projekte(State(st): State<AppState>, Abfrage(q): Abfrage<ListQuery>) ->
         nav: "projekte",
         total: p.total,
         total_de,
-        aktive: f.as_ref().map_or(0, listen::ProjektFilter::aktive),
+        aktive: q.aktive_projektfilter(),
         beschreibung,
         fehler,
         verweise,

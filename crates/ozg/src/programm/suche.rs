@@ -94,17 +94,9 @@ impl Results {
     }
 }
 
-/// A number with German thousands separators (5.251).
-pub fn zahl(n: usize) -> String {
-    let ziffern = n.to_string();
-    let mut out = String::with_capacity(ziffern.len() + ziffern.len() / 3);
-    for (i, c) in ziffern.chars().enumerate() {
-        if i > 0 && (ziffern.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
+/// A count with German thousands separators (5.251), by the one formatter of the core.
+fn zahl(n: usize) -> String {
+    crate::kern::zahl::zahl_de(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 impl Hit {
@@ -202,6 +194,11 @@ impl SearchIndex {
     pub fn matching(&self, words: &[Suchwort]) -> Vec<Fund> {
         let mut result: Option<Vec<Fund>> = None;
         for (k, w) in words.iter().take(HOECHSTENS_WOERTER).enumerate() {
+            // Every word must match: once nothing is left, the other words need no lookup
+            // (eight short, common prefixes would otherwise walk most of the index).
+            if result.as_ref().is_some_and(Vec::is_empty) {
+                break;
+            }
             let hits = beste(praefix(&self.terms, &w.stamm));
             let mut im_titel = praefix(&self.title_terms, &w.stamm);
             if let Some(docs) = self.title_words.get(&w.wort) {
@@ -303,14 +300,6 @@ pub fn search(index: &SearchIndex, q: &str, limit: usize) -> Results {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn zahlen_deutsch() {
-        assert_eq!(zahl(0), "0");
-        assert_eq!(zahl(999), "999");
-        assert_eq!(zahl(5251), "5.251");
-        assert_eq!(zahl(1_234_567), "1.234.567");
-    }
 
     fn index(titel: &[(&str, &str)]) -> SearchIndex {
         let mut s = SearchIndex::default();
