@@ -4,6 +4,9 @@
 
 /// Submissions one client address may send within [`FENSTER_MIN`] minutes.
 pub const JE_ADRESSE: i64 = 5;
+/// Submissions from all addresses together per window: a botnet or a whole IPv6 /48 cannot
+/// fill the table and the operator's mailbox (each address alone stays under [`JE_ADRESSE`]).
+pub const ALLE_ADRESSEN: i64 = 200;
 /// The throttling window in minutes.
 pub const FENSTER_MIN: i64 = 60;
 /// Days a submission is kept; then it is deleted (data minimisation). The operator answers
@@ -131,10 +134,15 @@ pub fn pruefen(e: &Eingabe<'_>) -> Result<Rueckmeldung, Vec<(&'static str, Strin
 
 /// Whether a submission is refused, given how many the address sent within the window before
 /// it; the message says why and what else to do.
-pub fn drosselung(vorher: i64) -> Option<String> {
-    (vorher >= JE_ADRESSE).then(|| {
-        format!(
+pub fn drosselung(vorher: i64, alle_vorher: i64) -> Option<String> {
+    if vorher >= JE_ADRESSE {
+        return Some(format!(
             "Von Ihrem Anschluss kamen in der letzten Stunde schon {JE_ADRESSE} Rückmeldungen. Bitte warten Sie {FENSTER_MIN} Minuten, oder schreiben Sie uns eine E-Mail."
+        ));
+    }
+    (alle_vorher >= ALLE_ADRESSEN).then(|| {
+        format!(
+            "Zurzeit kommen sehr viele Rückmeldungen an. Bitte versuchen Sie es in {FENSTER_MIN} Minuten erneut, oder schreiben Sie uns eine E-Mail."
         )
     })
 }
@@ -217,8 +225,14 @@ mod tests {
 
     #[test]
     fn drosselung_nach_fuenf() {
-        assert!(drosselung(JE_ADRESSE - 1).is_none());
-        assert!(drosselung(JE_ADRESSE).unwrap().contains("letzten Stunde"));
+        assert!(drosselung(JE_ADRESSE - 1, 0).is_none());
+        assert!(
+            drosselung(JE_ADRESSE, 0)
+                .unwrap()
+                .contains("letzten Stunde")
+        );
+        assert!(drosselung(0, ALLE_ADRESSEN - 1).is_none());
+        assert!(drosselung(0, ALLE_ADRESSEN).unwrap().contains("sehr viele"));
     }
 
     proptest::proptest! {

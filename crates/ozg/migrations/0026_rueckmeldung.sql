@@ -13,7 +13,8 @@ CREATE TABLE rueckmeldung (
 CREATE INDEX rueckmeldung_erstellt ON rueckmeldung(erstellt);
 
 -- Throttling per client address: one row per submission, counted before it is stored (as
--- login attempts are), kept one day. The address is stored only as its SHA-256 hash.
+-- login attempts are), kept one day. The address key (IPv4 address or IPv6 /64) is stored as
+-- its SHA-256 hash: pseudonymous, not anonymous (the small address space can be hashed through).
 CREATE TABLE rueckmeldung_versuch (
     schluessel TEXT NOT NULL,
     zeit       BIGINT NOT NULL,

@@ -1,5 +1,5 @@
 //! Feedback on accessibility: stored with its notice to the operator in one transaction,
-//! throttled per client address, deleted after [`AUFBEWAHREN_TAGE`] days.
+//! throttled per client address and for all addresses together, deleted after [`AUFBEWAHREN_TAGE`] days.
 
 use ozg_domain::rueckmeldung::{self as regel, AUFBEWAHREN_TAGE, FENSTER_MIN, Rueckmeldung};
 use serde::Deserialize;
@@ -41,15 +41,22 @@ pub async fn speichern(
             kennung.as_str()
         )
     };
-    let vorher = db
-        .scalar(sql!(
-            "SELECT COUNT(*) FROM rueckmeldung_versuch WHERE schluessel = $1 AND zeit >= $2",
+    // This address's marks and everyone's, in one query (the own mark is not counted).
+    #[derive(Deserialize)]
+    struct Zahl {
+        eigene: i64,
+        alle: i64,
+    }
+    let z: Zahl = db
+        .query_opt(sql!(
+            "SELECT COALESCE(SUM(CASE WHEN schluessel = $1 THEN 1 ELSE 0 END), 0) AS eigene, COUNT(*) AS alle \
+             FROM rueckmeldung_versuch WHERE zeit >= $2",
             schluessel.as_str(),
             jetzt - FENSTER_MIN * 60
         ))
         .await?
-        - 1;
-    if let Some(m) = regel::drosselung(vorher) {
+        .unwrap_or(Zahl { eigene: 1, alle: 1 });
+    if let Some(m) = regel::drosselung(z.eigene - 1, z.alle - 1) {
         db.execute_all(&[eigenen_loeschen()]).await?;
         return Err(Fehler::ZuVieleAnfragen(m, (FENSTER_MIN * 60) as u64));
     }

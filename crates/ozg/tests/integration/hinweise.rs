@@ -200,7 +200,13 @@ async fn betreiberangaben_oder_warnung(t: &TestApp) {
     // Without any address the Erklärung has no mailto link but says what is missing.
     let text = get(&ohne.router, "/barrierefreiheit").await.text();
     assert!(text.contains("--barrierefreiheit-email"));
-    assert!(!text.contains("mailto:barrierefrei@"));
+    // (The only mailto link left is the Ombudsstelle's.)
+    assert_eq!(
+        text.matches("href=\"mailto:").count(),
+        text.matches("href=\"mailto:ombudsstelle").count(),
+        "a feedback mailto link without an address"
+    );
+    assert!(text.contains("href=\"mailto:ombudsstelle"));
 
     let mit = portal(t, false, Some(betreiber()));
     for pfad in ["/impressum", "/kontakt"] {
@@ -452,6 +458,26 @@ async fn rueckmeldung_gedrosselt(t: &TestApp) {
     verschieben(&p, 3601);
     let r = senden(&p.router, &[("beschreibung", "später")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(anzahl(t).await, 7);
+
+    // Many addresses together (a botnet, a whole IPv6 /48): each stays under its own limit,
+    // but all of them together are capped, so table and mailbox cannot be filled.
+    let jetzt = p.state.uhr.sekunden();
+    let marken: Vec<String> = (0..ozg_domain::rueckmeldung::ALLE_ADRESSEN)
+        .map(|i| format!("('fremd-{i}', {jetzt}, 'k-{i}')"))
+        .collect();
+    t.ausfuehren(&format!(
+        "INSERT INTO rueckmeldung_versuch (schluessel, zeit, kennung) VALUES {}",
+        marken.join(", ")
+    ))
+    .await;
+    let r = senden(&p.router, &[("beschreibung", "eine von vielen")]).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        r.text().contains("sehr viele Rückmeldungen"),
+        "{}",
+        r.text()
+    );
     assert_eq!(anzahl(t).await, 7);
 }
 
