@@ -1,6 +1,8 @@
 //! Domain rules of the OZG programme database, free of IO and async.
 //!
 //! - [`antrag`]: the lifecycle of an Antrag (states, events, who may act, reasons).
+//! - [`formular`]: a service's form as typed data (steps, fields, conditions, validation).
+//! - [`portal`]: trust levels of citizens' logins, staff roles of authorities, Antragsnummern.
 //! - [`access`]: roles, permissions, password rules, login throttling and session lifetime.
 //! - [`charts`]: the data of the plan document's two charts (start timeline, priority matrix).
 //! - [`ids`]: parse-don't-validate newtypes (OZG-ID, Leistungsschlüssel, AGS, ARS, Quartal).
@@ -21,12 +23,14 @@ pub mod antrag;
 pub mod charts;
 pub mod dataset;
 pub mod fachlichkeit;
+pub mod formular;
 pub mod governance;
 pub mod ids;
 pub mod meldung;
 pub mod netz;
 pub mod orgs;
 pub mod plan;
+pub mod portal;
 pub mod project;
 pub mod rueckmeldung;
 pub mod schluessel;
