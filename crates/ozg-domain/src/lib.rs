@@ -13,6 +13,7 @@
 //! - [`governance`]: IT-Lenkungsausschuss votes (Umlaufverfahren), quorum, majority and decisions.
 //! - [`anhang`]: checks for uploaded attachments (size, type by content, safe file names).
 //! - [`rueckmeldung`]: feedback on accessibility (required fields, throttling, retention).
+//! - [`zustaendigkeit`]: which authority is responsible for a service in a Gemeinde; PLZ/Ort → Gemeinde.
 //! - [`schluessel!`]: one declaration for the keyed enums (key, label, parse with German errors).
 
 pub mod access;
@@ -31,3 +32,4 @@ pub mod project;
 pub mod rueckmeldung;
 pub mod schluessel;
 pub mod search;
+pub mod zustaendigkeit;
