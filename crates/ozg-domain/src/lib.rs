@@ -15,6 +15,7 @@
 //! - [`governance`]: IT-Lenkungsausschuss votes (Umlaufverfahren), quorum, majority and decisions.
 //! - [`anhang`]: checks for uploaded attachments (size, type by content, safe file names).
 //! - [`rueckmeldung`]: feedback on accessibility (required fields, throttling, retention).
+//! - [`zustaendigkeit`]: which authority is responsible for a service in a Gemeinde; PLZ/Ort → Gemeinde.
 //! - [`schluessel!`]: one declaration for the keyed enums (key, label, parse with German errors).
 
 pub mod access;
@@ -35,3 +36,4 @@ pub mod project;
 pub mod rueckmeldung;
 pub mod schluessel;
 pub mod search;
+pub mod zustaendigkeit;
