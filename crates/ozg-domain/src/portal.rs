@@ -82,12 +82,12 @@ impl BehoerdenAktion {
 pub fn behoerde_darf(rolle: BehoerdenRolle, aktion: BehoerdenAktion) -> bool {
     use BehoerdenAktion as A;
     use BehoerdenRolle as R;
-    match (rolle, aktion) {
-        (R::Sachbearbeitung | R::Leitung, A::FallBearbeiten) => true,
-        (R::Leitung, A::Zuweisen) => true,
-        (R::Administration, A::PersonalVerwalten) => true,
-        _ => false,
-    }
+    matches!(
+        (rolle, aktion),
+        (R::Sachbearbeitung | R::Leitung, A::FallBearbeiten)
+            | (R::Leitung, A::Zuweisen)
+            | (R::Administration, A::PersonalVerwalten)
+    )
 }
 
 /// Checks the format of an authority's Antragsnummern: text with the placeholders `{DIENST}`

@@ -14,12 +14,15 @@
 //!
 //! A capability uses another only through what that capability's `mod.rs` exports.
 
+pub mod anfrage;
+pub mod antraege;
 pub mod cli;
 pub mod gremien;
 pub mod hinweise;
 pub mod kern;
 pub mod kita;
 pub mod konten;
+pub mod portalkonten;
 pub mod programm;
 pub mod umsetzungsplan;
 
@@ -31,6 +34,9 @@ pub fn bausteine() -> Vec<kern::Baustein> {
         umsetzungsplan::baustein(),
         konten::baustein(),
         hinweise::baustein(),
+        portalkonten::baustein(),
+        // The online services: one line each.
+        antraege::baustein(&[&anfrage::DIENST]),
     ]
 }
 

@@ -155,6 +155,30 @@ impl Ablage {
         Ok(sha)
     }
 
+    /// Stores bytes made by the portal itself (a receipt, a Bescheid); returns the SHA-256.
+    pub async fn bytes_speichern(&self, bytes: &[u8]) -> anyhow::Result<String> {
+        let mut e = self.eingang(bytes.len().max(1)).await?;
+        e.schreiben(bytes).await?;
+        e.abschliessen().await?;
+        self.uebernehmen(&e).await
+    }
+
+    /// Removes a stored content (its last reference is gone: the caller checked). Missing
+    /// content is no error.
+    pub async fn entfernen(&self, sha256: &str) -> anyhow::Result<()> {
+        if !Self::gueltig(sha256) {
+            anyhow::bail!("ungültiger Verweis auf eine Datei");
+        }
+        if let Some(db) = &self.db {
+            db.execute_all(&[sql!("DELETE FROM anhang_stueck WHERE sha256 = $1", sha256)])
+                .await?;
+        }
+        match tokio::fs::remove_file(self.pfad(sha256)).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
     /// A stored content as a streamed body, with its length.
     pub async fn oeffnen(&self, sha256: &str, laenge: u64) -> anyhow::Result<(Body, u64)> {
         if !Self::gueltig(sha256) {
@@ -275,6 +299,11 @@ impl Eingang {
     /// The first bytes (for recognising the type by content).
     pub fn anfang(&self) -> &[u8] {
         &self.anfang
+    }
+
+    /// Where the intake file lies (for the virus scan; it stays there until taken over).
+    pub fn pfad(&self) -> &Path {
+        &self.pfad
     }
 }
 

@@ -4,15 +4,18 @@
 //! 1. an `Origin` header, when sent, must name this host;
 //! 2. the hidden `_csrf` field must equal the session's token (before login: the
 //!    `__Host-ozg_csrf` cookie, double submit);
-//! 3. the role must be able to do the [`Aktion`] the route was declared with at all
-//!    ([`crate::kern::routen::Routen::schreiben`]); whether it may for this record (its
-//!    Themenfeld) the handler decides.
+//! 3. the person must pass the route's [`Zugang`]: a member whose role can do the `Aktion`
+//!    at all ([`crate::kern::routen::Routen::schreiben`]; whether it may for this record, its
+//!    Themenfeld, the handler decides), a citizen, or staff whose role allows the action
+//!    (which records are their authority's, the handler's queries decide).
 
 use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 
 use crate::kern::fehler::Fehler;
+use crate::kern::person::{self, PortalSitzung};
+use crate::kern::schreibrouten::Zugang;
 use crate::kern::sitzung::{self, Angemeldet, CSRF_COOKIE, Sitzung};
 use crate::kern::token::gleich;
 use crate::kern::zustand::AppState;
@@ -25,8 +28,10 @@ const FORM_MAX_BYTES: usize = 1 << 20;
 
 /// A form that passed the checks, with the session (if logged in).
 pub struct Formular<T> {
-    /// Session.
+    /// Session of the members' area.
     pub sitzung: Option<Sitzung>,
+    /// Session of the citizens' portal (citizen or staff).
+    pub person: Option<PortalSitzung>,
     /// Form fields.
     pub daten: T,
     /// Client address (for login throttling).
@@ -40,8 +45,10 @@ pub struct Leer {}
 /// A multipart form (file upload) that passed the same checks: the text fields and at most
 /// one file, field `datei`.
 pub struct Hochladen {
-    /// Session.
+    /// Session of the members' area.
     pub sitzung: Option<Sitzung>,
+    /// Session of the citizens' portal (citizen or staff).
+    pub person: Option<PortalSitzung>,
     /// Text fields.
     pub felder: Vec<(String, String)>,
     /// The file field "datei", as it arrived.
@@ -71,6 +78,7 @@ impl Hochladen {
 struct Kopf {
     headers: HeaderMap,
     sitzung: Option<Sitzung>,
+    person: Option<PortalSitzung>,
     route: Option<String>,
     adresse: String,
 }
@@ -86,7 +94,9 @@ async fn kopf(parts: &mut axum::http::request::Parts, st: &AppState) -> Result<K
         return Err(Fehler::csrf_abgelehnt(CSRF_FEHLER));
     }
     let Angemeldet(sitzung) = Angemeldet::from_request_parts(parts, st).await?;
+    let person = person::aus_anfrage(parts, st).await?;
     Ok(Kopf {
+        person,
         route: parts
             .extensions
             .get::<MatchedPath>()
@@ -99,32 +109,38 @@ async fn kopf(parts: &mut axum::http::request::Parts, st: &AppState) -> Result<K
 
 /// The route's permission (from the session alone, before any of the body is read).
 fn recht_pruefen(k: &Kopf, st: &AppState) -> Result<(), Fehler> {
-    let aktion = k
-        .route
-        .as_deref()
-        .and_then(|r| st.routen.aktion(r))
-        .flatten();
-    if let Some(aktion) = aktion {
-        match &k.sitzung {
-            None => return Err(sitzung::anmelden_bitte()),
+    let zugang = k.route.as_deref().and_then(|r| st.routen.zugang(r));
+    match zugang {
+        Some(Zugang::Mitglied(aktion)) => match &k.sitzung {
+            None => Err(sitzung::anmelden_bitte()),
             Some(s) if !s.darf(aktion) => {
-                return Err(Fehler::verboten("Ihre Rolle erlaubt diese Aktion nicht."));
+                Err(Fehler::verboten("Ihre Rolle erlaubt diese Aktion nicht."))
             }
-            Some(_) => {}
-        }
+            Some(_) => Ok(()),
+        },
+        Some(z) => person::zugang_pruefen(k.person.as_ref(), z).unwrap_or(Ok(())),
+        None => Ok(()),
     }
-    Ok(())
 }
 
-/// The CSRF token: the session's, or before the login the double-submit cookie's.
+/// The CSRF token: the one of a session the request carries (the members' area's or the
+/// portal's), or before any login the double-submit cookie's.
 fn csrf_pruefen(k: &Kopf, gesendet: &str) -> Result<(), Fehler> {
-    let erwartet = match &k.sitzung {
-        Some(s) => Some(s.csrf.clone()),
-        None => sitzung::cookie(&k.headers, CSRF_COOKIE),
-    };
-    if erwartet
-        .as_deref()
-        .is_none_or(|e| e.is_empty() || !gleich(e, gesendet))
+    let mut erwartet: Vec<String> = Vec::new();
+    if let Some(s) = &k.sitzung {
+        erwartet.push(s.csrf.clone());
+    }
+    if let Some(p) = &k.person {
+        erwartet.push(p.csrf.clone());
+    }
+    if erwartet.is_empty()
+        && let Some(c) = sitzung::cookie(&k.headers, CSRF_COOKIE)
+    {
+        erwartet.push(c);
+    }
+    if !erwartet
+        .iter()
+        .any(|e| !e.is_empty() && gleich(e, gesendet))
     {
         return Err(Fehler::csrf_abgelehnt(CSRF_FEHLER));
     }
@@ -183,6 +199,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Formular<T> {
             .map_err(|e| crate::kern::abfrage::serde_fehler("Formular", &e.to_string()))?;
         Ok(Formular {
             sitzung: k.sitzung,
+            person: k.person,
             daten,
             adresse: k.adresse,
         })
@@ -272,6 +289,7 @@ impl FromRequest<AppState> for Hochladen {
         steuerzeichen_pruefen(felder.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
         Ok(Hochladen {
             sitzung: k.sitzung,
+            person: k.person,
             felder,
             datei,
         })

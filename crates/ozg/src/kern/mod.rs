@@ -6,10 +6,14 @@
 //!   typed database errors.
 //! - [`sitzung`], [`formular`]: who is logged in; forms that pass one Origin/CSRF/permission
 //!   check ([`Formular`], [`Hochladen`]); [`abfrage`]: query parameters with German errors.
+//! - [`passwort`]: Argon2id on a bounded pool, login attempts for throttling.
+//! - [`person`]: sessions of the citizens' portal (citizens, staff of an authority), the
+//!   extractor [`person::Portal`].
 //! - [`routen`], [`schreibrouten`], [`app`]: route declaration (write routes with their
 //!   `Aktion`) and building the portal from the capabilities' [`Baustein`]s.
 //! - [`audit`]: the append-only audit log with typed records; [`anhang`], [`ablage`]:
 //!   attachments and their store.
+//! - [`virenpruefung`]: the configurable virus scan of uploads (ClamAV in the tests).
 //! - [`uhr`]: the one clock, in German time; [`token`]: random tokens.
 //! - [`adresse`]: the client's address behind trusted proxies.
 //! - [`sicherheit`]: the security event log.
@@ -31,6 +35,9 @@ pub mod fehler;
 pub mod formular;
 pub mod hintergrund;
 pub mod mail;
+pub mod passwort;
+pub mod pdf;
+pub mod person;
 pub mod postausgang;
 pub mod routen;
 pub mod schreibrouten;
@@ -40,6 +47,7 @@ pub mod sitzung;
 pub mod tabelle;
 pub mod token;
 pub mod uhr;
+pub mod virenpruefung;
 pub mod warteschlange;
 pub mod zahl;
 pub mod zustand;

@@ -11,13 +11,14 @@ use ozg_domain::access::Aktion;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 
 use crate::kern::fehler::problem_json;
-use crate::kern::schreibrouten::{RoutenTabelle, SchreibRoute};
+use crate::kern::schreibrouten::{RoutenTabelle, SchreibRoute, Zugang};
 use crate::kern::zustand::AppState;
 
 /// The routes of a capability (or of the whole portal, merged).
 pub struct Routen {
     router: OpenApiRouter<AppState>,
     schreibend: Vec<SchreibRoute>,
+    lesend: Vec<SchreibRoute>,
 }
 
 impl Default for Routen {
@@ -32,6 +33,7 @@ impl Routen {
         Routen {
             router: OpenApiRouter::new(),
             schreibend: Vec::new(),
+            lesend: Vec::new(),
         }
     }
 
@@ -45,20 +47,41 @@ impl Routen {
         self
     }
 
-    /// A POST route (a form) that needs `aktion` (`None`: open to everyone).
-    pub fn schreiben<H, T>(mut self, pfad: &'static str, aktion: Option<Aktion>, h: H) -> Routen
+    /// A GET route only for citizens or staff ([`Zugang::Buerger`], [`Zugang::Behoerde`]):
+    /// the portal's extractor refuses everyone else before the handler runs.
+    pub fn lesen_fuer<H, T>(mut self, pfad: &'static str, zugang: Zugang, h: H) -> Routen
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.schreibend.push(SchreibRoute { pfad, aktion });
+        self.lesend.push(SchreibRoute { pfad, zugang });
+        self.router = self.router.route(pfad, get(h));
+        self
+    }
+
+    /// A POST route (a form) that needs `aktion` (`None`: open to everyone).
+    pub fn schreiben<H, T>(self, pfad: &'static str, aktion: Option<Aktion>, h: H) -> Routen
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.schreiben_fuer(pfad, aktion.into(), h)
+    }
+
+    /// A POST route (a form) for whom `zugang` admits.
+    pub fn schreiben_fuer<H, T>(mut self, pfad: &'static str, zugang: Zugang, h: H) -> Routen
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.schreibend.push(SchreibRoute { pfad, zugang });
         self.router = self.router.route(pfad, post(h));
         self
     }
 
     /// A POST route that takes a file upload of up to `max_bytes` (plus the form's framing).
     pub fn hochladen<H, T>(
-        mut self,
+        self,
         pfad: &'static str,
         aktion: Option<Aktion>,
         max_bytes: usize,
@@ -68,7 +91,22 @@ impl Routen {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.schreibend.push(SchreibRoute { pfad, aktion });
+        self.hochladen_fuer(pfad, aktion.into(), max_bytes, h)
+    }
+
+    /// A POST route with a file upload for whom `zugang` admits.
+    pub fn hochladen_fuer<H, T>(
+        mut self,
+        pfad: &'static str,
+        zugang: Zugang,
+        max_bytes: usize,
+        h: H,
+    ) -> Routen
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.schreibend.push(SchreibRoute { pfad, zugang });
         self.router = self.router.route(
             pfad,
             post(h).layer(DefaultBodyLimit::max(max_bytes + 256 * 1024)),
@@ -89,6 +127,7 @@ impl Routen {
     pub fn mit(mut self, andere: Routen) -> Routen {
         self.router = self.router.merge(andere.router);
         self.schreibend.extend(andere.schreibend);
+        self.lesend.extend(andere.lesend);
         self
     }
 
@@ -101,7 +140,11 @@ impl Routen {
         RoutenTabelle,
     ) {
         let (router, api) = self.router.split_for_parts();
-        (router, api, RoutenTabelle::new(self.schreibend))
+        (
+            router,
+            api,
+            RoutenTabelle::new(self.schreibend, self.lesend),
+        )
     }
 }
 

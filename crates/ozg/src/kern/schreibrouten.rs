@@ -1,37 +1,92 @@
-//! The table of every write route with the action it needs, built from the route
-//! declarations ([`crate::kern::routen::Routen::schreiben`]) and read by every form's
-//! permission check.
+//! The table of every write route with the access it needs, and of the read routes that are
+//! for citizens or staff only, built from the route declarations
+//! ([`crate::kern::routen::Routen`]) and read by every form's permission check and by the
+//! portal's extractor ([`crate::kern::person::Portal`]).
 
 use ozg_domain::access::Aktion;
+use ozg_domain::portal::BehoerdenAktion;
 
-/// A write route: its path pattern and the action it needs (`None`: open to everyone, e.g.
-/// the login form).
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zugang {
+    /// Everyone (e.g. the login form, the public form of a service).
+    Offen,
+    /// A member of the programme database's area whose role allows the action.
+    Mitglied(Aktion),
+    /// A citizen logged in to the portal.
+    Buerger,
+    /// Staff of an authority whose role allows the action (within their own authority).
+    Behoerde(BehoerdenAktion),
+}
+
+impl Zugang {
+    /// The members' action, if it is a members' route.
+    pub fn aktion(self) -> Option<Aktion> {
+        match self {
+            Zugang::Mitglied(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+impl From<Option<Aktion>> for Zugang {
+    fn from(a: Option<Aktion>) -> Zugang {
+        a.map_or(Zugang::Offen, Zugang::Mitglied)
+    }
+}
+
+/// A route: its path pattern and who may use it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchreibRoute {
     /// Path pattern as declared (`/projekte/{slug}/bearbeiten`).
     pub pfad: &'static str,
-    /// Required action.
-    pub aktion: Option<Aktion>,
+    /// Who may use it.
+    pub zugang: Zugang,
 }
 
-/// Every write route of the portal.
+impl SchreibRoute {
+    /// The members' action it needs (`None`: no members' action).
+    pub fn aktion(&self) -> Option<Aktion> {
+        self.zugang.aktion()
+    }
+}
+
+/// Every write route of the portal, and the read routes restricted to citizens or staff.
 #[derive(Debug, Default)]
-pub struct RoutenTabelle(Vec<SchreibRoute>);
+pub struct RoutenTabelle {
+    schreibend: Vec<SchreibRoute>,
+    lesend: Vec<SchreibRoute>,
+}
 
 impl RoutenTabelle {
     /// The table of these routes.
-    pub fn new(routen: Vec<SchreibRoute>) -> RoutenTabelle {
-        RoutenTabelle(routen)
+    pub fn new(schreibend: Vec<SchreibRoute>, lesend: Vec<SchreibRoute>) -> RoutenTabelle {
+        RoutenTabelle { schreibend, lesend }
     }
 
-    /// The action a write route needs: `None` if `pfad` is no write route, `Some(None)` if it
-    /// is open to everyone.
-    pub fn aktion(&self, pfad: &str) -> Option<Option<Aktion>> {
-        self.0.iter().find(|r| r.pfad == pfad).map(|r| r.aktion)
+    /// Who may use a write route: `None` if `pfad` is no write route.
+    pub fn zugang(&self, pfad: &str) -> Option<Zugang> {
+        self.schreibend
+            .iter()
+            .find(|r| r.pfad == pfad)
+            .map(|r| r.zugang)
+    }
+
+    /// Who may read a restricted read route: `None` if it is open.
+    pub fn zugang_lesen(&self, pfad: &str) -> Option<Zugang> {
+        self.lesend
+            .iter()
+            .find(|r| r.pfad == pfad)
+            .map(|r| r.zugang)
     }
 
     /// All write routes in declaration order.
     pub fn alle(&self) -> &[SchreibRoute] {
-        &self.0
+        &self.schreibend
+    }
+
+    /// The restricted read routes in declaration order.
+    pub fn lesend(&self) -> &[SchreibRoute] {
+        &self.lesend
     }
 }

@@ -114,6 +114,20 @@ pub fn tagesende(datum: Date) -> String {
     }
 }
 
+/// The last second of German calendar day `datum`, in seconds since the epoch (a deadline
+/// "bis zum 18.12.2026" ends with that day).
+pub fn tagesende_sekunden(datum: Date) -> i64 {
+    datum
+        .tomorrow()
+        .ok()
+        .and_then(|d| {
+            d.to_datetime(Time::midnight())
+                .to_zoned_datetime(berlin())
+                .ok()
+        })
+        .map_or(0, |z| z.timestamp().as_second() - 1)
+}
+
 /// "2026-12-01" → "01.12.2026"; a stored instant by its German day ([`tag`]).
 pub fn datum_de(iso: &str) -> String {
     let t = tag(iso);

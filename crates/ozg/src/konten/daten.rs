@@ -6,22 +6,16 @@
 //! - A login always creates a new session (no fixation); sessions themselves are the core's
 //!   ([`crate::kern::sitzung`]).
 
-use std::sync::LazyLock;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use anyhow::anyhow;
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use ozg_domain::access::{self, Rolle, SPERRFENSTER_MIN};
+use ozg_domain::access::{self, Rolle};
 use serde::Deserialize;
 
 use crate::kern::audit::{self, Art, Objekt};
 use crate::kern::db::{Db, DbFehler};
+pub use crate::kern::passwort::Pruefstelle;
+use crate::kern::passwort::versuch_zaehlen;
 use crate::kern::sicherheit::{self, Ereignisart, Meldung};
 use crate::kern::sitzung::{self, Konto, Sitzung};
 use crate::kern::token::{token, token_hash};
-use crate::kern::warteschlange::{Abgewiesen, Warteschlange};
 use crate::kern::{AppState, Fehler, Feldfehler, Uhr};
 use crate::sql;
 
@@ -30,93 +24,6 @@ pub const KONTO: Art = Art("konto");
 
 /// Invitations are valid this many days.
 pub const EINLADUNG_TAGE: i64 = 7;
-
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    Argon2::default()
-        .hash_password(b"kein-konto-dummy-passwort")
-        .map(|h| h.to_string())
-        .unwrap_or_default()
-});
-
-/// Where passwords are hashed and checked: at most about one Argon2id computation per core at
-/// a time (each takes ~19 MiB and a core for a moment), a bounded queue in front, and 429 with
-/// `Retry-After` when that is full — so a flood of logins costs bounded memory and CPU.
-/// Per process; another instance has its own.
-pub struct Pruefstelle {
-    schlange: Warteschlange,
-    pruefungen: AtomicU64,
-}
-
-impl Default for Pruefstelle {
-    fn default() -> Self {
-        let n = std::thread::available_parallelism()
-            .map(std::num::NonZeroUsize::get)
-            .unwrap_or(2)
-            .clamp(1, 8);
-        Pruefstelle {
-            schlange: Warteschlange::new(n, 8 * n),
-            pruefungen: AtomicU64::new(0),
-        }
-    }
-}
-
-const UEBERLASTET: &str =
-    "Gerade melden sich sehr viele Personen an. Bitte versuchen Sie es in wenigen Sekunden erneut.";
-
-impl Pruefstelle {
-    /// Password verifications run so far (for tests and the security log).
-    pub fn pruefungen(&self) -> u64 {
-        self.pruefungen.load(Ordering::Relaxed)
-    }
-
-    async fn ausfuehren<T: Send + 'static>(
-        &self,
-        f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, Fehler> {
-        let platz = match self
-            .schlange
-            .platz(std::time::Duration::from_secs(10))
-            .await
-        {
-            Ok(p) => p,
-            Err(Abgewiesen::Voll) => return Err(Fehler::ZuVieleAnfragen(UEBERLASTET.into(), 2)),
-            Err(Abgewiesen::Zeit) => return Err(Fehler::ZuVieleAnfragen(UEBERLASTET.into(), 5)),
-        };
-        // The place goes with the work: held until Argon2 ends, even if the request is gone.
-        Ok(tokio::task::spawn_blocking(move || {
-            let _platz = platz;
-            f()
-        })
-        .await
-        .map_err(|e| anyhow!("Passwortprüfung abgebrochen: {e}"))?)
-    }
-
-    async fn hash(&self, pw: String) -> Result<String, Fehler> {
-        self.ausfuehren(move || {
-            Argon2::default()
-                .hash_password(pw.as_bytes())
-                .map(|h| h.to_string())
-                .map_err(|e| anyhow!("Passwort-Hash fehlgeschlagen: {e}"))
-        })
-        .await?
-        .map_err(Fehler::from)
-    }
-
-    /// Whether `pw` matches `hash`; without a hash (no such account) the same work is done
-    /// against a dummy hash, so the answer takes as long either way.
-    async fn pruefen(&self, pw: String, hash: Option<String>) -> Result<bool, Fehler> {
-        self.pruefungen.fetch_add(1, Ordering::Relaxed);
-        let real = hash.is_some();
-        self.ausfuehren(move || {
-            let h = hash.unwrap_or_else(|| DUMMY_HASH.clone());
-            let ok = PasswordHash::new(&h)
-                .map(|p| Argon2::default().verify_password(pw.as_bytes(), &p).is_ok())
-                .unwrap_or(false);
-            ok && real
-        })
-        .await
-    }
-}
 
 fn objekt(benutzername: &str) -> Objekt {
     Objekt::new(KONTO, benutzername)
@@ -419,47 +326,6 @@ pub async fn einladung_annehmen(
 struct LoginRow {
     id: i64,
     passwort_hash: Option<String>,
-}
-
-/// Records a password attempt under both keys *before* the password is checked, so
-/// simultaneous requests cannot all pass the limit with a count taken before any of them
-/// failed. Returns the attempt's mark (to take it back) and the attempts before it within the
-/// window, per account and per address.
-async fn versuch_zaehlen(
-    db: &Db,
-    uhr: &Uhr,
-    k_key: &str,
-    a_key: &str,
-) -> Result<(String, i64, i64), Fehler> {
-    let jetzt = uhr.sekunden();
-    let seit = jetzt - SPERRFENSTER_MIN * 60;
-    let kennung = token()?;
-    db.execute_all(&[
-        sql!(
-            "INSERT INTO anmeldeversuch (schluessel, zeit, kennung) VALUES ($1, $2, $3)",
-            k_key,
-            jetzt,
-            kennung.as_str()
-        ),
-        sql!(
-            "INSERT INTO anmeldeversuch (schluessel, zeit, kennung) VALUES ($1, $2, $3)",
-            a_key,
-            jetzt,
-            kennung.as_str()
-        ),
-    ])
-    .await?;
-    let zaehle = |key: &str| {
-        db.scalar(sql!(
-            "SELECT COUNT(*) FROM anmeldeversuch WHERE schluessel = $1 AND zeit >= $2",
-            key,
-            seit
-        ))
-    };
-    // The counts include this attempt.
-    let fk = zaehle(k_key).await? - 1;
-    let fa = zaehle(a_key).await? - 1;
-    Ok((kennung, fk, fa))
 }
 
 /// Checks name and password (throttled per account and address) and opens a new session;

@@ -6,6 +6,7 @@
 mod support;
 
 mod absturz;
+mod antraege;
 mod architektur;
 mod betrieb;
 mod e2e;

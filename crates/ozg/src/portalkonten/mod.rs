@@ -1,0 +1,16 @@
+//! Accounts of the citizens' portal: citizens (a local Bürgerkonto with e-mail confirmation,
+//! level Basisregistrierung; BundID follows), authorities and their staff (login, roles).
+//! Sessions are the core's ([`crate::kern::person`]); passwords and throttling too
+//! ([`crate::kern::passwort`]).
+
+mod daten;
+mod seiten;
+
+use crate::kern::{Baustein, Routen};
+
+pub use daten::{NeueBehoerde, NeuerMitarbeiter, behoerde_anlegen, mitarbeiter_anlegen};
+
+/// The capability.
+pub fn baustein() -> Baustein {
+    Baustein::new("portalkonten", Routen::new().mit(seiten::routen()))
+}
