@@ -18,17 +18,15 @@ use serde::Deserialize;
 
 use crate::antraege::dateien;
 use crate::antraege::daten::{self, Antrag, Uebergang};
+use crate::antraege::zugriff::{ENTWURF_COOKIE, Zugriff, niveau_fehlt, oeffnen};
 use crate::antraege::zustaendigkeit;
 use crate::antraege::{Dienst, dienst};
 use crate::kern::mail::Nachricht as Mail;
 use crate::kern::person::{PersonArt, Portal, PortalSitzung};
 use crate::kern::schreibrouten::Zugang;
-use crate::kern::sitzung::{cookie, set_cookie, vorab_cookie, vorab_csrf};
+use crate::kern::sitzung::{set_cookie, vorab_cookie};
 use crate::kern::{AppState, Fehler, Feldfehler, Formular, Hochladen, Leer, Routen, Verweis};
 use crate::{kern::postausgang, sql};
-
-/// The cookie with the resume token of a draft without account.
-pub const ENTWURF_COOKIE: &str = "__Host-ozg_antrag";
 
 pub(super) fn routen() -> Routen {
     Routen::new()
@@ -55,99 +53,6 @@ pub(super) fn routen() -> Routen {
             "/antraege/{id}/eingangsbestaetigung.pdf",
             eingangsbestaetigung,
         )
-}
-
-/// The request's way to an Antrag: the citizen's session or the resume token.
-pub(super) struct Zugriff {
-    pub sitzung: Option<PortalSitzung>,
-    pub token: Option<String>,
-}
-
-impl Zugriff {
-    pub fn aus(p: &Portal, headers: &HeaderMap) -> Zugriff {
-        Zugriff {
-            sitzung: p.sitzung.clone().filter(|s| s.art == PersonArt::Buerger),
-            token: cookie(headers, ENTWURF_COOKIE).filter(|t| t.len() == 64),
-        }
-    }
-
-    pub fn von_person(person: Option<&PortalSitzung>, headers: &HeaderMap) -> Zugriff {
-        Zugriff {
-            sitzung: person.filter(|s| s.art == PersonArt::Buerger).cloned(),
-            token: cookie(headers, ENTWURF_COOKIE).filter(|t| t.len() == 64),
-        }
-    }
-
-    /// The audit name.
-    pub fn wer_name(&self, a: &Antrag) -> String {
-        match &self.sitzung {
-            Some(s) => s.audit_name(),
-            None => format!("antragsteller:{}", a.id),
-        }
-    }
-
-    fn csrf(&self, headers: &HeaderMap) -> anyhow::Result<(String, bool)> {
-        match &self.sitzung {
-            Some(s) => Ok((s.csrf.clone(), false)),
-            None => vorab_csrf(headers),
-        }
-    }
-}
-
-fn nicht_gefunden(id: i64) -> Fehler {
-    Fehler::nicht_gefunden(format!(
-        "Einen Antrag Nr. {id} gibt es nicht, oder er gehört nicht zu Ihrer Anmeldung. Melden Sie sich mit dem Konto an, mit dem Sie den Antrag gestellt haben, oder öffnen Sie den Link aus unserer E-Mail erneut."
-    ))
-}
-
-/// The Antrag if this request may open it, with its service; else 404.
-pub(super) async fn oeffnen(
-    st: &AppState,
-    z: &Zugriff,
-    id: i64,
-) -> Result<(Antrag, &'static Dienst), Fehler> {
-    let a = daten::laden(&st.db, id)
-        .await?
-        .ok_or_else(|| nicht_gefunden(id))?;
-    let erlaubt = match (&z.sitzung, a.buerger_id) {
-        (Some(s), Some(b)) => s.person_id == b,
-        (_, None) => match &z.token {
-            Some(t) => daten::per_token(&st.db, t)
-                .await?
-                .is_some_and(|x| x.id == a.id),
-            None => false,
-        },
-        _ => false,
-    };
-    if !erlaubt {
-        return Err(nicht_gefunden(id));
-    }
-    let d = dienst(&a.dienst).ok_or_else(|| anyhow::anyhow!("Dienst {} fehlt", a.dienst))?;
-    // The service's level counts at every step, not only at the start (a session can be
-    // older than the service's rule).
-    if let (Some(noetig), Some(s)) = (d.niveau, &z.sitzung)
-        && !s.niveau.reicht_fuer(noetig)
-    {
-        return Err(niveau_fehlt(d));
-    }
-    Ok((a, d))
-}
-
-fn niveau_fehlt(d: &Dienst) -> Fehler {
-    Fehler::verboten(format!(
-        "Für „{}“ brauchen Sie eine Anmeldung mit dem Vertrauensniveau „{}“. Bitte melden Sie sich erneut an (Servicekonto BundID: {}).",
-        d.name,
-        d.niveau
-            .map(ozg_domain::portal::Vertrauensniveau::label)
-            .unwrap_or(""),
-        match d.niveau {
-            Some(ozg_domain::portal::Vertrauensniveau::Hoch) => "mit dem Online-Ausweis",
-            Some(ozg_domain::portal::Vertrauensniveau::Substanziell) => {
-                "mit ELSTER-Zertifikat oder Online-Ausweis"
-            }
-            _ => "mit Benutzername und Passwort",
-        }
-    ))
 }
 
 // --- Start -----------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ use ozg_domain::anhang::{self, Dateiart};
 use ozg_domain::antrag::Zustand;
 use serde::Deserialize;
 
-use crate::antraege::buerger::{Zugriff, oeffnen};
 use crate::antraege::daten;
+use crate::antraege::zugriff::{Zugriff, oeffnen};
 use crate::kern::db::{Db, Stmt};
 use crate::kern::formular::Datei as Upload;
 use crate::kern::person::Portal;

@@ -162,18 +162,19 @@ const EINGANGSBESTAETIGUNG_VORLAGE: &str = vorlage!("eingangsbestaetigung.typ");
 const AKTE_VORLAGE: &str = vorlage!("akte.typ");
 const AUSKUNFT_VORLAGE: &str = vorlage!("auskunft.typ");
 
-/// Words longer than this get break opportunities (about the width of the question column).
-const WORT_MAX: usize = 30;
+/// Words longer than this get break opportunities (about the width of the narrowest column).
+const WORT_MAX: usize = 24;
 
+/// `titel` names the document (its title where a template sets none, and in errors).
 fn setzen<T: Serialize>(
     vorlage: &str,
     daten: &T,
-    art: &str,
+    titel: &str,
     jetzt: jiff::Timestamp,
 ) -> Result<Vec<u8>> {
     let mut wert = serde_json::to_value(daten)?;
     kern::pdf::lange_woerter_umbrechen(&mut wert, WORT_MAX);
-    Ok(kern::pdf::setzen(vorlage, &serde_json::to_vec(&wert)?, art, jetzt)?.bytes)
+    Ok(kern::pdf::setzen(vorlage, &serde_json::to_vec(&wert)?, titel, jetzt)?.bytes)
 }
 
 /// The receipt on submission (about 5 ms of CPU for a form of three sections).
@@ -181,38 +182,31 @@ pub fn eingangsbestaetigung_pdf(
     e: &Eingangsbestaetigung,
     jetzt: jiff::Timestamp,
 ) -> Result<Vec<u8>> {
-    setzen(
-        EINGANGSBESTAETIGUNG_VORLAGE,
-        e,
-        "antrag-eingangsbestaetigung",
-        jetzt,
-    )
+    let titel = format!("Eingangsbestätigung {}", e.antragsnummer);
+    setzen(EINGANGSBESTAETIGUNG_VORLAGE, e, &titel, jetzt)
 }
 
 /// The Bescheid, with the service's own Typst template (`vorlage`, reading a [`Bescheid`] as
 /// `data.json`) or [`BESCHEID_VORLAGE`]. A template that does not compile yields a German error
-/// naming the line.
+/// naming the line; one without `document(title: …)` gets "Bescheid <Antragsnummer>".
 pub fn bescheid_pdf(
     vorlage: Option<&str>,
     b: &Bescheid,
     jetzt: jiff::Timestamp,
 ) -> Result<Vec<u8>> {
-    setzen(
-        vorlage.unwrap_or(BESCHEID_VORLAGE),
-        b,
-        "antrag-bescheid",
-        jetzt,
-    )
+    let titel = format!("Bescheid {}", b.antragsnummer);
+    setzen(vorlage.unwrap_or(BESCHEID_VORLAGE), b, &titel, jetzt)
 }
 
 /// The whole file of one Antrag.
 pub fn akte_pdf(a: &Akte, jetzt: jiff::Timestamp) -> Result<Vec<u8>> {
-    setzen(AKTE_VORLAGE, a, "antrag-akte", jetzt)
+    setzen(AKTE_VORLAGE, a, &format!("Akte {}", a.antragsnummer), jetzt)
 }
 
 /// The copy of a person's data with all their Anträge (Art. 15 DSGVO).
 pub fn auskunft_pdf(a: &Auskunft, jetzt: jiff::Timestamp) -> Result<Vec<u8>> {
-    setzen(AUSKUNFT_VORLAGE, a, "antrag-auskunft", jetzt)
+    let titel = format!("Auskunft nach Art. 15 DSGVO vom {}", a.erstellt);
+    setzen(AUSKUNFT_VORLAGE, a, &titel, jetzt)
 }
 
 #[cfg(test)]
@@ -238,6 +232,7 @@ mod tests {
         let pfad = dir.path().join("d.pdf");
         std::fs::write(&pfad, pdf).unwrap();
         let aus = std::process::Command::new("pdftotext")
+            .arg("-raw")
             .arg("-enc")
             .arg("UTF-8")
             .arg(&pfad)
@@ -260,6 +255,29 @@ mod tests {
         String::from_utf8(aus.stdout).unwrap()
     }
 
+    /// The fonts (by `pdffonts`): each must be embedded.
+    fn schriften_von(pdf: &[u8]) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let pfad = dir.path().join("d.pdf");
+        std::fs::write(&pfad, pdf).unwrap();
+        let aus = std::process::Command::new("pdffonts")
+            .arg(&pfad)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(aus.stdout).unwrap();
+        text.lines()
+            .skip(2)
+            .map(|z| {
+                let spalten: Vec<&str> = z.split_whitespace().collect();
+                assert!(
+                    spalten.iter().rev().nth(4) == Some(&"yes"),
+                    "nicht eingebettet: {z}"
+                );
+                spalten[0].split('+').next_back().unwrap().to_owned()
+            })
+            .collect()
+    }
+
     fn seiten(pdf: &[u8]) -> usize {
         info_von(pdf)
             .lines()
@@ -268,26 +286,45 @@ mod tests {
             .unwrap()
     }
 
-    /// Whitespace collapsed (lines wrap where the layout wants), break opportunities removed.
+    /// Without whitespace (lines wrap where the layout wants, also after a "/") and break
+    /// opportunities.
     fn eben(s: &str) -> String {
-        s.replace('\u{200B}', "")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{200B}')
+            .collect()
     }
 
     fn enthaelt(text: &str, was: &str) {
         assert!(eben(text).contains(&eben(was)), "{was:?} fehlt in:\n{text}");
     }
 
+    /// The PDF's bytes with every compressed stream inflated.
+    fn entpackt(pdf: &[u8]) -> String {
+        use std::io::Read;
+        let mut aus = String::from_utf8_lossy(pdf).into_owned();
+        let mut rest = pdf;
+        while let Some(i) = rest.windows(7).position(|w| w == b"stream\n") {
+            rest = &rest[i + 7..];
+            let mut s = String::new();
+            if flate2::read::ZlibDecoder::new(rest)
+                .read_to_string(&mut s)
+                .is_ok()
+            {
+                aus.push_str(&s);
+            }
+        }
+        aus
+    }
+
     /// A PDF/UA-1 document with a title, in German.
     fn pdf_ua(pdf: &[u8], titel: &str) {
         assert!(pdf.starts_with(b"%PDF"));
-        let roh = String::from_utf8_lossy(pdf);
+        let roh = entpackt(pdf);
         assert!(roh.contains("pdfuaid:part>1<"), "PDF/UA-1 identification");
-        assert!(roh.contains("/Lang (de"), "language German");
+        assert!(roh.contains("/Lang(de"), "language German");
         let info = info_von(pdf);
         assert!(info.contains("Tagged:          yes"), "{info}");
+        assert!(!schriften_von(pdf).is_empty());
         enthaelt(&info, &format!("Title: {titel}"));
     }
 
@@ -352,10 +389,10 @@ mod tests {
 
     fn akte(nummer: &str, groesse: usize) -> Akte {
         let eintrag = |i: usize, s: &str| Verlaufseintrag {
-            zeit: format!("0{}.12.2026, 1{i}:00 Uhr", 4 + i % 5),
+            zeit: format!("0{}.12.2026, {}:00 Uhr", 4 + i % 5, 8 + i % 10),
             wer: "Frau Schäfer (Sachbearbeitung)".into(),
             was: format!("Schritt {i}: {s}"),
-            warum: if i.is_multiple_of(2) {
+            warum: if i % 2 == 0 {
                 String::new()
             } else {
                 "Unterlagen unvollständig".into()
@@ -383,6 +420,38 @@ mod tests {
                 .collect(),
             notizen: vec![eintrag(1, "Rückruf vereinbart")],
         }
+    }
+
+    pub(super) fn alle(dir: &str) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(
+            format!("{dir}/eingang.pdf"),
+            eingangsbestaetigung_pdf(&eingang(), jetzt()).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(
+            format!("{dir}/bescheid.pdf"),
+            bescheid_pdf(None, &bescheid(), jetzt()).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(
+            format!("{dir}/akte.pdf"),
+            akte_pdf(&akte("BPA-2026-000123", 5), jetzt()).unwrap(),
+        )
+        .unwrap();
+        let a = Auskunft {
+            erstellt: "04.12.2026".into(),
+            person: vec![Antwort {
+                frage: "Name".into(),
+                antwort: "Jürgen".into(),
+            }],
+            antraege: vec![akte("BPA-2026-000123", 1), akte("WG-2026-000007", 1)],
+        };
+        std::fs::write(
+            format!("{dir}/auskunft.pdf"),
+            auskunft_pdf(&a, jetzt()).unwrap(),
+        )
+        .unwrap();
     }
 
     #[test]
@@ -469,21 +538,30 @@ mod tests {
         let text = text_von(&bescheid_pdf(Some(&abgewandelt), &bescheid(), jetzt()).unwrap());
         enthaelt(&text, "Im Auftrag der Oberbürgermeisterin");
 
-        let kaputt = format!("{eigene}\n#d.gibtsnicht\n#let x = (");
+        let kaputt = format!("{eigene}\n#let x = (");
         let e = bescheid_pdf(Some(&kaputt), &bescheid(), jetzt())
             .unwrap_err()
             .to_string();
         assert!(
-            e.starts_with("Satz von „antrag-bescheid“ fehlgeschlagen: Zeile 7"),
+            e.starts_with("Satz von „Bescheid BPA-2026-000123“ fehlgeschlagen: Zeile 7"),
             "{e}"
         );
-        // PDF/UA needs a title.
-        let e = bescheid_pdf(Some("= Ohne Titel"), &bescheid(), jetzt())
+        let kaputt = format!("{eigene}\n#d.gibtsnicht");
+        let e = bescheid_pdf(Some(&kaputt), &bescheid(), jetzt())
             .unwrap_err()
             .to_string();
         assert!(
-            e.starts_with("PDF-Ausgabe von „antrag-bescheid“ fehlgeschlagen"),
+            e.starts_with("Satz von „Bescheid BPA-2026-000123“ fehlgeschlagen: Zeile 7"),
             "{e}"
+        );
+        // Without title, language or font: the defaults, still PDF/UA-1.
+        let pdf = bescheid_pdf(Some("= Ohne Titel\nÄÖÜß"), &bescheid(), jetzt()).unwrap();
+        pdf_ua(&pdf, "Bescheid BPA-2026-000123");
+        enthaelt(&text_von(&pdf), "Ohne Titel ÄÖÜß");
+        let schriften = schriften_von(&pdf);
+        assert!(
+            schriften.iter().all(|s| s.starts_with("DejaVuSans")),
+            "{schriften:?}"
         );
     }
 
@@ -570,7 +648,7 @@ mod tests {
             antworten: vec![
                 Antwort {
                     frage: "Emoji".into(),
-                    antwort: "Grüße 😀 und 漢字\u{7}".into(),
+                    antwort: "Grüße 😀 und 漢字\u{7}!".into(),
                 },
                 Antwort {
                     frage: "Lang".into(),
@@ -588,8 +666,16 @@ mod tests {
         }];
         let pdf = eingangsbestaetigung_pdf(&e, jetzt()).unwrap();
         let text = text_von(&pdf);
-        enthaelt(&text, "Grüße � und ��");
+        enthaelt(&text, "Grüße 😀 und �� !");
         enthaelt(&text, &lang);
         enthaelt(&text, "erste Zeile zweite Zeile");
+    }
+}
+#[cfg(test)]
+mod tmp_ansehen {
+    #[test]
+    fn schreiben() {
+        use super::tests::*;
+        alle("/tmp/pdfansicht");
     }
 }

@@ -17,6 +17,7 @@ mod einreichen;
 mod loeschen;
 mod sachbearbeitung;
 mod seiten;
+mod zugriff;
 mod zustaendigkeit;
 
 use std::sync::OnceLock;

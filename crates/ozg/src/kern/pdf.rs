@@ -1,9 +1,10 @@
 //! PDF documents set in-process with the Typst compiler: no network, no external programs, no
 //! files. A capability passes a Typst template (compiled into the binary, or a service's own)
 //! and its data as JSON; the template reads the data as `data.json` and inserts it as strings,
-//! so nothing in the data is ever evaluated as markup. The DejaVu Sans faces are embedded, the
-//! language is German, and the output is a tagged PDF checked against PDF/UA-1 by the exporter
-//! (the template must set `document(title: …)`; PDF/UA requires a title).
+//! so nothing in the data is ever evaluated as markup. The DejaVu Sans faces are embedded (and
+//! the default font), the language is German unless the template says otherwise, the document
+//! has a title (the template's `document(title: …)`, else the one passed), and the output is a
+//! tagged PDF checked against PDF/UA-1 by the exporter.
 //!
 //! Characters no embedded face can show would make a PDF/UA document invalid (the `.notdef`
 //! glyph is forbidden): [`setzen`] replaces them in the data by U+FFFD, drops invisible
@@ -11,6 +12,7 @@
 //! into spaces, so data typed by anyone always yields a document.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex, PoisonError};
 
@@ -18,7 +20,7 @@ use anyhow::{Result, anyhow};
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Smart};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
-use typst::text::{Font, FontBook};
+use typst::text::{Font, FontBook, FontFamily, FontList, Lang, Locale, Region, TextElem};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
@@ -56,8 +58,22 @@ static SCHRIFTEN: LazyLock<Schriften> = LazyLock::new(|| {
     }
 });
 
-static BIBLIOTHEK: LazyLock<LazyHash<Library>> =
-    LazyLock::new(|| LazyHash::new(Library::default()));
+/// The standard library, with German and DejaVu Sans as the defaults: a template that sets
+/// neither still yields a German document in the embedded font.
+static BIBLIOTHEK: LazyLock<LazyHash<Library>> = LazyLock::new(|| {
+    let mut bibliothek = Library::default();
+    bibliothek.styles.set(TextElem::lang, Lang::GERMAN);
+    bibliothek.styles.set(TextElem::region, Some(deutschland()));
+    bibliothek.styles.set(
+        TextElem::font,
+        FontList(vec![FontFamily::new("DejaVu Sans")]),
+    );
+    LazyHash::new(bibliothek)
+});
+
+fn deutschland() -> Region {
+    Region::from_str("DE").expect("a region code")
+}
 
 fn file_id(path: &str) -> FileId {
     FileId::new(RootedPath::new(
@@ -157,9 +173,10 @@ fn beschreiben(diags: &[SourceDiagnostic], welt: &Welt) -> String {
 static SEIT_RAEUMEN: AtomicUsize = AtomicUsize::new(0);
 
 /// Typesets `vorlage` (Typst source) with `daten` (JSON, read by the template as `data.json`)
-/// as a tagged PDF/UA-1 document. `titel_ident` identifies the kind of document, stably (the
-/// PDF's document ID is derived from it, and errors name it, e.g. `"antrag-bescheid"`);
-/// `jetzt` is the creation time (the template's `datetime.today()` is its day in German time).
+/// as a tagged PDF/UA-1 document. `titel_ident` names the document, stably: it is the title
+/// where the template sets none, the PDF's document ID is derived from it, and errors name it
+/// (e.g. `"Bescheid – Bewohnerparkausweis – Antragsnummer BPA-2026-000123"`). `jetzt` is the
+/// creation time (the template's `datetime.today()` is its day in German time).
 /// CPU-bound: a one-page document costs a few milliseconds, a long one up to seconds, so call
 /// it from a blocking thread.
 ///
@@ -181,12 +198,22 @@ pub fn setzen(
         data: Bytes::new(daten),
         today,
     };
-    let dokument = typst::compile::<PagedDocument>(&welt).output.map_err(|e| {
+    let mut dokument = typst::compile::<PagedDocument>(&welt).output.map_err(|e| {
         anyhow!(
             "Satz von „{titel_ident}“ fehlgeschlagen: {}",
             beschreiben(&e, &welt)
         )
     })?;
+    let info = dokument.info_mut();
+    if info.title.is_none() {
+        info.title = Some(titel_ident.into());
+    }
+    if info.locale.is_auto() {
+        info.locale = Smart::Custom(Locale {
+            lang: Lang::GERMAN,
+            region: Some(deutschland()),
+        });
+    }
     let utc = jetzt.to_zoned_datetime(jiff::tz::TimeZone::UTC);
     let timestamp = Datetime::from_ymd_hms(
         i32::from(utc.year()),
@@ -339,7 +366,7 @@ pub fn lange_woerter_umbrechen(wert: &mut serde_json::Value, max: usize) {
         }
         serde_json::Value::Array(a) => a.iter_mut().for_each(|w| lange_woerter_umbrechen(w, max)),
         serde_json::Value::Object(o) => {
-            o.values_mut().for_each(|w| lange_woerter_umbrechen(w, max));
+            o.values_mut().for_each(|w| lange_woerter_umbrechen(w, max))
         }
         _ => {}
     }
@@ -389,8 +416,8 @@ mod tests {
         assert!(pdf.bytes.starts_with(b"%PDF"));
         assert_eq!(setzbar("ÄÖÜß ok"), None);
         assert_eq!(
-            setzbar("漢😀\u{7}\u{FE0F}a\r\nb\rc").as_deref(),
-            Some("\u{FFFD}\u{FFFD} a\nb\nc")
+            setzbar("漢字😀\u{7}\u{E0001}a\r\nb\rc").as_deref(),
+            Some("\u{FFFD}\u{FFFD}😀 a\nb\nc")
         );
         assert_eq!(*ERSATZ, '\u{FFFD}');
     }

@@ -7,7 +7,7 @@
 use anyhow::Result;
 
 use crate::kern;
-pub use crate::kern::pdf::Pdf;
+use crate::kern::pdf::Pdf;
 use crate::umsetzungsplan::bericht::PlanReport;
 
 const TEMPLATE: &str = include_str!("templates/umsetzungsplan.typ");

@@ -517,7 +517,7 @@ async fn antrag_lebenszyklus_postfach_und_mandanten(t: &TestApp) {
         .await,
         0
     );
-    assert_eq!(t.scalar("SELECT COALESCE(SUM(anzahl), 0) FROM antrag_statistik WHERE dienst = 'anfrage' AND ergebnis = 'bewilligt'").await, 1);
+    assert_eq!(t.scalar("SELECT CAST(COALESCE(SUM(anzahl), 0) AS BIGINT) FROM antrag_statistik WHERE dienst = 'anfrage' AND ergebnis = 'bewilligt'").await, 1);
     assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM audit WHERE objekt = 'antrag:{id}' AND aktion = 'antrag-geloescht'")).await, 1);
     let spur = t.scalar_text("SELECT aktion || ' ' || objekt || ' ' || aenderungen FROM audit WHERE aenderungen LIKE '%Laterne%' OR aenderungen LIKE '%Mustermann%'").await;
     assert_eq!(spur, None);
