@@ -392,7 +392,7 @@ mod tests {
             zeit: format!("0{}.12.2026, {}:00 Uhr", 4 + i % 5, 8 + i % 10),
             wer: "Frau Schäfer (Sachbearbeitung)".into(),
             was: format!("Schritt {i}: {s}"),
-            warum: if i % 2 == 0 {
+            warum: if i.is_multiple_of(2) {
                 String::new()
             } else {
                 "Unterlagen unvollständig".into()

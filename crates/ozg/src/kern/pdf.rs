@@ -366,7 +366,7 @@ pub fn lange_woerter_umbrechen(wert: &mut serde_json::Value, max: usize) {
         }
         serde_json::Value::Array(a) => a.iter_mut().for_each(|w| lange_woerter_umbrechen(w, max)),
         serde_json::Value::Object(o) => {
-            o.values_mut().for_each(|w| lange_woerter_umbrechen(w, max))
+            o.values_mut().for_each(|w| lange_woerter_umbrechen(w, max));
         }
         _ => {}
     }
