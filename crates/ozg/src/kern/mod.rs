@@ -15,6 +15,7 @@
 //! - [`sicherheit`]: the security event log.
 //! - [`server`]: the accept loop with time limits and graceful shutdown.
 //! - [`warteschlange`]: bounded places for expensive work, cancel-safe.
+//! - [`pdf`]: PDF/UA documents set in-process with Typst from a template and JSON data.
 //! - [`hintergrund`]: scheduled tasks; [`mail`]: SMTP; [`postausgang`]: the outbox; [`tabelle`]: CSV/XLSX/JSON exports.
 //!
 //! The core never imports a capability (checked by `tests/integration/architektur.rs`).
@@ -31,6 +32,7 @@ pub mod fehler;
 pub mod formular;
 pub mod hintergrund;
 pub mod mail;
+pub mod pdf;
 pub mod postausgang;
 pub mod routen;
 pub mod schreibrouten;
