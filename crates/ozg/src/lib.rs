@@ -14,6 +14,7 @@
 //!
 //! A capability uses another only through what that capability's `mod.rs` exports.
 
+pub mod antraege;
 pub mod cli;
 pub mod gremien;
 pub mod hinweise;
