@@ -422,38 +422,6 @@ mod tests {
         }
     }
 
-    pub(super) fn alle(dir: &str) {
-        std::fs::create_dir_all(dir).unwrap();
-        std::fs::write(
-            format!("{dir}/eingang.pdf"),
-            eingangsbestaetigung_pdf(&eingang(), jetzt()).unwrap(),
-        )
-        .unwrap();
-        std::fs::write(
-            format!("{dir}/bescheid.pdf"),
-            bescheid_pdf(None, &bescheid(), jetzt()).unwrap(),
-        )
-        .unwrap();
-        std::fs::write(
-            format!("{dir}/akte.pdf"),
-            akte_pdf(&akte("BPA-2026-000123", 5), jetzt()).unwrap(),
-        )
-        .unwrap();
-        let a = Auskunft {
-            erstellt: "04.12.2026".into(),
-            person: vec![Antwort {
-                frage: "Name".into(),
-                antwort: "Jürgen".into(),
-            }],
-            antraege: vec![akte("BPA-2026-000123", 1), akte("WG-2026-000007", 1)],
-        };
-        std::fs::write(
-            format!("{dir}/auskunft.pdf"),
-            auskunft_pdf(&a, jetzt()).unwrap(),
-        )
-        .unwrap();
-    }
-
     #[test]
     fn eingangsbestaetigung_enthaelt_alle_angaben_wortgetreu() {
         let e = eingang();
@@ -669,13 +637,5 @@ mod tests {
         enthaelt(&text, "Grüße 😀 und �� !");
         enthaelt(&text, &lang);
         enthaelt(&text, "erste Zeile zweite Zeile");
-    }
-}
-#[cfg(test)]
-mod tmp_ansehen {
-    #[test]
-    fn schreiben() {
-        use super::tests::*;
-        alle("/tmp/pdfansicht");
     }
 }

@@ -19,6 +19,7 @@
 //! - [`sicherheit`]: the security event log.
 //! - [`server`]: the accept loop with time limits and graceful shutdown.
 //! - [`warteschlange`]: bounded places for expensive work, cancel-safe.
+//! - [`pdf`]: PDF/UA documents set in-process with Typst from a template and JSON data.
 //! - [`hintergrund`]: scheduled tasks; [`mail`]: SMTP; [`postausgang`]: the outbox; [`tabelle`]: CSV/XLSX/JSON exports.
 //!
 //! The core never imports a capability (checked by `tests/integration/architektur.rs`).

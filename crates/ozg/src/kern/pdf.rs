@@ -13,7 +13,6 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex, PoisonError};
 
 use anyhow::{Result, anyhow};
@@ -169,9 +168,6 @@ fn beschreiben(diags: &[SourceDiagnostic], welt: &Welt) -> String {
         .join("; ")
 }
 
-/// Renders since the last eviction of the compiler's memo caches.
-static SEIT_RAEUMEN: AtomicUsize = AtomicUsize::new(0);
-
 /// Typesets `vorlage` (Typst source) with `daten` (JSON, read by the template as `data.json`)
 /// as a tagged PDF/UA-1 document. `titel_ident` names the document, stably: it is the title
 /// where the template sets none, the PDF's document ID is derived from it, and errors name it
@@ -190,6 +186,17 @@ pub fn setzen(
 ) -> Result<Pdf> {
     let daten = setzbare_daten(daten)
         .map_err(|e| anyhow!("Die Daten für „{titel_ident}“ sind kein gültiges JSON: {e}"))?;
+    let pdf = setzen_roh(vorlage_text, daten, titel_ident, jetzt);
+    raeumen();
+    pdf
+}
+
+fn setzen_roh(
+    vorlage_text: &str,
+    daten: Vec<u8>,
+    titel_ident: &str,
+    jetzt: jiff::Timestamp,
+) -> Result<Pdf> {
     let hier = jetzt.to_zoned_datetime(crate::kern::uhr::berlin());
     let today = Datetime::from_ymd(i32::from(hier.year()), hier.month() as u8, hier.day() as u8)
         .ok_or_else(|| anyhow!("ungültiges Datum"))?;
@@ -238,22 +245,20 @@ pub fn setzen(
             beschreiben(&e, &welt)
         )
     })?;
-    raeumen();
     Ok(Pdf {
         bytes,
         seiten: dokument.pages().len(),
     })
 }
 
-/// Typst memoises layout work across calls. Old entries are dropped every few renders, so a
-/// stream of small documents keeps what they share (template, fonts, letterhead) warm while a
-/// large document's work does not stay in memory for long.
+/// Typst memoises layout work across calls. After each document, what the last four documents
+/// did not use is dropped: what documents of one template share (template, fonts, fixed text,
+/// repeated questions) stays warm, a large document's work does not stay in memory. Measured
+/// with receipts: evicting after every document is both the fastest and the leanest choice
+/// (evicting every 8th or 32nd document cost 15 % more time and 2 to 7 times the memory, as each
+/// eviction then walks larger caches).
 fn raeumen() {
-    const ALLE: usize = 8;
-    if SEIT_RAEUMEN.fetch_add(1, Ordering::Relaxed) + 1 >= ALLE {
-        SEIT_RAEUMEN.store(0, Ordering::Relaxed);
-        typst::comemo::evict(4);
-    }
+    typst::comemo::evict(4);
 }
 
 /// Whether an embedded face has a glyph for `c`.
@@ -364,9 +369,15 @@ pub fn lange_woerter_umbrechen(wert: &mut serde_json::Value, max: usize) {
                 *s = aus;
             }
         }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(|w| lange_woerter_umbrechen(w, max)),
+        serde_json::Value::Array(a) => {
+            for w in a {
+                lange_woerter_umbrechen(w, max);
+            }
+        }
         serde_json::Value::Object(o) => {
-            o.values_mut().for_each(|w| lange_woerter_umbrechen(w, max));
+            for w in o.values_mut() {
+                lange_woerter_umbrechen(w, max);
+            }
         }
         _ => {}
     }

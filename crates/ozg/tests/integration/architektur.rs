@@ -13,7 +13,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::support::quelltext::{self, Modul};
 
 /// The capabilities: folders that own their handlers, queries, templates and tests.
-const FAEHIGKEITEN: [&str; 6] = [
+const FAEHIGKEITEN: [&str; 9] = [
+    "antraege",
+    "portalkonten",
+    "anfrage",
     "programm",
     "gremien",
     "umsetzungsplan",
