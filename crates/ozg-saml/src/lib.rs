@@ -20,11 +20,13 @@
 //! reason for the log is [`SamlFehler::detail`].
 #![forbid(unsafe_code)]
 
+mod anfrage;
 mod metadaten;
 mod niveau;
 pub mod oid;
 mod schluessel;
 
+pub use anfrage::{PostAnfrage, anfrage};
 pub use metadaten::{IdpMetadaten, SpKonfig, idp_metadaten_lesen, sp_metadaten};
 pub use niveau::Niveau;
 
