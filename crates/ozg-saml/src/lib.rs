@@ -21,12 +21,14 @@
 #![forbid(unsafe_code)]
 
 mod anfrage;
+mod antwort;
 mod metadaten;
 mod niveau;
 pub mod oid;
 mod schluessel;
 
 pub use anfrage::{PostAnfrage, anfrage};
+pub use antwort::{Identitaet, antwort_pruefen};
 pub use metadaten::{IdpMetadaten, SpKonfig, idp_metadaten_lesen, sp_metadaten};
 pub use niveau::Niveau;
 
