@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use samael::crypto::{
     AllowedSignatureAlgorithm, CertificateDer, Crypto, CryptoProvider, ReduceMode,
 };
-use samael::schema::{Assertion, EncryptedAssertion, Response};
+use samael::schema::{Assertion, CipherValue, Response};
 
 use crate::anfrage::{NS_SAML, NS_SAMLP};
 use crate::metadaten::NS_DS;
@@ -23,6 +23,7 @@ const HOECHSTALTER: SignedDuration = SignedDuration::from_secs(10 * 60);
 /// More than any real response (a few KiB; a browser form post).
 const HOECHSTLAENGE: usize = 1024 * 1024;
 
+const NS_XENC: &str = "http://www.w3.org/2001/04/xmlenc#";
 const STATUS_ERFOLG: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 
@@ -153,50 +154,21 @@ pub fn antwort_pruefen(
 
     let assertion = match signiert(&xml, &zertifikate) {
         Ok(reduziert) => match wurzel(&reduziert)? {
-            Wurzel::Antwort => {
-                let antwort: Response = reduziert.parse().map_err(|e| {
-                    SamlFehler::ungueltig(format!("signed Response is not readable: {e}"))
-                })?;
-                pruefung.antwort(&antwort)?;
-                match (antwort.assertion, antwort.encrypted_assertion) {
-                    (Some(assertion), None) => assertion,
-                    (None, Some(verschluesselt)) => {
-                        assertion_lesen(&entschluesseln(&verschluesselt, sp)?)?
-                    }
-                    (Some(_), Some(_)) => {
-                        return Err(SamlFehler::ungueltig(
-                            "Response has both an Assertion and an EncryptedAssertion",
-                        ));
-                    }
-                    (None, None) => {
-                        return Err(SamlFehler::ungueltig("Response has no assertion"));
-                    }
-                }
-            }
+            Wurzel::Antwort => pruefung.signierte_antwort(&reduziert)?,
             Wurzel::Assertion => assertion_lesen(&reduziert)?,
         },
         // An unsigned Response with an encrypted assertion: the assertion must be signed.
         Err(_) if !vorab.antwort_signiert && vorab.verschluesselt => {
-            let roh: Response = xml
-                .parse()
+            let doc = roxmltree::Document::parse(&xml)
                 .map_err(|e| SamlFehler::ungueltig(format!("Response is not readable: {e}")))?;
-            let verschluesselt = roh
-                .encrypted_assertion
-                .ok_or_else(|| SamlFehler::ungueltig("EncryptedAssertion is not readable"))?;
-            let klartext = entschluesseln(&verschluesselt, sp)?;
+            let verschluesselt = einzige_assertion(doc.root_element())?;
+            let klartext = entschluesseln(verschluesselt, sp)?;
             let reduziert = signiert(&klartext, &zertifikate).map_err(|e| {
                 SamlFehler::ungueltig(format!(
                     "neither the Response nor the decrypted Assertion has a valid signature: {e}"
                 ))
             })?;
-            match wurzel(&reduziert)? {
-                Wurzel::Assertion => assertion_lesen(&reduziert)?,
-                Wurzel::Antwort => {
-                    return Err(SamlFehler::ungueltig(
-                        "decrypted content is a Response, not an Assertion",
-                    ));
-                }
-            }
+            assertion_lesen(&reduziert)?
         }
         Err(e) if vorab.signaturen == 0 => {
             return Err(SamlFehler::ungueltig(format!(
@@ -335,30 +307,67 @@ fn assertion_lesen(xml: &str) -> Result<Assertion, SamlFehler> {
         .map_err(|e| SamlFehler::ungueltig(format!("Assertion is not readable: {e}")))
 }
 
-/// Decrypts an `EncryptedAssertion` with the SP key (samael's key transport and content
-/// decryption) and returns the assertion XML.
+/// The one `Assertion` or `EncryptedAssertion` child of a Response.
+fn einzige_assertion<'a, 'i>(
+    antwort: roxmltree::Node<'a, 'i>,
+) -> Result<roxmltree::Node<'a, 'i>, SamlFehler> {
+    let mut assertionen = antwort.children().filter(|n| {
+        n.has_tag_name((NS_SAML, "Assertion")) || n.has_tag_name((NS_SAML, "EncryptedAssertion"))
+    });
+    match (assertionen.next(), assertionen.next()) {
+        (Some(assertion), None) => Ok(assertion),
+        (None, _) => Err(SamlFehler::ungueltig("Response has no assertion")),
+        (Some(_), Some(_)) => Err(SamlFehler::ungueltig(
+            "Response has more than one assertion",
+        )),
+    }
+}
+
+/// Decrypts an `EncryptedAssertion` with the SP key and returns the assertion XML.
+///
+/// The XML Encryption structure is read here (namespace-aware; samael's own reader wants an
+/// `xmlns:ds` declaration on the `KeyInfo` element, which pysaml2 and others put on the root);
+/// the decryption itself is samael's (key transport RSA-OAEP with SHA-1 or RSA 1.5, content
+/// AES-128-GCM or AES-128-CBC).
 fn entschluesseln(
-    verschluesselt: &EncryptedAssertion,
+    verschluesselt: roxmltree::Node<'_, '_>,
     sp: &SpKonfig,
 ) -> Result<String, SamlFehler> {
+    let fehlt = |was: &str| SamlFehler::ungueltig(format!("EncryptedAssertion has no {was}"));
+    let daten =
+        kind(verschluesselt, NS_XENC, "EncryptedData").ok_or_else(|| fehlt("EncryptedData"))?;
+    let schluessel_element = kind(daten, NS_DS, "KeyInfo")
+        .and_then(|k| kind(k, NS_XENC, "EncryptedKey"))
+        .or_else(|| kind(verschluesselt, NS_XENC, "EncryptedKey"))
+        .ok_or_else(|| fehlt("EncryptedKey"))?;
+    let (schluessel_wert, schluessel_methode) = chiffrat(schluessel_element)?;
+    if let Some(digest) = kind(schluessel_element, NS_XENC, "EncryptionMethod")
+        .and_then(|m| kind(m, NS_DS, "DigestMethod"))
+        .and_then(|d| d.attribute("Algorithm"))
+        && digest != "http://www.w3.org/2000/09/xmldsig#sha1"
+    {
+        return Err(SamlFehler::ungueltig(format!(
+            "assertion key uses OAEP with {digest}; only SHA-1 is supported"
+        )));
+    }
+    let (inhalt_wert, inhalt_methode) = chiffrat(daten)?;
+
     let schluessel = schluessel::privater_schluessel(&sp.schluessel_pem)?;
-    let (wert, methode) = verschluesselt
-        .encrypted_key_info()
-        .ok_or_else(|| SamlFehler::ungueltig("EncryptedAssertion has no EncryptedKey"))?;
-    let inhaltsschluessel = Crypto::decrypt_assertion_key_info(wert, methode, &schluessel)
-        .map_err(|e| {
-            SamlFehler::ungueltig(format!(
-                "assertion key ({methode}) cannot be decrypted: {e}"
-            ))
-        })?;
-    let (wert, methode) = verschluesselt
-        .encrypted_value_info()
-        .ok_or_else(|| SamlFehler::ungueltig("EncryptedAssertion has no CipherValue"))?;
-    let mut klartext = Crypto::decrypt_assertion_value_info(wert, methode, &inhaltsschluessel)
-        .map_err(|e| {
-            SamlFehler::ungueltig(format!("assertion ({methode}) cannot be decrypted: {e}"))
-        })?;
-    if methode.ends_with("-cbc") {
+    let inhaltsschluessel =
+        Crypto::decrypt_assertion_key_info(&schluessel_wert, schluessel_methode, &schluessel)
+            .map_err(|e| {
+                SamlFehler::ungueltig(format!(
+                    "assertion key ({schluessel_methode}) cannot be decrypted: {e}"
+                ))
+            })?;
+    let mut klartext =
+        Crypto::decrypt_assertion_value_info(&inhalt_wert, inhalt_methode, &inhaltsschluessel)
+            .map_err(|e| {
+                SamlFehler::ungueltig(format!(
+                    "assertion ({inhalt_methode}) cannot be decrypted: {e}"
+                ))
+            })?;
+    if inhalt_methode.ends_with("-cbc") {
         // samael leaves the XML Encryption padding in place: the last byte is its length.
         let polster = klartext.last().copied().map_or(0, usize::from);
         if polster == 0 || polster > 16 || polster > klartext.len() {
@@ -372,6 +381,21 @@ fn entschluesseln(
         .map_err(|e| SamlFehler::ungueltig(format!("decrypted assertion is not UTF-8: {e}")))
 }
 
+/// The `CipherValue` and the `EncryptionMethod` algorithm of an `EncryptedData` or
+/// `EncryptedKey`.
+fn chiffrat<'a>(element: roxmltree::Node<'a, '_>) -> Result<(CipherValue, &'a str), SamlFehler> {
+    let name = element.tag_name().name();
+    let methode = kind(element, NS_XENC, "EncryptionMethod")
+        .and_then(|m| m.attribute("Algorithm"))
+        .ok_or_else(|| SamlFehler::ungueltig(format!("{name} has no EncryptionMethod")))?;
+    let wert = kind(element, NS_XENC, "CipherData")
+        .and_then(|d| kind(d, NS_XENC, "CipherValue"))
+        .and_then(|v| v.text())
+        .ok_or_else(|| SamlFehler::ungueltig(format!("{name} has no CipherValue")))?;
+    let wert: String = wert.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    Ok((CipherValue { value: wert }, methode))
+}
+
 struct Pruefung<'a> {
     sp: &'a SpKonfig,
     idp: &'a IdpMetadaten,
@@ -380,6 +404,37 @@ struct Pruefung<'a> {
 }
 
 impl Pruefung<'_> {
+    /// A signed Response (the reduced XML): its own fields, then its one assertion, decrypted
+    /// if need be (the Response signature covers it).
+    fn signierte_antwort(&self, reduziert: &str) -> Result<Assertion, SamlFehler> {
+        let doc = roxmltree::Document::parse(reduziert)
+            .map_err(|e| SamlFehler::ungueltig(format!("signed Response is not readable: {e}")))?;
+        let assertion = einzige_assertion(doc.root_element())?;
+        let verschluesselt = assertion.has_tag_name((NS_SAML, "EncryptedAssertion"));
+        // samael reads the Response without the EncryptedAssertion (see `entschluesseln`).
+        let ohne = if verschluesselt {
+            let bereich = assertion.range();
+            format!(
+                "{}{}",
+                &reduziert[..bereich.start],
+                &reduziert[bereich.end..]
+            )
+        } else {
+            reduziert.to_string()
+        };
+        let antwort: Response = ohne
+            .parse()
+            .map_err(|e| SamlFehler::ungueltig(format!("signed Response is not readable: {e}")))?;
+        self.antwort(&antwort)?;
+        if verschluesselt {
+            assertion_lesen(&entschluesseln(assertion, self.sp)?)
+        } else {
+            antwort
+                .assertion
+                .ok_or_else(|| SamlFehler::ungueltig("Assertion of the Response is not readable"))
+        }
+    }
+
     /// The signed Response's own fields.
     fn antwort(&self, antwort: &Response) -> Result<(), SamlFehler> {
         if let Some(status) = antwort
@@ -744,7 +799,7 @@ mod tests {
             };
             format!(
                 r#"<?xml version="1.0" encoding="UTF-8"?>
-<samlp:Response xmlns:samlp="{NS_SAMLP}" xmlns:saml="{NS_SAML}" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="_r1" Version="2.0" IssueInstant="{ausgestellt}" Destination="{destination}" InResponseTo="{irt}"><saml:Issuer>{aussteller}</saml:Issuer>{antwortsignatur}<samlp:Status>{status}</samlp:Status><saml:Assertion ID="_a1" Version="2.0" IssueInstant="{ausgestellt}"><saml:Issuer>{aussteller}</saml:Issuer>{assertionsignatur}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">{name_id}</saml:NameID><saml:SubjectConfirmation Method="{BEARER}"><saml:SubjectConfirmationData InResponseTo="{irt}" NotOnOrAfter="{bis}" Recipient="{empfaenger}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{ausgestellt}" NotOnOrAfter="{bis}"><saml:AudienceRestriction><saml:Audience>{zielgruppe}</saml:Audience></saml:AudienceRestriction></saml:Conditions>{klasse}<saml:AttributeStatement>{attribute}</saml:AttributeStatement></saml:Assertion></samlp:Response>"#,
+<samlp:Response xmlns:samlp="{NS_SAMLP}" xmlns:saml="{NS_SAML}" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="_r1" Version="2.0" IssueInstant="{ausgestellt}" Destination="{destination}" InResponseTo="{irt}"><saml:Issuer>{aussteller}</saml:Issuer>{antwortsignatur}<samlp:Status>{status}</samlp:Status><saml:Assertion xmlns:saml="{NS_SAML}" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="_a1" Version="2.0" IssueInstant="{ausgestellt}"><saml:Issuer>{aussteller}</saml:Issuer>{assertionsignatur}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">{name_id}</saml:NameID><saml:SubjectConfirmation Method="{BEARER}"><saml:SubjectConfirmationData InResponseTo="{irt}" NotOnOrAfter="{bis}" Recipient="{empfaenger}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{ausgestellt}" NotOnOrAfter="{bis}"><saml:AudienceRestriction><saml:Audience>{zielgruppe}</saml:Audience></saml:AudienceRestriction></saml:Conditions>{klasse}<saml:AttributeStatement>{attribute}</saml:AttributeStatement></saml:Assertion></samlp:Response>"#,
                 ausgestellt = zeit(self.ausgestellt),
                 bis = zeit(self.gueltig_bis),
                 destination = self.destination,
@@ -1060,6 +1115,118 @@ mod tests {
         ] {
             let fehler = antwort_pruefen(&sp, &idp, &eingabe, ANFRAGE, jetzt()).unwrap_err();
             assert!(matches!(fehler, SamlFehler::Ungueltig { .. }), "{fehler:?}");
+        }
+    }
+
+    /// The response with its assertion (signed if `vorlage` says so) encrypted to the SP
+    /// certificate (RSA-OAEP, `methode` AES-128-GCM or -CBC), the prefixes `xenc`/`ds`
+    /// declared on the Response as pysaml2 does; the Response signed if `antwort_signieren`.
+    fn verschluesselt(vorlage: &Vorlage, methode: &str, antwort_signieren: bool) -> String {
+        use openssl::rsa::Padding;
+        use openssl::symm::{Cipher, encrypt, encrypt_aead};
+        let xml = vorlage.signiert();
+        let start = xml.find("<saml:Assertion").unwrap();
+        let ende = xml.find("</saml:Assertion>").unwrap() + "</saml:Assertion>".len();
+        let klartext = &xml[start..ende];
+        let mut schluessel = [0u8; 16];
+        openssl::rand::rand_bytes(&mut schluessel).unwrap();
+        let chiffrat = if methode.ends_with("gcm") {
+            let mut iv = [0u8; 12];
+            openssl::rand::rand_bytes(&mut iv).unwrap();
+            let mut etikett = [0u8; 16];
+            let inhalt = encrypt_aead(
+                Cipher::aes_128_gcm(),
+                &schluessel,
+                Some(&iv),
+                &[],
+                klartext.as_bytes(),
+                &mut etikett,
+            )
+            .unwrap();
+            [&iv[..], &inhalt, &etikett].concat()
+        } else {
+            let mut iv = [0u8; 16];
+            openssl::rand::rand_bytes(&mut iv).unwrap();
+            let inhalt = encrypt(
+                Cipher::aes_128_cbc(),
+                &schluessel,
+                Some(&iv),
+                klartext.as_bytes(),
+            )
+            .unwrap();
+            [&iv[..], &inhalt].concat()
+        };
+        let zertifikat =
+            openssl::x509::X509::from_pem(sp_konfig().zertifikat_pem.as_bytes()).unwrap();
+        let rsa = zertifikat.public_key().unwrap().rsa().unwrap();
+        let mut verpackt = vec![0u8; rsa.size() as usize];
+        let laenge = rsa
+            .public_encrypt(&schluessel, &mut verpackt, Padding::PKCS1_OAEP)
+            .unwrap();
+        verpackt.truncate(laenge);
+        let verschluesselt = format!(
+            r#"<saml:EncryptedAssertion><xenc:EncryptedData Type="http://www.w3.org/2001/04/xmlenc#Element"><xenc:EncryptionMethod Algorithm="{methode}"/><ds:KeyInfo><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/><xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo><xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml:EncryptedAssertion>"#,
+            STANDARD.encode(verpackt),
+            STANDARD.encode(chiffrat)
+        );
+        let mut antwort = format!("{}{verschluesselt}{}", &xml[..start], &xml[ende..]).replacen(
+            "<samlp:Response ",
+            &format!(r#"<samlp:Response xmlns:xenc="{NS_XENC}" xmlns:ds="{NS_DS}" "#),
+            1,
+        );
+        if antwort_signieren {
+            antwort = antwort.replacen(
+                "<samlp:Status>",
+                &format!("{}<samlp:Status>", vorlage.vorlage("_r1")),
+                1,
+            );
+            antwort = signieren(&antwort, "idp");
+        }
+        STANDARD.encode(antwort)
+    }
+
+    #[test]
+    fn an_encrypted_assertion_is_decrypted_with_gcm_and_cbc() {
+        let sp = sp_konfig();
+        let idp = idp_metadaten();
+        for methode in [
+            "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+            "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+        ] {
+            // Signed Response around an unsigned assertion; unsigned Response around a signed one.
+            for (antwort_signiert, signatur) in
+                [(true, Signatur::Keine), (false, Signatur::Assertion)]
+            {
+                let mut vorlage = Vorlage::neu();
+                vorlage.signatur = signatur;
+                let b64 = verschluesselt(&vorlage, methode, antwort_signiert);
+                assert!(
+                    !String::from_utf8(STANDARD.decode(&b64).unwrap())
+                        .unwrap()
+                        .contains("Mustermann")
+                );
+                let identitaet = antwort_pruefen(&sp, &idp, &b64, ANFRAGE, jetzt())
+                    .unwrap_or_else(|e| panic!("{methode} {antwort_signiert}: {e:?}"));
+                assert_eq!(identitaet.nachname.as_deref(), Some("Mustermann"));
+                assert_eq!(identitaet.strasse.as_deref(), Some("Heidestraße 17"));
+            }
+            // Neither signed: refused after decryption.
+            let mut vorlage = Vorlage::neu();
+            vorlage.signatur = Signatur::Keine;
+            let fehler = antwort_pruefen(
+                &sp,
+                &idp,
+                &verschluesselt(&vorlage, methode, false),
+                ANFRAGE,
+                jetzt(),
+            )
+            .unwrap_err();
+            assert!(matches!(fehler, SamlFehler::Ungueltig { .. }), "{fehler:?}");
+            assert!(
+                fehler.detail().contains("decrypted Assertion"),
+                "{}",
+                fehler.detail()
+            );
         }
     }
 
