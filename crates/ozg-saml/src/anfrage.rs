@@ -52,9 +52,10 @@ const METHODEN: [(&str, Option<Niveau>); 7] = [
 
 /// Builds the signed `AuthnRequest` asking BundID for a login of at least level `mindestens`.
 ///
-/// `id` is the request ID (an XML NCName such as `_` followed by random hex; the caller keeps
-/// it in the session and passes it to [`crate::antwort_pruefen`]); `jetzt` becomes the
-/// `IssueInstant`. The request carries `Destination`, `ProtocolBinding` HTTP-POST and the
+/// `id` is the request ID: an XML NCName, `_` followed by at least 128 random bits in hex;
+/// the caller keeps it (with `mindestens`) in the session and passes it to
+/// [`crate::antwort_pruefen`]. `jetzt` becomes the `IssueInstant`. The caller renders
+/// [`PostAnfrage`] as a form with a visible submit button (no script needed). The request carries `Destination`, `ProtocolBinding` HTTP-POST and the
 /// `AssertionConsumerServiceURL`, the Issuer, an enveloped RSA-SHA256 signature (exclusive
 /// C14N, SHA-256, with the SP certificate in `KeyInfo`), the BundID extension block
 /// (`akdb:AuthenticationRequest Version="2"`: login methods for the level, requested

@@ -119,6 +119,9 @@ impl fmt::Debug for Identitaet {
 ///   `NotOnOrAfter` after `jetzt`.
 ///
 /// The level is not compared with the requested one here: use [`Identitaet::mindestens`].
+/// Replays: the caller keeps `erwartete_anfrage_id` in the session and removes it after this
+/// call, whatever its result, so that each request is answered at most once (an empty ID, as
+/// when nothing is pending, is [`SamlFehler::FremdeAnfrage`]).
 pub fn antwort_pruefen(
     sp: &SpKonfig,
     idp: &IdpMetadaten,
@@ -128,7 +131,9 @@ pub fn antwort_pruefen(
 ) -> Result<Identitaet, SamlFehler> {
     sp.pruefen()?;
     if erwartete_anfrage_id.is_empty() {
-        return Err(SamlFehler::konfiguration("expected request ID is empty"));
+        return Err(SamlFehler::FremdeAnfrage {
+            detail: "no request is pending in this session".into(),
+        });
     }
     let xml = dekodieren(saml_response_b64)?;
     let vorab = vorpruefen(&xml)?;
@@ -952,6 +957,22 @@ mod tests {
             assert!(status.contains("Abbruch durch den Nutzer"), "{status}");
             assert_eq!(fehler.to_string(), "Die Anmeldung wurde abgebrochen.");
         }
+    }
+
+    #[test]
+    fn a_response_without_a_pending_request_is_refused() {
+        let fehler = antwort_pruefen(
+            &sp_konfig(),
+            &idp_metadaten(),
+            &Vorlage::neu().b64(),
+            "",
+            jetzt(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(fehler, SamlFehler::FremdeAnfrage { .. }),
+            "{fehler:?}"
+        );
     }
 
     #[test]
