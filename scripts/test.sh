@@ -13,14 +13,18 @@
 # What the setup provides (each step is skipped when already done):
 #   - Debian packages chromium, chromium-driver, postgresql, poppler-utils, python3-aiosmtpd
 #     (the SMTP server the e-mail tests send through), nginx (the reverse proxy in front of two
-#     instances) (apt-get; as root, or through sudo; no system service is started)
+#     instances), libxmlsec1-dev, libxml2-dev, libclang-dev (ozg-saml: samael's xmlsec binding,
+#     built with bindgen), xmlsec1 and python3-venv (the pysaml2 test IdP) (apt-get; as root, or
+#     through sudo; no system service is started)
 #   - schemathesis from PyPI into a virtualenv under target/tools (scripts/api-fuzz.sh)
+#   - pysaml2 from PyPI into a virtualenv under target/tools (the test IdP tests/idp/idp.py)
 #   - axe-core from the npm registry (root package.json/package-lock.json, `npm ci`, into the
 #     gitignored node_modules/)
 #   - a PostgreSQL cluster in a temp directory, run as the unprivileged `postgres` user when
 #     we are root, unless OZG_TEST_DATABASE_URL is already set; stopped and removed on exit
 #
-# Exported for the tests: OZG_TEST_DATABASE_URL, CHROMIUM, CHROMEDRIVER, AXE_CORE_JS, NGINX, OZG_E2E=1.
+# Exported for the tests: OZG_TEST_DATABASE_URL, CHROMIUM, CHROMEDRIVER, AXE_CORE_JS, NGINX,
+# OZG_IDP_PYTHON (the venv's python with pysaml2), OZG_IDP_SKRIPT (tests/idp/idp.py), OZG_E2E=1.
 # Exit status: 0 only if every step passed.
 set -euo pipefail
 
@@ -42,7 +46,8 @@ case "${1:-}" in
     *) echo "unknown argument: $1 (see $0 --help)" >&2; exit 2 ;;
 esac
 
-APT_PACKAGES=(chromium chromium-driver postgresql poppler-utils pkg-config libssl-dev python3-aiosmtpd nginx)
+APT_PACKAGES=(chromium chromium-driver postgresql poppler-utils pkg-config libssl-dev python3-aiosmtpd nginx
+    libxmlsec1-dev libxml2-dev libclang-dev xmlsec1 python3-venv)
 PG_PORT_FIRST=55432
 
 section() { printf '\n========== %s ==========\n' "$*"; }
@@ -139,6 +144,22 @@ install_axe_core() {
     info "AXE_CORE_JS=$AXE_CORE_JS"
 }
 
+# The test IdP (tests/idp/idp.py, used by ozg-saml's tests and the browser tests) runs on
+# pysaml2, installed like schemathesis into a virtualenv under target/tools when missing.
+PYSAML2_VERSION=7.5.5
+install_pysaml2() {
+    section "pysaml2 (PyPI, test IdP)"
+    local venv="$ROOT/target/tools/pysaml2-$PYSAML2_VERSION"
+    if ! "$venv/bin/python" -c 'import saml2' >/dev/null 2>&1; then
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "pysaml2==$PYSAML2_VERSION"
+    fi
+    export OZG_IDP_PYTHON="$venv/bin/python"
+    export OZG_IDP_SKRIPT="$ROOT/tests/idp/idp.py"
+    info "$("$OZG_IDP_PYTHON" -c 'from importlib.metadata import version; print("pysaml2", version("pysaml2"))')"
+    info "OZG_IDP_PYTHON=$OZG_IDP_PYTHON"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Throwaway PostgreSQL cluster. PostgreSQL refuses to run as root, so as root every pg_* tool
 # runs as the `postgres` system user (created by the Debian package).
@@ -233,6 +254,7 @@ install_debian_packages
 section "Tools"
 find_tools
 install_axe_core
+install_pysaml2
 start_postgres
 export OZG_E2E=1
 # The PostgreSQL variants of the HTTP tests must run, not skip.
@@ -242,7 +264,7 @@ export OZG_REQUIRE_SMTP=1
 
 if [ "$MODE" = setup ]; then
     section "Environment (valid until this script exits)"
-    for var in OZG_TEST_DATABASE_URL CHROMIUM CHROMEDRIVER AXE_CORE_JS OZG_E2E; do
+    for var in OZG_TEST_DATABASE_URL CHROMIUM CHROMEDRIVER AXE_CORE_JS OZG_IDP_PYTHON OZG_IDP_SKRIPT OZG_E2E; do
         printf '  export %s=%q\n' "$var" "${!var}"
     done
     exit 0
