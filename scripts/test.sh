@@ -14,7 +14,8 @@
 #   - Debian packages chromium, chromium-driver, postgresql, poppler-utils, python3-aiosmtpd
 #     (the SMTP server the e-mail tests send through), nginx (the reverse proxy in front of two
 #     instances), libxmlsec1-dev, libxml2-dev, libclang-dev (ozg-saml: samael's xmlsec binding,
-#     built with bindgen), xmlsec1 and python3-venv (the pysaml2 test IdP) (apt-get; as root, or
+#     built with bindgen), xmlsec1 and python3-venv (the pysaml2 test IdP), clamav (the virus
+#     scan of uploads, with a signature the test writes; no download) (apt-get; as root, or
 #     through sudo; no system service is started)
 #   - schemathesis from PyPI into a virtualenv under target/tools (scripts/api-fuzz.sh)
 #   - pysaml2 from PyPI into a virtualenv under target/tools (the test IdP tests/idp/idp.py)
@@ -24,7 +25,8 @@
 #     we are root, unless OZG_TEST_DATABASE_URL is already set; stopped and removed on exit
 #
 # Exported for the tests: OZG_TEST_DATABASE_URL, CHROMIUM, CHROMEDRIVER, AXE_CORE_JS, NGINX,
-# OZG_IDP_PYTHON (the venv's python with pysaml2), OZG_IDP_SKRIPT (tests/idp/idp.py), OZG_E2E=1.
+# OZG_IDP_PYTHON (the venv's python with pysaml2), OZG_IDP_SKRIPT (tests/idp/idp.py), CLAMSCAN,
+# OZG_E2E=1.
 # Exit status: 0 only if every step passed.
 set -euo pipefail
 
@@ -47,7 +49,7 @@ case "${1:-}" in
 esac
 
 APT_PACKAGES=(chromium chromium-driver postgresql poppler-utils pkg-config libssl-dev python3-aiosmtpd nginx
-    libxmlsec1-dev libxml2-dev libclang-dev xmlsec1 python3-venv)
+    libxmlsec1-dev libxml2-dev libclang-dev xmlsec1 python3-venv clamav)
 PG_PORT_FIRST=55432
 
 section() { printf '\n========== %s ==========\n' "$*"; }
@@ -255,6 +257,10 @@ section "Tools"
 find_tools
 install_axe_core
 install_pysaml2
+CLAMSCAN="$(command -v clamscan || true)"
+[ -n "$CLAMSCAN" ] || die "clamscan not found (Debian package clamav)"
+export CLAMSCAN
+info "CLAMSCAN=$CLAMSCAN"
 start_postgres
 export OZG_E2E=1
 # The PostgreSQL variants of the HTTP tests must run, not skip.
@@ -264,7 +270,7 @@ export OZG_REQUIRE_SMTP=1
 
 if [ "$MODE" = setup ]; then
     section "Environment (valid until this script exits)"
-    for var in OZG_TEST_DATABASE_URL CHROMIUM CHROMEDRIVER AXE_CORE_JS OZG_IDP_PYTHON OZG_IDP_SKRIPT OZG_E2E; do
+    for var in OZG_TEST_DATABASE_URL CHROMIUM CHROMEDRIVER AXE_CORE_JS OZG_IDP_PYTHON OZG_IDP_SKRIPT CLAMSCAN OZG_E2E; do
         printf '  export %s=%q\n' "$var" "${!var}"
     done
     exit 0

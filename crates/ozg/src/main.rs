@@ -30,6 +30,8 @@ enum Command {
         netz: cli::NetzArgs,
         #[command(flatten)]
         betreiber: cli::BetreiberArgs,
+        #[command(flatten)]
+        portal: Box<cli::PortalArgs>,
     },
     /// Importiert Referenzdaten und Plandateien (alles oder nichts, in einer Transaktion).
     Import {
@@ -105,6 +107,11 @@ enum Command {
         #[command(subcommand)]
         command: cli::UserCommand,
     },
+    /// Behörden des Bürgerportals und ihr Personal.
+    Behoerde {
+        #[command(subcommand)]
+        command: cli::BehoerdeCommand,
+    },
     /// Kita-Platzvergabe (Zuteilung per Matching-Algorithmus).
     Kita {
         #[command(subcommand)]
@@ -142,7 +149,8 @@ fn main() -> ExitCode {
                 mail,
                 netz,
                 betreiber,
-            } => cli::serve(&addr, &db, &mail, &netz, &betreiber).await,
+                portal,
+            } => cli::serve(&addr, &db, &mail, &netz, &betreiber, &portal).await,
             Command::Import { from, force, db } => cli::import(from.as_deref(), &db, force).await,
             Command::Backup { to, db } => cli::backup(&db, to.as_deref()).await,
             Command::Restore { from, db } => cli::restore(&db, &from).await,
@@ -174,6 +182,7 @@ fn main() -> ExitCode {
             }
             Command::Stand { command } => cli::stand(command).await,
             Command::User { command } => cli::user(command).await,
+            Command::Behoerde { command } => cli::behoerde(command).await,
         }
     });
     match result {

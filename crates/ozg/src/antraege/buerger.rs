@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::antraege::dateien;
 use crate::antraege::daten::{self, Antrag, Uebergang};
-use crate::antraege::zugriff::{ENTWURF_COOKIE, Zugriff, niveau_fehlt, oeffnen};
+use crate::antraege::zugriff::{ENTWURF_COOKIE, Zugriff, oeffnen};
 use crate::antraege::zustaendigkeit;
 use crate::antraege::{Dienst, dienst};
 use crate::kern::mail::Nachricht as Mail;
@@ -74,16 +74,17 @@ async fn beginnen(
         ))
     })?;
     let buerger = f.person.as_ref().filter(|s| s.art == PersonArt::Buerger);
-    match (d.niveau, buerger) {
-        (Some(_), None) => {
-            return Ok(Redirect::to(&format!(
-                "/buergerkonto/anmelden?weiter=/dienste/{}",
-                d.schluessel
-            ))
-            .into_response());
-        }
-        (Some(n), Some(s)) if !s.niveau.reicht_fuer(n) => return Err(niveau_fehlt(d)),
-        _ => {}
+    // Without a login, or below the service's level: to the login, asking for the level
+    // (a step-up), and back to the service afterwards.
+    if let Some(n) = d.niveau
+        && !buerger.is_some_and(|s| s.niveau.reicht_fuer(n))
+    {
+        return Ok(Redirect::to(&format!(
+            "/buergerkonto/anmelden?weiter=/dienste/{}&niveau={}",
+            d.schluessel,
+            n.key()
+        ))
+        .into_response());
     }
     let email = match buerger {
         Some(s) => s.email.clone(),

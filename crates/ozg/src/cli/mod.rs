@@ -224,6 +224,66 @@ impl BetreiberArgs {
     }
 }
 
+/// The citizens' portal: BundID login and the virus scan of uploads.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct PortalArgs {
+    /// Metadaten des BundID-IdP (XML-Datei); ohne Angabe nur das Bürgerkonto dieses Portals.
+    #[arg(long, env = "OZG_BUNDID_IDP_METADATEN")]
+    pub bundid_idp_metadaten: Option<PathBuf>,
+    /// Privater Schlüssel des Portals für BundID (PEM, PKCS#8): signiert Anfragen, entschlüsselt Antworten.
+    #[arg(long, env = "OZG_BUNDID_SP_SCHLUESSEL")]
+    pub bundid_sp_schluessel: Option<PathBuf>,
+    /// Zertifikat zu diesem Schlüssel (PEM).
+    #[arg(long, env = "OZG_BUNDID_SP_ZERTIFIKAT")]
+    pub bundid_sp_zertifikat: Option<PathBuf>,
+    /// Name, den die BundID bei der Anmeldung zeigt.
+    #[arg(
+        long,
+        env = "OZG_BUNDID_ANZEIGENAME",
+        default_value = "Kommunalportal NRW"
+    )]
+    pub bundid_anzeigename: String,
+    /// OnlineServiceId, die die BundID dem Portal zugewiesen hat.
+    #[arg(long, env = "OZG_BUNDID_ONLINE_SERVICE_ID")]
+    pub bundid_online_service_id: Option<String>,
+    /// Befehl der Virenprüfung, der die Datei auf stdin liest (Rückgabe 0: sauber, 1: Fund),
+    /// z. B. "clamscan --no-summary -"; ohne Angabe keine Prüfung.
+    #[arg(long, env = "OZG_VIRENPRUEFUNG", default_value = "")]
+    pub virenpruefung: String,
+}
+
+impl PortalArgs {
+    /// Reads the BundID files (all three or none) and sets both on the state.
+    pub fn anwenden(&self, state: &AppState, basis_url: &str) -> Result<()> {
+        state.erweiterung_setzen(crate::kern::virenpruefung::Virenpruefung::aus_text(
+            &self.virenpruefung,
+        ));
+        let lesen = |p: &Path| {
+            std::fs::read_to_string(p).with_context(|| format!("{} nicht lesbar", p.display()))
+        };
+        let bundid = match (
+            &self.bundid_idp_metadaten,
+            &self.bundid_sp_schluessel,
+            &self.bundid_sp_zertifikat,
+        ) {
+            (None, None, None) => crate::portalkonten::BundId::default(),
+            (Some(m), Some(k), Some(z)) => crate::portalkonten::BundId::laden(
+                &lesen(m)?,
+                lesen(k)?,
+                lesen(z)?,
+                basis_url,
+                &self.bundid_anzeigename,
+                self.bundid_online_service_id.clone(),
+            )?,
+            _ => bail!(
+                "Für BundID braucht es --bundid-idp-metadaten, --bundid-sp-schluessel und --bundid-sp-zertifikat zusammen."
+            ),
+        };
+        state.erweiterung_setzen(bundid);
+        Ok(())
+    }
+}
+
 /// `ozg serve`.
 pub async fn serve(
     addr: &str,
@@ -231,6 +291,7 @@ pub async fn serve(
     mail: &MailArgs,
     netz: &NetzArgs,
     betreiber: &BetreiberArgs,
+    portal_args: &PortalArgs,
 ) -> Result<ExitCode> {
     let proxies = ozg_domain::netz::netze(&netz.trusted_proxy)
         .map_err(|m| anyhow::anyhow!("--trusted-proxy: {m}"))?;
@@ -267,6 +328,7 @@ pub async fn serve(
         .with_proxies(proxies, proxy_kopf)
         .with_hsts(netz.hsts);
     state.erweiterung_setzen(betreiber);
+    portal_args.anwenden(&state, &mail.basis_url)?;
     let portal = crate::portal(state);
     // Build the read model before the first request, so no request waits for it.
     programm::lesemodell(&portal.state).await.map_err(meldung)?;
@@ -560,6 +622,128 @@ fn option(e: Fehler) -> anyhow::Error {
 }
 
 /// `ozg user …`.
+#[derive(clap::Subcommand, Debug)]
+pub enum BehoerdeCommand {
+    /// Legt eine Behörde an, die Anträge über das Portal annimmt.
+    Add {
+        /// Schlüssel aus den Zuständigkeitsdaten: AGS des Trägers und Amt, z. B. 05566076-allgemein.
+        schluessel: String,
+        /// Name, z. B. „Stadt Rheine, Bürgerbüro“.
+        #[arg(long)]
+        name: String,
+        /// Postanschrift; Zeilen mit „;“ trennen.
+        #[arg(long, default_value = "")]
+        anschrift: String,
+        /// Funktionspostfach (Benachrichtigung über neue Anträge, ohne Inhalt).
+        #[arg(long)]
+        email: String,
+        /// Format der Antragsnummern, z. B. {DIENST}-{JAHR}-{NR}.
+        #[arg(long, default_value = "")]
+        nummernformat: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Legt eine Mitarbeiterin oder einen Mitarbeiter einer Behörde an; das Passwort kommt aus
+    /// der Umgebungsvariablen OZG_PASSWORT oder von der Standardeingabe.
+    Personal {
+        /// Schlüssel der Behörde.
+        behoerde: String,
+        /// E-Mail-Adresse (Anmeldename).
+        #[arg(long)]
+        email: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Rolle: sachbearbeitung, leitung, administration.
+        #[arg(long)]
+        rolle: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// `ozg behoerde …`.
+pub async fn behoerde(command: BehoerdeCommand) -> Result<ExitCode> {
+    let melden = |e: Fehler| -> anyhow::Error {
+        match e {
+            Fehler::Ungueltig(f) => anyhow::anyhow!(
+                "{}",
+                f.iter()
+                    .map(|(k, m)| format!("{k}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            e => anyhow::anyhow!("{e}"),
+        }
+    };
+    match command {
+        BehoerdeCommand::Add {
+            schluessel,
+            name,
+            anschrift,
+            email,
+            nummernformat,
+            db,
+        } => {
+            let db = db.open().await?;
+            ensure_seeded(&db).await?;
+            let st = AppState::new(db.clone());
+            let r = crate::portalkonten::behoerde_anlegen(
+                &st,
+                &crate::portalkonten::NeueBehoerde {
+                    schluessel: schluessel.clone(),
+                    name,
+                    anschrift: anschrift.replace(';', "\n"),
+                    email,
+                    nummernformat,
+                },
+                "shell",
+            )
+            .await;
+            db.0.close().await;
+            r.map_err(melden)?;
+            println!("Behörde „{schluessel}“ angelegt.");
+        }
+        BehoerdeCommand::Personal {
+            behoerde,
+            email,
+            name,
+            rolle,
+            db,
+        } => {
+            let rolle = ozg_domain::portal::BehoerdenRolle::parse(&rolle)
+                .map_err(|m| anyhow::anyhow!(m))?;
+            let passwort = match std::env::var("OZG_PASSWORT") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut p = String::new();
+                    std::io::stdin().read_line(&mut p)?;
+                    p.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let db = db.open().await?;
+            ensure_seeded(&db).await?;
+            let st = AppState::new(db.clone());
+            let r = crate::portalkonten::mitarbeiter_anlegen(
+                &st,
+                &crate::portalkonten::NeuerMitarbeiter {
+                    behoerde,
+                    email: email.clone(),
+                    name,
+                    rolle,
+                    passwort,
+                },
+                "shell",
+            )
+            .await;
+            db.0.close().await;
+            r.map_err(melden)?;
+            println!("Konto „{email}“ angelegt; Anmeldung unter /behoerde/anmelden.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 #[derive(clap::Subcommand, Debug)]
 pub enum UserCommand {
     /// Legt ein Konto an und gibt den Einladungslink aus (7 Tage gültig), mit dem die Person ihr

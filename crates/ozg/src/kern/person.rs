@@ -245,7 +245,7 @@ pub fn zugang_pruefen(s: Option<&PortalSitzung>, zugang: Zugang) -> Option<Resul
             }
             _ => Err(personal_anmelden_bitte()),
         }),
-        Zugang::Offen | Zugang::Mitglied(_) => None,
+        Zugang::Offen | Zugang::Mitglied(_) | Zugang::Extern => None,
     }
 }
 

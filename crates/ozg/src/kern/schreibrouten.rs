@@ -17,6 +17,10 @@ pub enum Zugang {
     Buerger,
     /// Staff of an authority whose role allows the action (within their own authority).
     Behoerde(BehoerdenAktion),
+    /// Another system posts here (the IdP's SAML answer, a payment notification): no session
+    /// and no CSRF token, the handler checks the message's own signature and refuses (403)
+    /// whatever it cannot verify.
+    Extern,
 }
 
 impl Zugang {

@@ -3,11 +3,13 @@
 //! Sessions are the core's ([`crate::kern::person`]); passwords and throttling too
 //! ([`crate::kern::passwort`]).
 
+mod bundid;
 mod daten;
 mod seiten;
 
 use crate::kern::{Baustein, Routen};
 
+pub use bundid::BundId;
 pub use daten::{NeueBehoerde, NeuerMitarbeiter, behoerde_anlegen, mitarbeiter_anlegen};
 
 /// The capability.

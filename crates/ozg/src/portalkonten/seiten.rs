@@ -14,6 +14,7 @@ use crate::kern::person::{PORTAL_COOKIE, PersonArt, Portal, beenden};
 use crate::kern::schreibrouten::Zugang;
 use crate::kern::sitzung::{set_cookie, vorab_cookie, vorab_csrf};
 use crate::kern::{Abfrage, AppState, Fehler, Feldfehler, Formular, Leer, Routen, Verweis};
+use crate::portalkonten::bundid::{self, BundId};
 use crate::portalkonten::daten::{self, Registrierung};
 
 pub(super) fn routen() -> Routen {
@@ -30,6 +31,13 @@ pub(super) fn routen() -> Routen {
             bestaetigen,
         )
         .schreiben_fuer("/buergerkonto/abmelden", Zugang::Buerger, abmelden)
+        .schreiben_fuer("/buergerkonto/bundid", Zugang::Offen, bundid::start)
+        .schreiben_fuer(
+            "/buergerkonto/bundid/antwort",
+            Zugang::Extern,
+            bundid::antwort,
+        )
+        .lesen("/buergerkonto/bundid/metadaten", bundid::metadaten)
         .lesen("/behoerde/anmelden", behoerde_anmelden_seite)
         .schreiben_fuer("/behoerde/anmelden", Zugang::Offen, behoerde_anmelden)
         .schreiben_fuer("/behoerde/abmelden", Zugang::Offen, abmelden)
@@ -94,6 +102,8 @@ async fn uebersicht(State(st): State<AppState>, p: Portal) -> Result<Response, F
 struct Weiter {
     #[serde(default)]
     weiter: String,
+    #[serde(default)]
+    niveau: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -107,14 +117,26 @@ struct AnmeldenSeite {
     fehler: Feldfehler,
     verweise: Vec<Verweis>,
     behoerde: bool,
+    /// BundID is configured.
+    bundid: bool,
+    /// The level a service asked for ("" none).
+    niveau: String,
+}
+
+impl AnmeldenSeite {
+    fn niveau_label(&self) -> &'static str {
+        ozg_domain::portal::Vertrauensniveau::parse(&self.niveau).map_or("", |n| n.label())
+    }
 }
 
 fn anmelden_zeigen(
+    st: &AppState,
     csrf: String,
     weiter: String,
     email: String,
     fehler: Feldfehler,
     behoerde: bool,
+    niveau: String,
 ) -> Response {
     let verweise = fehler.verweise(
         "f-",
@@ -138,6 +160,8 @@ fn anmelden_zeigen(
         fehler,
         verweise,
         behoerde,
+        bundid: st.erweiterung::<BundId>().0.is_some(),
+        niveau,
     }
     .into_response();
     *r.status_mut() = status;
@@ -145,19 +169,25 @@ fn anmelden_zeigen(
 }
 
 async fn anmelden_seite(
+    State(st): State<AppState>,
     p: Portal,
     headers: HeaderMap,
     Abfrage(w): Abfrage<Weiter>,
 ) -> Result<Response, Fehler> {
     let (csrf, neu) = csrf_fuer(&p, &headers)?;
     let weiter = ruecksprung(&w.weiter).unwrap_or("").to_owned();
+    let niveau = ozg_domain::portal::Vertrauensniveau::parse(&w.niveau)
+        .map(|n| n.key().to_owned())
+        .unwrap_or_default();
     Ok(mit_csrf(
         anmelden_zeigen(
+            &st,
             csrf.clone(),
             weiter,
             String::new(),
             Feldfehler::new(),
             false,
+            niveau,
         ),
         &csrf,
         neu,
@@ -186,11 +216,13 @@ async fn anmelden(State(st): State<AppState>, f: Formular<Anmeldung>) -> Result<
             Ok(res)
         }
         Err(Fehler::Ungueltig(fehler)) => Ok(anmelden_zeigen(
+            &st,
             d._csrf.clone(),
             d.weiter.clone(),
             d.email.clone(),
             fehler,
             false,
+            String::new(),
         )),
         Err(e) => Err(e),
     }
@@ -361,15 +393,21 @@ async fn abmelden(State(st): State<AppState>, f: Formular<Leer>) -> Result<Respo
 
 // --- Staff -------------------------------------------------------------------------------------
 
-async fn behoerde_anmelden_seite(p: Portal, headers: HeaderMap) -> Result<Response, Fehler> {
+async fn behoerde_anmelden_seite(
+    State(st): State<AppState>,
+    p: Portal,
+    headers: HeaderMap,
+) -> Result<Response, Fehler> {
     let (csrf, neu) = csrf_fuer(&p, &headers)?;
     Ok(mit_csrf(
         anmelden_zeigen(
+            &st,
             csrf.clone(),
             String::new(),
             String::new(),
             Feldfehler::new(),
             true,
+            String::new(),
         ),
         &csrf,
         neu,
@@ -388,11 +426,13 @@ async fn behoerde_anmelden(
             Ok(res)
         }
         Err(Fehler::Ungueltig(fehler)) => Ok(anmelden_zeigen(
+            &st,
             d._csrf.clone(),
             String::new(),
             d.email.clone(),
             fehler,
             true,
+            String::new(),
         )),
         Err(e) => Err(e),
     }

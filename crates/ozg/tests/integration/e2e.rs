@@ -75,6 +75,12 @@ pub async fn page_types(b: &Browser) -> Vec<PageType> {
         "/kontakt",
         "/leichte-sprache",
         "/gebaerdensprache",
+        "/dienste",
+        "/dienste/anfrage",
+        "/dienste/anfrage/kommunen/05566076",
+        "/buergerkonto/anmelden",
+        "/buergerkonto/registrieren",
+        "/behoerde/anmelden",
     ];
     let mut pages: Vec<PageType> = ok
         .into_iter()

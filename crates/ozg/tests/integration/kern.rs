@@ -62,7 +62,7 @@ async fn authorisation_matrix(t: &TestApp) {
             let allowed = match zugang {
                 Zugang::Offen => true,
                 Zugang::Mitglied(a) => darf(nutzer.as_ref(), a, Some(tf)),
-                Zugang::Buerger | Zugang::Behoerde(_) => false,
+                Zugang::Buerger | Zugang::Behoerde(_) | Zugang::Extern => false,
             };
             let denied = r.status == StatusCode::FORBIDDEN;
             if allowed == denied {

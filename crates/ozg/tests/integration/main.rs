@@ -10,6 +10,7 @@ mod antraege;
 mod architektur;
 mod betrieb;
 mod e2e;
+mod e2e_antraege;
 mod e2e_ux;
 mod fuzz;
 mod gremien;

@@ -23,6 +23,12 @@ use serde_json::{Value, json};
 /// `scripts/test.sh` sets it, so CI always runs these tests; with `OZG_E2E` set, a missing
 /// Chromium, ChromeDriver or axe-core fails the test.
 pub async fn start(test: &str) -> Option<Browser> {
+    start_mit(test, free_port(), &[]).await
+}
+
+/// Like [`start`], the server on `port` with more `ozg serve` arguments (e.g. the BundID
+/// files, the virus scan).
+pub async fn start_mit(test: &str, port: u16, serve_args: &[String]) -> Option<Browser> {
     if std::env::var_os("OZG_E2E").is_none() {
         eprintln!(
             "note: {test} skipped; set OZG_E2E=1 to run the browser tests (scripts/test.sh does)"
@@ -31,7 +37,7 @@ pub async fn start(test: &str) -> Option<Browser> {
     }
     let chromedriver = tool("CHROMEDRIVER", "/usr/bin/chromedriver");
     let chromium = tool("CHROMIUM", "/usr/bin/chromium");
-    let server = Server::start();
+    let server = Server::start(port, serve_args);
     let driver = Driver::start(&chromedriver, &chromium).await;
     let client = driver.client.clone();
     Some(Browser {
@@ -165,6 +171,25 @@ impl Browser {
             .arg("--data-dir")
             .arg(self.server._dir.path().join("data"))
             .env_remove("OZG_DATABASE_URL")
+            .output()
+            .expect("run the ozg binary");
+        assert!(
+            out.status.success(),
+            "ozg {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Like [`Browser::ozg`], with environment variables (e.g. a password).
+    pub fn ozg_env(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+        let out = Command::new(ozg_bin())
+            .args(args)
+            .arg("--data-dir")
+            .arg(self.server._dir.path().join("data"))
+            .env_remove("OZG_DATABASE_URL")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
             .output()
             .expect("run the ozg binary");
         assert!(
@@ -395,15 +420,16 @@ struct Server {
 }
 
 impl Server {
-    fn start() -> Server {
+    fn start(port: u16, serve_args: &[String]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
         std::fs::create_dir(&data).expect("data dir");
         let log = dir.path().join("server.log");
         let out = File::create(&log).expect("server log");
-        let addr = format!("127.0.0.1:{}", free_port());
+        let addr = format!("127.0.0.1:{port}");
         let child = Command::new(ozg_bin())
             .arg("serve")
+            .args(serve_args)
             .args(["--addr", &addr])
             .args(["--basis-url", &format!("http://{addr}")])
             .arg("--data-dir")
@@ -586,7 +612,8 @@ fn tool(var: &str, default: &str) -> String {
     path
 }
 
-fn free_port() -> u16 {
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
