@@ -522,3 +522,173 @@ async fn antrag_lebenszyklus_postfach_und_mandanten(t: &TestApp) {
     let spur = t.scalar_text("SELECT aktion || ' ' || objekt || ' ' || aenderungen FROM audit WHERE aenderungen LIKE '%Laterne%' OR aenderungen LIKE '%Mustermann%'").await;
     assert_eq!(spur, None);
 }
+
+/// A submitted Antrag of the demo service from Rheine (48431), with one attached file;
+/// returns its id.
+async fn eingereichter_antrag(t: &TestApp) -> i64 {
+    let pc = t.ok("/dienste/anfrage").await.set_cookie(CSRF).unwrap();
+    let vorab = format!("{CSRF}={pc}");
+    let r = t
+        .post(
+            "/dienste/anfrage/beginnen",
+            &vorab,
+            &[("_csrf", &pc), ("email", "e@example.org")],
+        )
+        .await;
+    let token = r.set_cookie(ENTWURF).unwrap();
+    let id: i64 = r.location().split('/').nth(2).unwrap().parse().unwrap();
+    let c = format!("{vorab}; {ENTWURF}={token}");
+    let schritt = |s: &'static str| format!("/antraege/{id}/schritt/{s}");
+    let r = t
+        .post(
+            &schritt("person"),
+            &c,
+            &[
+                ("_csrf", &pc),
+                ("vorname", "Erika"),
+                ("nachname", "Muster"),
+                ("strasse", "Markt 1"),
+                ("plz", "48431"),
+                ("ort", "Rheine"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = t
+        .post(
+            &schritt("anliegen"),
+            &c,
+            &[
+                ("_csrf", &pc),
+                ("art", "frage"),
+                ("betreff", "B"),
+                ("text", "T"),
+                ("antwortweg", "postfach"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let r = t
+        .upload(
+            &format!("/antraege/{id}/dateien"),
+            &c,
+            &[("_csrf", &pc)],
+            ("a.pdf", pdf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = t
+        .post(
+            &format!("/antraege/{id}/einreichen"),
+            &c,
+            &[("_csrf", &pc), ("zustimmung", "ja")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    id
+}
+
+story!(mandanten_und_rollen_matrix);
+/// Generated from the route table: every route of an authority's staff (read and write) ×
+/// another authority's case → 404, never data; × each role of the own authority → allowed
+/// exactly when the role may do the route's action (else 403). A route added later is in
+/// the matrix by being declared.
+async fn mandanten_und_rollen_matrix(t: &TestApp) {
+    use ozg::kern::schreibrouten::Zugang;
+    use ozg_domain::portal::behoerde_darf;
+    let (_, _) = behoerden(t).await;
+    let id = eingereichter_antrag(t).await;
+    let datei = t
+        .scalar(&format!(
+            "SELECT MIN(id) FROM antrag_datei WHERE antrag_id = {id}"
+        ))
+        .await;
+    let nummer = t
+        .scalar_text(&format!("SELECT nummer FROM antrag WHERE id = {id}"))
+        .await
+        .unwrap();
+    // Every role in both authorities.
+    let mut wer: Vec<(String, BehoerdenRolle, bool, String)> = Vec::new();
+    for (b, eigen) in [("05566076-allgemein", true), ("05111000-allgemein", false)] {
+        for rolle in BehoerdenRolle::ALL {
+            let email = format!("{}-{}@matrix.example", rolle.key(), &b[..8]);
+            mitarbeiter_anlegen(
+                &t.state,
+                &NeuerMitarbeiter {
+                    behoerde: b.into(),
+                    email: email.clone(),
+                    name: email.clone(),
+                    rolle,
+                    passwort: MPW.into(),
+                },
+                "test",
+            )
+            .await
+            .unwrap();
+            let pc = t.ok("/behoerde/anmelden").await.set_cookie(CSRF).unwrap();
+            let r = t
+                .post(
+                    "/behoerde/anmelden",
+                    &format!("{CSRF}={pc}"),
+                    &[("_csrf", &pc), ("email", &email), ("passwort", MPW)],
+                )
+                .await;
+            let cookie = format!("{PORTAL}={}", r.set_cookie(PORTAL).unwrap());
+            let csrf = csrf_aus(&t.get_with("/behoerde/anmelden", &cookie).await.text());
+            wer.push((cookie, rolle, eigen, csrf));
+        }
+    }
+    let lesend = t.state.routen.lesend().to_vec();
+    let routen: Vec<(&str, Zugang, bool)> = lesend
+        .iter()
+        .map(|r| (r.pfad, r.zugang, true))
+        .chain(t.routen.iter().map(|r| (r.pfad, r.zugang, false)))
+        .filter(|(_, z, _)| matches!(z, Zugang::Behoerde(_)))
+        .collect();
+    assert!(routen.len() >= 11, "{} staff routes", routen.len());
+    let mut probleme = Vec::new();
+    for (pfad, zugang, get) in &routen {
+        let Zugang::Behoerde(aktion) = zugang else {
+            continue;
+        };
+        let uri = pfad
+            .replace("{id}", &id.to_string())
+            .replace("{datei}", &datei.to_string());
+        for (cookie, rolle, eigen, csrf) in &wer {
+            let r = if *get {
+                t.get_with(&uri, cookie).await
+            } else {
+                t.post(&uri, cookie, &[("_csrf", csrf)]).await
+            };
+            let darf = behoerde_darf(*rolle, *aktion);
+            let name = format!(
+                "{} ({}) {} {uri}",
+                rolle.key(),
+                if *eigen { "eigene" } else { "fremde" },
+                if *get { "GET" } else { "POST" }
+            );
+            if !darf {
+                if r.status != StatusCode::FORBIDDEN {
+                    probleme.push(format!("{name}: {} (expected 403)", r.status));
+                }
+            } else if !eigen && pfad.contains("{id}") {
+                if r.status != StatusCode::NOT_FOUND {
+                    probleme.push(format!("{name}: {} (expected 404)", r.status));
+                }
+            } else if !eigen && r.text().contains(&nummer) {
+                probleme.push(format!("{name}: shows the other authority's Antrag"));
+            } else if *eigen && *get && r.status != StatusCode::OK {
+                probleme.push(format!("{name}: {} (expected 200)", r.status));
+            } else if *eigen && r.status == StatusCode::NOT_FOUND {
+                probleme.push(format!("{name}: 404 for the own authority's case"));
+            }
+        }
+    }
+    assert!(probleme.is_empty(), "{}", probleme.join("\n"));
+    // The foreign staff changed nothing.
+    assert_eq!(
+        t.scalar(&format!("SELECT COUNT(*) FROM audit WHERE objekt = 'antrag:{id}' AND konto LIKE 'mitarbeiter:%'")).await,
+        t.scalar(&format!("SELECT COUNT(*) FROM audit a WHERE objekt = 'antrag:{id}' AND konto IN (SELECT 'mitarbeiter:' || m.id FROM mitarbeiter m JOIN behoerde b ON b.id = m.behoerde_id WHERE b.schluessel = '05566076-allgemein')")).await
+    );
+}
