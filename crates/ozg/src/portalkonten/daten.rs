@@ -158,13 +158,13 @@ pub async fn mitarbeiter_anlegen(
         })
 }
 
-/// Staff login: the session cookie's value.
+/// Staff login: the session cookie's value and where the person starts.
 pub async fn mitarbeiter_anmelden(
     st: &AppState,
     email: &str,
     pw: &str,
     adresse: &str,
-) -> Result<String, Fehler> {
+) -> Result<(String, &'static str), Fehler> {
     let email = email.trim().to_lowercase();
     let db = st.db.clone();
     let e2 = email.clone();
@@ -198,7 +198,18 @@ pub async fn mitarbeiter_anmelden(
         person::oeffnen(&st.uhr, PersonArt::Mitarbeiter, id, Vertrauensniveau::Basis)?;
     stmts.push(s);
     st.db.execute_all(&stmts).await?;
-    Ok(cookie)
+    // The administration has no case work: it starts on its staff page.
+    let rolle = st
+        .db
+        .scalar_text(sql!("SELECT rolle FROM mitarbeiter WHERE id = $1", id))
+        .await?
+        .unwrap_or_default();
+    let start = if rolle == BehoerdenRolle::Administration.key() {
+        "/behoerde/personal"
+    } else {
+        "/sachbearbeitung"
+    };
+    Ok((cookie, start))
 }
 
 /// A citizen's registration as typed.

@@ -5,6 +5,7 @@
 
 mod bundid;
 mod daten;
+mod personal;
 mod seiten;
 
 use crate::kern::{Baustein, Routen};
@@ -14,5 +15,8 @@ pub use daten::{NeueBehoerde, NeuerMitarbeiter, behoerde_anlegen, mitarbeiter_an
 
 /// The capability.
 pub fn baustein() -> Baustein {
-    Baustein::new("portalkonten", Routen::new().mit(seiten::routen()))
+    Baustein::new(
+        "portalkonten",
+        Routen::new().mit(seiten::routen()).mit(personal::routen()),
+    )
 }

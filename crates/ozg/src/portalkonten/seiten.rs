@@ -420,8 +420,8 @@ async fn behoerde_anmelden(
 ) -> Result<Response, Fehler> {
     let d = &f.daten;
     match daten::mitarbeiter_anmelden(&st, &d.email, &d.passwort, &f.adresse).await {
-        Ok(cookie) => {
-            let mut res = Redirect::to("/sachbearbeitung").into_response();
+        Ok((cookie, start)) => {
+            let mut res = Redirect::to(start).into_response();
             sitzungs_cookie(&mut res, &cookie);
             Ok(res)
         }

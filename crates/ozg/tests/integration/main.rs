@@ -17,6 +17,7 @@ mod gremien;
 mod hinweise;
 mod kern;
 mod konten;
+mod portalkonten;
 mod programm;
 mod sql_statements;
 mod umsetzungsplan;

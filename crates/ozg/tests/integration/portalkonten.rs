@@ -1,0 +1,330 @@
+//! HTTP stories of the portal's accounts: a citizen registers, confirms the address (POST,
+//! 24 hours), logs in, sees the Anträge and downloads everything stored (Art. 15); an
+//! authority's administration invites a case worker, who sets a password and logs in, and
+//! is deactivated again; BundID's answer endpoint refuses what it cannot verify.
+
+use crate::support::*;
+use ozg::portalkonten::{NeueBehoerde, NeuerMitarbeiter, behoerde_anlegen, mitarbeiter_anlegen};
+use ozg_domain::portal::BehoerdenRolle;
+
+const PORTAL: &str = "__Host-ozg_portal";
+const BPW: &str = "Heuschrecken-Laterne-71";
+
+fn csrf_aus(html: &str) -> String {
+    let i = html
+        .find("name=\"_csrf\" value=\"")
+        .expect("form with _csrf")
+        + 20;
+    html[i..i + 64].to_owned()
+}
+
+story!(buergerkonto_registrieren_bestaetigen_auskunft);
+async fn buergerkonto_registrieren_bestaetigen_auskunft(t: &TestApp) {
+    let pc = t
+        .ok("/buergerkonto/registrieren")
+        .await
+        .set_cookie(CSRF)
+        .unwrap();
+    let c = format!("{CSRF}={pc}");
+    let felder = |pw: &'static str| {
+        vec![
+            ("_csrf", pc.clone()),
+            ("vorname", "Erika".into()),
+            ("nachname", "Mustermann".into()),
+            ("email", "Erika@Example.org".into()),
+            ("passwort", pw.into()),
+            ("wiederholung", pw.into()),
+        ]
+    };
+    let form = |v: &Vec<(&'static str, String)>| {
+        v.iter().map(|(k, w)| (*k, w.clone())).collect::<Vec<_>>()
+    };
+    // A guessable password is refused and nothing is stored.
+    let f = form(&felder("passwort1234"));
+    let r = t
+        .post(
+            "/buergerkonto/registrieren",
+            &c,
+            &f.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("href=\"#f-passwort\""));
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM buerger").await, 0);
+    let f = form(&felder(BPW));
+    let r = t
+        .post(
+            "/buergerkonto/registrieren",
+            &c,
+            &f.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // Not confirmed: no login.
+    let anmelden = |pw: &'static str| {
+        let c = c.clone();
+        let pc = pc.clone();
+        async move {
+            t.post(
+                "/buergerkonto/anmelden",
+                &c,
+                &[
+                    ("_csrf", &pc),
+                    ("email", "erika@example.org"),
+                    ("passwort", pw),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(anmelden(BPW).await.status, StatusCode::BAD_REQUEST);
+    // The link from the e-mail: the GET shows a button and changes nothing.
+    let mail = t
+        .scalar_text("SELECT text FROM postausgang WHERE anlass = 'buergerkonto'")
+        .await
+        .unwrap();
+    let i = mail.find("/buergerkonto/bestaetigen/").unwrap();
+    let pfad = mail[i..i + 26 + 64].to_owned();
+    assert_eq!(t.get_with(&pfad, &c).await.status, StatusCode::OK);
+    assert_eq!(t.scalar("SELECT bestaetigt FROM buerger").await, 0);
+    assert_eq!(
+        t.post(&pfad, &c, &[("_csrf", &pc)]).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(t.scalar("SELECT bestaetigt FROM buerger").await, 1);
+    assert_eq!(
+        t.post(&pfad, &c, &[("_csrf", &pc)]).await.status,
+        StatusCode::NOT_FOUND,
+        "used once"
+    );
+    // Registering the same address again reveals nothing and stores nothing new.
+    let f = form(&felder(BPW));
+    let r = t
+        .post(
+            "/buergerkonto/registrieren",
+            &c,
+            &f.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM buerger").await, 1);
+    // Wrong password, then the right one.
+    assert_eq!(
+        anmelden("falsch-falsch-falsch").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let r = anmelden(BPW).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let konto = format!("{PORTAL}={}", r.set_cookie(PORTAL).unwrap());
+    let seite = t.get_with("/buergerkonto", &konto).await.text();
+    assert!(seite.contains("Erika Mustermann") && seite.contains("Basisregistrierung"));
+    // The Art. 15 copy: JSON with the account, and a PDF; nobody else's.
+    let j = t
+        .get_with("/meine-daten/auskunft.json", &konto)
+        .await
+        .json();
+    assert_eq!(j["konto"]["email"], "erika@example.org");
+    assert_eq!(j["konto"]["nachname"], "Mustermann");
+    let pdf = t.get_with("/meine-daten/auskunft.pdf", &konto).await;
+    assert!(pdf.body.starts_with(b"%PDF"));
+    assert_eq!(
+        t.get("/meine-daten/auskunft.json").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // BundID is not configured here: its answer is refused, never a login.
+    let r = t
+        .post(
+            "/buergerkonto/bundid/antwort",
+            "",
+            &[("SAMLResponse", "PHhtbC8+"), ("RelayState", "_x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+story!(personal_einladen_anmelden_deaktivieren);
+async fn personal_einladen_anmelden_deaktivieren(t: &TestApp) {
+    behoerde_anlegen(
+        &t.state,
+        &NeueBehoerde {
+            schluessel: "05566076-allgemein".into(),
+            name: "Stadt Rheine".into(),
+            anschrift: "Rathaus".into(),
+            email: "post@rheine.example".into(),
+            nummernformat: String::new(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    mitarbeiter_anlegen(
+        &t.state,
+        &NeuerMitarbeiter {
+            behoerde: "05566076-allgemein".into(),
+            email: "admin@rheine.example".into(),
+            name: "Ada Admin".into(),
+            rolle: BehoerdenRolle::Administration,
+            passwort: BPW.into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    let pc = t.ok("/behoerde/anmelden").await.set_cookie(CSRF).unwrap();
+    let vorab = format!("{CSRF}={pc}");
+    let r = t
+        .post(
+            "/behoerde/anmelden",
+            &vorab,
+            &[
+                ("_csrf", &pc),
+                ("email", "admin@rheine.example"),
+                ("passwort", BPW),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location(),
+        "/behoerde/personal",
+        "the administration starts on its staff page"
+    );
+    let admin = format!("{PORTAL}={}", r.set_cookie(PORTAL).unwrap());
+    let ac = csrf_aus(&t.get_with("/behoerde/personal", &admin).await.text());
+    // The administration does no case work.
+    assert_eq!(
+        t.get_with("/sachbearbeitung", &admin).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = t
+        .post(
+            "/behoerde/personal",
+            &admin,
+            &[
+                ("_csrf", &ac),
+                ("name", "Sam"),
+                ("email", "kein-at"),
+                ("rolle", "sachbearbeitung"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = t
+        .post(
+            "/behoerde/personal",
+            &admin,
+            &[
+                ("_csrf", &ac),
+                ("name", "Sam Sachbearbeitung"),
+                ("email", "sam@rheine.example"),
+                ("rolle", "sachbearbeitung"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let mail = t
+        .scalar_text("SELECT text FROM postausgang WHERE anlass LIKE 'mitarbeiter:%:einladung'")
+        .await
+        .unwrap();
+    let i = mail.find("/behoerde/einladung/").unwrap();
+    let pfad = mail[i..i + 20 + 64].to_owned();
+    let r = t
+        .post(
+            &pfad,
+            &vorab,
+            &[
+                ("_csrf", &pc),
+                ("passwort", "kurz"),
+                ("wiederholung", "kurz"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = t
+        .post(
+            &pfad,
+            &vorab,
+            &[("_csrf", &pc), ("passwort", BPW), ("wiederholung", BPW)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = t
+        .post(
+            "/behoerde/anmelden",
+            &vorab,
+            &[
+                ("_csrf", &pc),
+                ("email", "sam@rheine.example"),
+                ("passwort", BPW),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), "/sachbearbeitung");
+    let sam = format!("{PORTAL}={}", r.set_cookie(PORTAL).unwrap());
+    assert_eq!(
+        t.get_with("/sachbearbeitung", &sam).await.status,
+        StatusCode::OK
+    );
+    // Settings: a bad number format is refused, a good one stored.
+    let r = t
+        .post(
+            "/behoerde/einstellungen",
+            &admin,
+            &[
+                ("_csrf", &ac),
+                ("name", "Stadt Rheine"),
+                ("anschrift", "Rathaus"),
+                ("email", "post@rheine.example"),
+                ("nummernformat", "RH-{JAHR}"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = t
+        .post(
+            "/behoerde/einstellungen",
+            &admin,
+            &[
+                ("_csrf", &ac),
+                ("name", "Stadt Rheine"),
+                ("anschrift", "Rathaus"),
+                ("email", "post@rheine.example"),
+                ("nummernformat", "RH/{JAHR}/{NR}"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        t.scalar_text("SELECT nummernformat FROM behoerde")
+            .await
+            .unwrap(),
+        "RH/{JAHR}/{NR}"
+    );
+    // Deactivated: the session ends and the login is refused.
+    let sam_id = t
+        .scalar("SELECT id FROM mitarbeiter WHERE email = 'sam@rheine.example'")
+        .await;
+    let r = t
+        .post(
+            &format!("/behoerde/personal/{sam_id}/deaktivieren"),
+            &admin,
+            &[("_csrf", &ac)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.get_with("/sachbearbeitung", &sam).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = t
+        .post(
+            "/behoerde/anmelden",
+            &vorab,
+            &[
+                ("_csrf", &pc),
+                ("email", "sam@rheine.example"),
+                ("passwort", BPW),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
