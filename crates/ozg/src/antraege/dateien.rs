@@ -16,7 +16,6 @@ use crate::kern::db::{Db, Stmt};
 use crate::kern::formular::Datei as Upload;
 use crate::kern::person::Portal;
 use crate::kern::schreibrouten::Zugang;
-use crate::kern::virenpruefung;
 use crate::kern::{AppState, Fehler, Formular, Hochladen, Leer, Routen};
 use crate::sql;
 
@@ -106,7 +105,8 @@ pub struct Angenommen {
     pub sha256: String,
 }
 
-/// Checks an upload (type by content, size, virus scan) and stores it; the German reason
+/// Checks an upload (type by content, size; the virus scan ran in the extractor) and stores
+/// it; the German reason
 /// when refused.
 pub async fn annehmen(st: &AppState, d: Option<&Upload>) -> Result<Angenommen, String> {
     let Some(d) = d.filter(|d| d.eingang.groesse() > 0 || !d.dateiname.is_empty()) else {
@@ -118,9 +118,6 @@ pub async fn annehmen(st: &AppState, d: Option<&Upload>) -> Result<Angenommen, S
         d.eingang.anfang(),
         &ERLAUBT,
     )?;
-    virenpruefung::pruefen(st, &d.eingang)
-        .await
-        .map_err(|b| b.meldung().to_owned())?;
     let sha256 = st.ablage.uebernehmen(&d.eingang).await.map_err(|e| {
         tracing::error!("Ablage: {e:#}");
         "Die Datei konnte nicht gespeichert werden. Bitte versuchen Sie es erneut.".to_owned()

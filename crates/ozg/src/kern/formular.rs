@@ -4,7 +4,8 @@
 //! 1. an `Origin` header, when sent, must name this host;
 //! 2. the hidden `_csrf` field must equal the session's token (before login: the
 //!    `__Host-ozg_csrf` cookie, double submit);
-//! 3. the person must pass the route's [`Zugang`]: a member whose role can do the `Aktion`
+//! 3. a file is scanned for viruses ([`crate::kern::virenpruefung`]) before the handler runs;
+//! 4. the person must pass the route's [`Zugang`]: a member whose role can do the `Aktion`
 //!    at all ([`crate::kern::routen::Routen::schreiben`]; whether it may for this record, its
 //!    Themenfeld, the handler decides), a citizen, or staff whose role allows the action
 //!    (which records are their authority's, the handler's queries decide).
@@ -260,6 +261,14 @@ impl FromRequest<AppState> for Hochladen {
                         .abschliessen()
                         .await
                         .map_err(|e| anyhow::anyhow!("Upload nicht speicherbar: {e}"))?;
+                    // Every upload of the portal is scanned here, once, before any handler
+                    // sees it (a file within the size limit; a larger one is refused anyway).
+                    if eingang.groesse() > 0
+                        && eingang.groesse() <= ozg_domain::anhang::ANHANG_MAX_BYTES
+                        && let Err(b) = crate::kern::virenpruefung::pruefen(st, &eingang).await
+                    {
+                        return Err(Fehler::feld("datei", b.meldung()));
+                    }
                     datei = Some(Datei { dateiname, eingang });
                 } else {
                     let text = f.text().await.map_err(|_| zu_gross())?;

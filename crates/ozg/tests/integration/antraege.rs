@@ -692,3 +692,91 @@ async fn mandanten_und_rollen_matrix(t: &TestApp) {
         t.scalar(&format!("SELECT COUNT(*) FROM audit a WHERE objekt = 'antrag:{id}' AND konto IN (SELECT 'mitarbeiter:' || m.id FROM mitarbeiter m JOIN behoerde b ON b.id = m.behoerde_id WHERE b.schluessel = '05566076-allgemein')")).await
     );
 }
+
+story!(virenpruefung_mit_clamav);
+/// Every upload passes the configured scan (ClamAV from Debian with a signature the test
+/// writes, no download): a file it finds is refused with the reason and stored nowhere, a
+/// clean one is taken; a scanner that does not work refuses too (fail closed) — for the
+/// Anträge and the programme's attachments alike.
+async fn virenpruefung_mit_clamav(t: &TestApp) {
+    use ozg::kern::virenpruefung::Virenpruefung;
+    let Ok(clamscan) = std::env::var("CLAMSCAN") else {
+        assert!(
+            std::env::var("OZG_E2E").is_err(),
+            "OZG_E2E=1 but CLAMSCAN is not set (scripts/test.sh sets it)"
+        );
+        eprintln!("skipped: CLAMSCAN not set");
+        return;
+    };
+    let boese: &[u8] = b"%PDF-1.4\n% ozg-testfund-schadsoftware\n%%EOF\n";
+    let sauber: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let dir = tempfile::tempdir().unwrap();
+    let md5 = {
+        use std::io::Write;
+        let mut c = std::process::Command::new("md5sum")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(boese).unwrap();
+        String::from_utf8_lossy(&c.wait_with_output().unwrap().stdout)[..32].to_owned()
+    };
+    std::fs::write(
+        dir.path().join("t.hdb"),
+        format!("{md5}:{}:Ozg-Testfund\n", boese.len()),
+    )
+    .unwrap();
+    t.state.erweiterung_setzen(Virenpruefung(Some(vec![
+        clamscan,
+        "--no-summary".into(),
+        "-d".into(),
+        dir.path().to_string_lossy().into_owned(),
+        "-".into(),
+    ])));
+    behoerden(t).await;
+    let pc = t.ok("/dienste/anfrage").await.set_cookie(CSRF).unwrap();
+    let vorab = format!("{CSRF}={pc}");
+    let r = t
+        .post(
+            "/dienste/anfrage/beginnen",
+            &vorab,
+            &[("_csrf", &pc), ("email", "e@example.org")],
+        )
+        .await;
+    let c = format!("{vorab}; {ENTWURF}={}", r.set_cookie(ENTWURF).unwrap());
+    let id: i64 = r.location().split('/').nth(2).unwrap().parse().unwrap();
+    let ziel = format!("/antraege/{id}/dateien");
+    let r = t
+        .upload(&ziel, &c, &[("_csrf", &pc)], ("rechnung.pdf", boese))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("Schadsoftware"), "{}", r.text());
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM antrag_datei").await, 0);
+    let r = t
+        .upload(&ziel, &c, &[("_csrf", &pc)], ("foto.pdf", sauber))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM antrag_datei").await, 1);
+    // The programme's attachments go through the same scan (a project's documents).
+    let (mc, mcsrf) = login_as(t, "koordination-viren", "koordinierungsstelle", "").await;
+    let r = t
+        .upload(
+            "/projekte/kinderbetreuung/anhaenge",
+            &mc,
+            &[("_csrf", &mcsrf), ("titel", "Protokoll")],
+            ("p.pdf", boese),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert!(r.text().contains("Schadsoftware"));
+    // A scanner that does not run refuses every file.
+    t.state.erweiterung_setzen(Virenpruefung(Some(vec![
+        "/nicht/vorhanden/clamscan".into(),
+    ])));
+    let r = t
+        .upload(&ziel, &c, &[("_csrf", &pc)], ("foto2.pdf", sauber))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("nicht auf Viren geprüft"), "{}", r.text());
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM antrag_datei").await, 1);
+}
