@@ -70,7 +70,7 @@ pub static DIENST: Dienst = Dienst {
         ],
     },
     anschrift: ("plz", "ort"),
-    name_feld: "nachname",
+    name_felder: &["vorname", "nachname"],
     email_feld: "",
     anlagen: true,
     loeschfrist_tage: 3 * 365,

@@ -417,7 +417,12 @@ async fn schritt_speichern(
         "speichern" => i,
         _ => i + 1,
     };
-    let name_wert = gespeichert.get(d.name_feld).cloned().unwrap_or_default();
+    let name_wert = d
+        .name_felder
+        .iter()
+        .filter_map(|f| gespeichert.get(*f).map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
     if !daten::entwurf_speichern(&st, &a, &gespeichert, naechster, behoerde_id, &name_wert).await? {
         return Err(Fehler::feld(
             "ereignis",

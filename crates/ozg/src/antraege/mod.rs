@@ -56,8 +56,8 @@ pub struct Dienst {
     pub formular: Formular,
     /// The fields with the citizen's postcode and place (they decide the Zuständigkeit).
     pub anschrift: (&'static str, &'static str),
-    /// The field with the applicant's name (for the inbox).
-    pub name_feld: &'static str,
+    /// The fields with the applicant's name, in order (for the inbox and the Bescheid).
+    pub name_felder: &'static [&'static str],
     /// The field with an e-mail address for notifications (without account).
     pub email_feld: &'static str,
     /// Whether the citizen may attach documents.

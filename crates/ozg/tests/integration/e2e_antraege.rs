@@ -79,6 +79,23 @@ async fn tippen(b: &Browser, css: &str, text: &str) {
         .unwrap_or_else(|x| panic!("type into {css}: {x}"));
 }
 
+/// A screenshot of the visible page into `OZG_SCREENSHOTS_DIR` (relative to the workspace
+/// root) when set, for the README; otherwise nothing.
+async fn bild(b: &Browser, name: &str) {
+    let Some(d) = std::env::var_os("OZG_SCREENSHOTS_DIR") else {
+        return;
+    };
+    let d = std::path::PathBuf::from(d);
+    let d = if d.is_absolute() {
+        d
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(d)
+    };
+    std::fs::create_dir_all(&d).unwrap();
+    let png = b.client.screenshot().await.expect("screenshot");
+    std::fs::write(d.join(format!("{name}.png")), png).unwrap();
+}
+
 async fn axe(b: &Browser, was: &str, probleme: &mut Vec<String>) {
     for v in b.axe_violations().await {
         probleme.push(format!("{was} ({}): {v}", b.path().await));
@@ -245,6 +262,7 @@ async fn buergerin_beantragt_sachbearbeitung_entscheidet() {
     bundid_anmelden(&b, "/dienste/anfrage", &mut probleme).await;
     b.wait_for_text("Allgemeine Anfrage an die Verwaltung")
         .await;
+    bild(&b, "dienst").await;
     knopf(&b, "Antrag beginnen").await;
     b.wait_for_path("step 1", |p| p.ends_with("/schritt/person"))
         .await;
@@ -258,6 +276,7 @@ async fn buergerin_beantragt_sachbearbeitung_entscheidet() {
     // The error summary names the missing surname and leads to the field.
     b.wait_for_text("Bitte prüfen Sie Ihre Angaben").await;
     axe(&b, "Schritt 1 mit Fehler", &mut probleme).await;
+    bild(&b, "antrag-schritt-fehler").await;
     klick(
         &b,
         "//div[@class='fehlerzusammenfassung']//a[@href='#f-nachname']",
@@ -316,6 +335,7 @@ async fn buergerin_beantragt_sachbearbeitung_entscheidet() {
     knopf(&b, "Antrag verbindlich absenden").await;
     b.wait_for_text("Ihr Antrag ist eingegangen").await;
     axe(&b, "Antrag (Bürgerin)", &mut probleme).await;
+    bild(&b, "antrag-eingegangen").await;
     let beleg = b
         .find(Locator::XPath(
             "//a[contains(., 'Eingangsbestätigung herunterladen')]",
@@ -336,6 +356,7 @@ async fn buergerin_beantragt_sachbearbeitung_entscheidet() {
     // --- The case worker asks for a document ---------------------------------------------
     personal_anmelden(&b).await;
     axe(&b, "Eingang", &mut probleme).await;
+    bild(&b, "eingang").await;
     klick(&b, "//table//a[starts-with(normalize-space(.), 'ANF-')]").await;
     b.wait_for_path("the case", |p| {
         p == format!("/sachbearbeitung/antraege/{antrag}")
@@ -352,6 +373,8 @@ async fn buergerin_beantragt_sachbearbeitung_entscheidet() {
         .await;
     knopf(&b, "Senden").await;
     b.wait_for_text("Bitte reichen Sie Unterlagen nach").await;
+    b.goto(&format!("/sachbearbeitung/antraege/{antrag}")).await;
+    bild(&b, "fall").await;
     personal_abmelden(&b).await;
 
     // --- The citizen answers in the Postfach ---------------------------------------------
