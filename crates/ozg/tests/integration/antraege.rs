@@ -780,3 +780,273 @@ async fn virenpruefung_mit_clamav(t: &TestApp) {
     assert!(r.text().contains("nicht auf Viren geprüft"), "{}", r.text());
     assert_eq!(t.scalar("SELECT COUNT(*) FROM antrag_datei").await, 1);
 }
+
+story!(jeder_uebergang_ueber_http);
+/// Every event of the lifecycle once over HTTP (the ones the long story does not take):
+/// withdrawing a draft and a submitted Antrag, closing without a Bescheid, refusing and
+/// granting in part — each with its history entry, the reason where one is required, the
+/// Bescheid in the Postfach, and the Löschfrist set at the end.
+async fn jeder_uebergang_ueber_http(t: &TestApp) {
+    let (rheine, _) = behoerden(t).await;
+    let rc = csrf_aus(&t.get_with("/sachbearbeitung", &rheine).await.text());
+    let zustand = |id: i64| async move {
+        t.scalar_text(&format!("SELECT zustand FROM antrag WHERE id = {id}"))
+            .await
+            .unwrap()
+    };
+    // A draft withdrawn by its author: gone at the next run of the Löschfristen.
+    let pc = t.ok("/dienste/anfrage").await.set_cookie(CSRF).unwrap();
+    let vorab = format!("{CSRF}={pc}");
+    let r = t
+        .post(
+            "/dienste/anfrage/beginnen",
+            &vorab,
+            &[("_csrf", &pc), ("email", "e@example.org")],
+        )
+        .await;
+    let entwurf: i64 = r.location().split('/').nth(2).unwrap().parse().unwrap();
+    let c = format!("{vorab}; {ENTWURF}={}", r.set_cookie(ENTWURF).unwrap());
+    let r = t
+        .post(
+            &format!("/antraege/{entwurf}/zurueckziehen"),
+            &c,
+            &[("_csrf", &pc)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(zustand(entwurf).await, "zurueckgezogen");
+    assert_eq!(
+        ozg::antraege::loeschfristen_anwenden(&t.state)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        t.scalar(&format!("SELECT COUNT(*) FROM antrag WHERE id = {entwurf}"))
+            .await,
+        0
+    );
+
+    // Three submitted Anträge, one per ending by the authority (index 0 unused).
+    let mut ids = vec![0];
+    for _ in 0..3 {
+        ids.push(eingereichter_antrag(t).await);
+    }
+    let fall = |id: i64, pfad: &str| format!("/sachbearbeitung/antraege/{id}/{pfad}");
+    // (The withdrawal of a submitted Antrag is shown with a citizen account below.)
+    for id in &ids[1..] {
+        let r = t
+            .post(
+                &fall(*id, "ereignis"),
+                &rheine,
+                &[("_csrf", &rc), ("ereignis", "bearbeiten")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    }
+    // Closing needs a reason the citizen reads.
+    let r = t
+        .post(
+            &fall(ids[1], "ereignis"),
+            &rheine,
+            &[("_csrf", &rc), ("ereignis", "erledigen")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = t
+        .post(
+            &fall(ids[1], "ereignis"),
+            &rheine,
+            &[
+                ("_csrf", &rc),
+                ("ereignis", "erledigen"),
+                ("begruendung", "Doppelt eingereicht."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = t
+        .post(
+            &fall(ids[2], "ereignis"),
+            &rheine,
+            &[
+                ("_csrf", &rc),
+                ("ereignis", "ablehnen"),
+                ("tenor", "Der Antrag wird abgelehnt."),
+                ("begruendung", "Nicht zuständig."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = t
+        .post(
+            &fall(ids[3], "ereignis"),
+            &rheine,
+            &[
+                ("_csrf", &rc),
+                ("ereignis", "teilweise-bewilligen"),
+                ("tenor", "Teilweise."),
+                ("begruendung", "Nur ein Teil."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(zustand(ids[1]).await, "erledigt");
+    assert_eq!(zustand(ids[2]).await, "abgelehnt");
+    assert_eq!(zustand(ids[3]).await, "teilweise-bewilligt");
+    for id in &ids[1..] {
+        // Ended: the Löschfrist runs (three years), the deadline is gone.
+        assert_eq!(t.scalar(&format!("SELECT COUNT(*) FROM antrag WHERE id = {id} AND loeschen_ab > abgeschlossen AND frist IS NULL")).await, 1);
+        assert_eq!(
+            t.scalar(&format!(
+                "SELECT COUNT(*) FROM antrag_ereignis WHERE antrag_id = {id}"
+            ))
+            .await,
+            3
+        );
+    }
+    // Refusal and partial grant carry a Bescheid; closing a message with the reason.
+    for (id, art) in [
+        (ids[1], "nachricht"),
+        (ids[2], "bescheid"),
+        (ids[3], "bescheid"),
+    ] {
+        assert_eq!(
+            t.scalar(&format!(
+                "SELECT COUNT(*) FROM nachricht WHERE antrag_id = {id} AND art = '{art}'"
+            ))
+            .await,
+            1,
+            "{id}"
+        );
+    }
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT COUNT(*) FROM antrag_datei WHERE antrag_id = {} AND zweck = 'bescheid'",
+            ids[2]
+        ))
+        .await,
+        1
+    );
+    let begruendung = t.scalar_text(&format!("SELECT begruendung FROM antrag_ereignis WHERE antrag_id = {} AND ereignis = 'ablehnen'", ids[2])).await.unwrap();
+    assert_eq!(begruendung, "Nicht zuständig.");
+
+    // A submitted Antrag withdrawn by a citizen with an account.
+    let pc = t
+        .ok("/buergerkonto/registrieren")
+        .await
+        .set_cookie(CSRF)
+        .unwrap();
+    let vorab = format!("{CSRF}={pc}");
+    let pw = "Heuschrecken-Laterne-71";
+    t.post(
+        "/buergerkonto/registrieren",
+        &vorab,
+        &[
+            ("_csrf", &pc),
+            ("vorname", "Eva"),
+            ("nachname", "Beispiel"),
+            ("email", "eva@example.org"),
+            ("passwort", pw),
+            ("wiederholung", pw),
+        ],
+    )
+    .await;
+    t.ausfuehren("UPDATE buerger SET bestaetigt = 1").await;
+    let r = t
+        .post(
+            "/buergerkonto/anmelden",
+            &vorab,
+            &[
+                ("_csrf", &pc),
+                ("email", "eva@example.org"),
+                ("passwort", pw),
+            ],
+        )
+        .await;
+    let konto = format!("{PORTAL}={}", r.set_cookie(PORTAL).unwrap());
+    let kc = csrf_aus(&t.get_with("/buergerkonto", &konto).await.text());
+    let r = t
+        .post("/dienste/anfrage/beginnen", &konto, &[("_csrf", &kc)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(
+        r.set_cookie(ENTWURF).is_none(),
+        "with an account no resume token"
+    );
+    let id: i64 = r.location().split('/').nth(2).unwrap().parse().unwrap();
+    for (s, f) in [
+        (
+            "person",
+            vec![
+                ("vorname", "Eva"),
+                ("nachname", "Beispiel"),
+                ("strasse", "Markt 2"),
+                ("plz", "48431"),
+                ("ort", "Rheine"),
+            ],
+        ),
+        (
+            "anliegen",
+            vec![
+                ("art", "anregung"),
+                ("betreff", "B"),
+                ("text", "T"),
+                ("antwortweg", "postfach"),
+            ],
+        ),
+    ] {
+        let mut felder = vec![("_csrf", kc.as_str())];
+        felder.extend(f);
+        assert_eq!(
+            t.post(&format!("/antraege/{id}/schritt/{s}"), &konto, &felder)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    t.post(
+        &format!("/antraege/{id}/einreichen"),
+        &konto,
+        &[("_csrf", &kc), ("zustimmung", "ja")],
+    )
+    .await;
+    assert_eq!(zustand(id).await, "eingereicht");
+    // Another citizen cannot open it; its author finds it in the account.
+    assert!(
+        t.get_with("/buergerkonto", &konto)
+            .await
+            .text()
+            .contains(&format!("/antraege/{id}"))
+    );
+    assert_eq!(
+        t.get_with(&format!("/antraege/{id}"), &vorab).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = t
+        .post(
+            &format!("/antraege/{id}/zurueckziehen"),
+            &konto,
+            &[("_csrf", &kc)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(zustand(id).await, "zurueckgezogen");
+    // Nothing more after the end, for either side.
+    let r = t
+        .post(
+            &format!("/antraege/{id}/zurueckziehen"),
+            &konto,
+            &[("_csrf", &kc)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = t
+        .post(
+            &fall(id, "ereignis"),
+            &rheine,
+            &[("_csrf", &rc), ("ereignis", "bearbeiten")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
