@@ -44,6 +44,20 @@ impl Vertrauensniveau {
     }
 }
 
+/// Whether a citizen must (again) log in for a service that needs `noetig` (None: no account
+/// needed), having logged in at `hat` (None: not logged in): the level to ask for (a step-up
+/// when logged in lower), or `None` when the session suffices.
+pub fn anmeldung_noetig(
+    noetig: Option<Vertrauensniveau>,
+    hat: Option<Vertrauensniveau>,
+) -> Option<Vertrauensniveau> {
+    let n = noetig?;
+    match hat {
+        Some(h) if h.reicht_fuer(n) => None,
+        _ => Some(n),
+    }
+}
+
 schluessel! {
     /// The role of a person on an authority's staff.
     pub enum BehoerdenRolle: "keine Rolle in einer Behörde" {
@@ -144,6 +158,21 @@ mod tests {
             assert_eq!(Vertrauensniveau::aus_zahl(n.zahl()), n);
         }
         assert_eq!(Vertrauensniveau::aus_zahl(0), Basis);
+    }
+
+    #[test]
+    fn hochstufung() {
+        use Vertrauensniveau::*;
+        assert_eq!(anmeldung_noetig(None, None), None);
+        assert_eq!(anmeldung_noetig(Some(Basis), None), Some(Basis));
+        assert_eq!(anmeldung_noetig(Some(Hoch), Some(Substanziell)), Some(Hoch));
+        assert_eq!(anmeldung_noetig(Some(Substanziell), Some(Hoch)), None);
+        for n in Vertrauensniveau::ALL {
+            for h in Vertrauensniveau::ALL {
+                // Asked for exactly when lower, and then for the service's level.
+                assert_eq!(anmeldung_noetig(Some(n), Some(h)).is_some(), h < n);
+            }
+        }
     }
 
     #[test]

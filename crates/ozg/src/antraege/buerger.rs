@@ -76,9 +76,7 @@ async fn beginnen(
     let buerger = f.person.as_ref().filter(|s| s.art == PersonArt::Buerger);
     // Without a login, or below the service's level: to the login, asking for the level
     // (a step-up), and back to the service afterwards.
-    if let Some(n) = d.niveau
-        && !buerger.is_some_and(|s| s.niveau.reicht_fuer(n))
-    {
+    if let Some(n) = ozg_domain::portal::anmeldung_noetig(d.niveau, buerger.map(|s| s.niveau)) {
         return Ok(Redirect::to(&format!(
             "/buergerkonto/anmelden?weiter=/dienste/{}&niveau={}",
             d.schluessel,
