@@ -94,6 +94,7 @@ async fn beginnen(
                     "Bitte geben Sie Ihre E-Mail-Adresse an: an sie schicken wir den Link, mit dem Sie den Antrag später fortsetzen können.",
                 ));
             }
+            crate::kern::passwort::versand_drosseln(&st, &f.adresse, &e).await?;
             e
         }
     };

@@ -244,3 +244,34 @@ pub async fn anmelden(
         ],
     ))
 }
+
+/// E-mails a form may trigger per recipient within the window (registration, resume links).
+pub const MAILS_JE_EMPFAENGER: i64 = 3;
+/// ... and per client address.
+pub const MAILS_JE_ADRESSE: i64 = 10;
+
+/// Throttles forms that send an e-mail to an address someone types (a registration, a resume
+/// link): at most [`MAILS_JE_EMPFAENGER`] per recipient and [`MAILS_JE_ADRESSE`] per client
+/// address in the window, so nobody can flood a stranger's mailbox or the outbox. Counted
+/// before the mail is queued, like login attempts; a refusal is 429 and queues nothing.
+pub async fn versand_drosseln(
+    st: &crate::kern::AppState,
+    adresse: &str,
+    empfaenger: &str,
+) -> Result<(), Fehler> {
+    let e_key = format!("mail:{}", empfaenger.trim().to_lowercase());
+    let a_key = format!(
+        "mailadresse:{}",
+        ozg_domain::netz::drossel_schluessel(adresse)
+    );
+    let (_, je_empfaenger, je_adresse) = versuch_zaehlen(&st.db, &st.uhr, &e_key, &a_key).await?;
+    if je_empfaenger >= MAILS_JE_EMPFAENGER || je_adresse >= MAILS_JE_ADRESSE {
+        return Err(Fehler::ZuVieleAnfragen(
+            format!(
+                "An diese E-Mail-Adresse oder von Ihrem Anschluss wurden gerade zu viele E-Mails angefordert. Bitte warten Sie {SPERRFENSTER_MIN} Minuten."
+            ),
+            (SPERRFENSTER_MIN * 60) as u64,
+        ));
+    }
+    Ok(())
+}

@@ -235,7 +235,7 @@ pub struct Registrierung {
 /// Registers a local citizen's account and sends the confirmation link (valid 24 hours).
 /// When the address has an account already, that person gets a note instead, and the answer
 /// is the same (nobody learns who has an account).
-pub async fn registrieren(st: &AppState, r: &Registrierung) -> Result<(), Fehler> {
+pub async fn registrieren(st: &AppState, r: &Registrierung, adresse: &str) -> Result<(), Fehler> {
     let email = r.email.trim().to_lowercase();
     let mut f = Feldfehler::new();
     if r.vorname.trim().is_empty() || r.vorname.chars().count() > 100 {
@@ -263,6 +263,7 @@ pub async fn registrieren(st: &AppState, r: &Registrierung) -> Result<(), Fehler
     if !f.is_empty() {
         return Err(Fehler::Ungueltig(f));
     }
+    passwort::versand_drosseln(st, adresse, &email).await?;
     let kennung = format!("lokal:{email}");
     let vorhanden = st
         .db

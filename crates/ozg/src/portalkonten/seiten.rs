@@ -305,7 +305,7 @@ async fn registrieren(
     let csrf = crate::kern::sitzung::cookie(&headers, crate::kern::sitzung::CSRF_COOKIE)
         .or_else(|| f.person.as_ref().map(|p| p.csrf.clone()))
         .unwrap_or_default();
-    match daten::registrieren(&st, &f.daten).await {
+    match daten::registrieren(&st, &f.daten, &f.adresse).await {
         Ok(()) => Ok(registrieren_zeigen(
             csrf,
             Registrierung::default(),

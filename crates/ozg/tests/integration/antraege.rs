@@ -526,13 +526,19 @@ async fn antrag_lebenszyklus_postfach_und_mandanten(t: &TestApp) {
 /// A submitted Antrag of the demo service from Rheine (48431), with one attached file;
 /// returns its id.
 async fn eingereichter_antrag(t: &TestApp) -> i64 {
+    // Each with its own address: resume links are throttled per recipient.
+    static NR: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let email = format!(
+        "e{}@example.org",
+        NR.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     let pc = t.ok("/dienste/anfrage").await.set_cookie(CSRF).unwrap();
     let vorab = format!("{CSRF}={pc}");
     let r = t
         .post(
             "/dienste/anfrage/beginnen",
             &vorab,
-            &[("_csrf", &pc), ("email", "e@example.org")],
+            &[("_csrf", &pc), ("email", &email)],
         )
         .await;
     let token = r.set_cookie(ENTWURF).unwrap();

@@ -108,6 +108,19 @@ async fn buergerkonto_registrieren_bestaetigen_auskunft(t: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(t.scalar("SELECT COUNT(*) FROM buerger").await, 1);
+    // A third request for the same address passes, a fourth is throttled and queues nothing.
+    let f = form(&felder(BPW));
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        t.post("/buergerkonto/registrieren", &c, &f).await.status,
+        StatusCode::OK
+    );
+    let mails = t.scalar("SELECT COUNT(*) FROM postausgang").await;
+    assert_eq!(
+        t.post("/buergerkonto/registrieren", &c, &f).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM postausgang").await, mails);
     // Wrong password, then the right one.
     assert_eq!(
         anmelden("falsch-falsch-falsch").await.status,
@@ -262,6 +275,12 @@ async fn personal_einladen_anmelden_deaktivieren(t: &TestApp) {
     let sam = format!("{PORTAL}={}", r.set_cookie(PORTAL).unwrap());
     assert_eq!(
         t.get_with("/sachbearbeitung", &sam).await.status,
+        StatusCode::OK
+    );
+    // A second instance on the same database knows the session (nothing in process memory).
+    let zweite = t.mit_mail(None, "http://127.0.0.1:8080");
+    assert_eq!(
+        zweite.get_with("/sachbearbeitung", &sam).await.status,
         StatusCode::OK
     );
     // Settings: a bad number format is refused, a good one stored.
