@@ -106,12 +106,22 @@ pub fn behoerde_darf(rolle: BehoerdenRolle, aktion: BehoerdenAktion) -> bool {
 
 /// Checks the format of an authority's Antragsnummern: text with the placeholders `{DIENST}`
 /// (the service's prefix, e.g. `KITA`), `{JAHR}` and `{NR}` (the running number of the year,
-/// six digits) — `{NR}` is required, the rest optional; at most 40 characters; letters,
-/// digits and `-/._` only, so the number reads aloud and fits every file name.
+/// six digits) — all three required, because the authority counts one series per service and
+/// year, and a format without one of them would give two Anträge the same number; at most 40
+/// characters; letters, digits and `-/._` only, so the number reads aloud and fits every file
+/// name.
 pub fn nummernformat_pruefen(format: &str) -> Result<(), String> {
     let f = format.trim();
-    if !f.contains("{NR}") {
-        return Err("Das Format braucht den Platzhalter {NR} (laufende Nummer).".into());
+    for (p, was) in [
+        ("{DIENST}", "Kürzel des Dienstes"),
+        ("{JAHR}", "Jahr"),
+        ("{NR}", "laufende Nummer"),
+    ] {
+        if !f.contains(p) {
+            return Err(format!(
+                "Das Format braucht den Platzhalter {p} ({was}), z. B. {{DIENST}}-{{JAHR}}-{{NR}}."
+            ));
+        }
     }
     if f.chars().count() > 40 {
         return Err("Das Format darf höchstens 40 Zeichen lang sein.".into());
@@ -192,11 +202,19 @@ mod tests {
             antragsnummer(NUMMERNFORMAT_STANDARD, "KITA", 2026, 123),
             "KITA-2026-000123"
         );
-        assert_eq!(antragsnummer("RH/{NR}", "REIT", 2026, 7), "RH/000007");
+        assert_eq!(
+            antragsnummer("RH/{DIENST}/{JAHR}/{NR}", "REIT", 2026, 7),
+            "RH/REIT/2026/000007"
+        );
         assert!(nummernformat_pruefen(NUMMERNFORMAT_STANDARD).is_ok());
         assert!(nummernformat_pruefen("{DIENST}-{JAHR}").is_err());
         assert!(
-            nummernformat_pruefen("{NR} <b>")
+            nummernformat_pruefen("RH/{NR}")
+                .unwrap_err()
+                .contains("{DIENST}")
+        );
+        assert!(
+            nummernformat_pruefen("{DIENST}{JAHR}{NR} <b>")
                 .unwrap_err()
                 .contains("„ “")
         );

@@ -85,7 +85,7 @@ CREATE TABLE antrag (
     buerger_id       BIGINT REFERENCES buerger(id),
     fortsetzen_hash  TEXT UNIQUE,
     email            TEXT NOT NULL,
-    nummer           TEXT UNIQUE,
+    nummer           TEXT,
     zustand          TEXT NOT NULL,
     schritt          BIGINT NOT NULL,
     daten            TEXT NOT NULL,
@@ -100,6 +100,8 @@ CREATE TABLE antrag (
     loeschen_ab      BIGINT,
     version          BIGINT NOT NULL
 );
+-- An Antragsnummer is unique within its authority (each counts its own series).
+CREATE UNIQUE INDEX antrag_nummer_je_behoerde ON antrag(behoerde_id, nummer);
 CREATE INDEX antrag_eingang ON antrag(behoerde_id, eingereicht);
 CREATE INDEX antrag_zustand ON antrag(behoerde_id, zustand, eingereicht);
 CREATE INDEX antrag_zugewiesen ON antrag(behoerde_id, zugewiesen, eingereicht);

@@ -71,7 +71,6 @@ pub static DIENST: Dienst = Dienst {
     },
     anschrift: ("plz", "ort"),
     name_felder: &["vorname", "nachname"],
-    email_feld: "",
     anlagen: true,
     loeschfrist_tage: 3 * 365,
     datenschutz: "Ihre Angaben nutzt die zuständige Verwaltung nur, um Ihr Anliegen zu bearbeiten (Art. 6 Abs. 1 lit. e DSGVO).",

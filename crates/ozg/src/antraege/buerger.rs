@@ -24,7 +24,7 @@ use crate::antraege::{Dienst, dienst};
 use crate::kern::mail::Nachricht as Mail;
 use crate::kern::person::{PersonArt, Portal, PortalSitzung};
 use crate::kern::schreibrouten::Zugang;
-use crate::kern::sitzung::{set_cookie, vorab_cookie};
+use crate::kern::sitzung::{set_cookie_bis_ende, vorab_cookie};
 use crate::kern::{AppState, Fehler, Feldfehler, Formular, Hochladen, Leer, Routen, Verweis};
 use crate::{kern::postausgang, sql};
 
@@ -124,7 +124,7 @@ async fn beginnen(
         )
         .await?;
         st.db.execute_all(&stmts).await?;
-        let (k, v) = set_cookie(ENTWURF_COOKIE, &t, 86_400 * daten::ENTWURF_TAGE);
+        let (k, v) = set_cookie_bis_ende(ENTWURF_COOKIE, &t);
         res.headers_mut().append(k, v);
     }
     Ok(res)
@@ -148,7 +148,7 @@ async fn fortsetzen(State(st): State<AppState>, Path(t): Path<String>) -> Result
         format!("/antraege/{}", a.id)
     };
     let mut res = Redirect::to(&ziel).into_response();
-    let (k, v) = set_cookie(ENTWURF_COOKIE, &t, 86_400 * 365);
+    let (k, v) = set_cookie_bis_ende(ENTWURF_COOKIE, &t);
     res.headers_mut().append(k, v);
     res.headers_mut().insert(
         header::REFERRER_POLICY,
@@ -237,6 +237,8 @@ struct SchrittSeite {
     dateien: Vec<dateien::Datei>,
     ist_letzter: bool,
     hinweis: Option<String>,
+    /// Uploads are scanned for viruses (a scanner is configured).
+    viren: bool,
 }
 
 fn schritt_index(d: &Dienst, name: &str, id: i64) -> Result<usize, Fehler> {
@@ -298,6 +300,10 @@ async fn schritt_zeigen(
         ist_letzter: i + 1 == d.formular.schritte.len(),
         antrag: a,
         hinweis,
+        viren: st
+            .erweiterung::<crate::kern::virenpruefung::Virenpruefung>()
+            .0
+            .is_some(),
     }
     .into_response();
     *res.status_mut() = status;
@@ -365,7 +371,6 @@ async fn schritt_speichern(
     }
     // The address decides the authority: refused here, with the reason, not at the end.
     let mut behoerde_id = a.behoerde_id;
-    let mut hinweis = None;
     let (plz_feld, ort_feld) = d.anschrift;
     if fehler.is_empty()
         && d.formular.schritte[i]
@@ -377,7 +382,6 @@ async fn schritt_speichern(
         let ort = neu.get(ort_feld).map(String::as_str).unwrap_or("");
         match zustaendigkeit::behoerde_fuer(&st, d, plz, ort).await? {
             Ok(b) => {
-                hinweis = Some(format!("Zuständig für Ihren Antrag ist: {}.", b.name));
                 behoerde_id = Some(b.id);
             }
             Err(m) => fehler.push(plz_feld, m),
@@ -428,7 +432,6 @@ async fn schritt_speichern(
             "Der Entwurf wurde inzwischen in einem anderen Fenster geändert. Bitte laden Sie die Seite neu.",
         ));
     }
-    let _ = hinweis;
     let ziel = match aktion {
         "speichern" => format!("/antraege/{id}?gespeichert=1"),
         _ => match d.formular.schritte.get(naechster) {
@@ -570,6 +573,10 @@ async fn einreichen(
 ) -> Result<Response, Fehler> {
     let z = Zugriff::von_person(f.person.as_ref(), &headers);
     let (a, d) = oeffnen(&st, &z, id).await?;
+    // A second click (or tab) after the submission: show the Antrag, do nothing.
+    if a.zustand() != Zustand::Entwurf {
+        return Ok(Redirect::to(&format!("/antraege/{id}")).into_response());
+    }
     let mut fehler = Feldfehler::new();
     if let Some((i, liste)) = d.formular.alles_pruefen(&a.antworten()) {
         let s = &d.formular.schritte[i];
@@ -586,11 +593,23 @@ async fn einreichen(
             ),
         );
     }
-    if a.behoerde_id.is_none() && fehler.is_empty() {
-        fehler.push(
-            "ereignis",
-            "Die zuständige Behörde steht noch nicht fest: Bitte geben Sie Ihre Anschrift an.",
-        );
+    // The authority from the answers as they are now (an address saved with "Speichern" while
+    // another field failed was not resolved then).
+    let (plz_feld, ort_feld) = d.anschrift;
+    let antworten = a.antworten();
+    let mut behoerde_id = None;
+    if fehler.is_empty() {
+        match zustaendigkeit::behoerde_fuer(
+            &st,
+            d,
+            antworten.get(plz_feld).map(String::as_str).unwrap_or(""),
+            antworten.get(ort_feld).map(String::as_str).unwrap_or(""),
+        )
+        .await?
+        {
+            Ok(b) => behoerde_id = Some(b.id),
+            Err(m) => fehler.push("ereignis", m),
+        }
     }
     if f.daten.zustimmung != "ja" {
         fehler.push(
@@ -601,7 +620,10 @@ async fn einreichen(
     if !fehler.is_empty() {
         return pruefen_zeigen(&st, a, d, f.daten._csrf.clone(), fehler).await;
     }
-    crate::antraege::einreichen::einreichen(&st, &a, d, &z.wer_name(&a)).await?;
+    let Some(behoerde_id) = behoerde_id else {
+        return Err(anyhow::anyhow!("Behörde fehlt nach der Prüfung").into());
+    };
+    crate::antraege::einreichen::einreichen(&st, &a, d, &z.wer_name(&a), behoerde_id).await?;
     Ok(Redirect::to(&format!("/antraege/{id}?eingereicht=1")).into_response())
 }
 
@@ -628,6 +650,21 @@ struct AntragSeite {
     kann_zurueckziehen: bool,
     kann_schreiben: bool,
     nachforderung_offen: bool,
+}
+
+impl AntragSeite {
+    /// Where the draft continues: the step it was left at, or the check page.
+    fn fortsetzen(&self) -> String {
+        match self
+            .dienst
+            .formular
+            .schritte
+            .get(self.antrag.schritt as usize)
+        {
+            Some(s) => format!("/antraege/{}/schritt/{}", self.antrag.id, s.name),
+            None => format!("/antraege/{}/pruefen", self.antrag.id),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -738,6 +775,9 @@ async fn antrag_seite(
     Ok(res)
 }
 
+/// Messages a citizen may write about one Antrag.
+const MAX_NACHRICHTEN: i64 = 100;
+
 /// `POST /antraege/{id}/nachricht`: a message to the authority, with a file; answering a
 /// Nachforderung (box ticked) moves the Antrag to "nachgereicht" in the same transaction.
 async fn nachricht(
@@ -772,6 +812,20 @@ async fn nachricht(
         fehler.push(
             "text",
             "Die Nachricht darf höchstens 5.000 Zeichen lang sein.",
+        );
+    }
+    // A Postfach is for an exchange, not for storage: bounded per Antrag.
+    let bisher = st
+        .db
+        .scalar(sql!(
+            "SELECT COUNT(*) FROM nachricht WHERE antrag_id = $1 AND richtung = 'an-behoerde'",
+            a.id
+        ))
+        .await?;
+    if bisher >= MAX_NACHRICHTEN {
+        fehler.push(
+            "text",
+            format!("Zu einem Antrag können Sie höchstens {MAX_NACHRICHTEN} Nachrichten schreiben. Bitte wenden Sie sich direkt an die Behörde."),
         );
     }
     let datei = if hat_datei && fehler.is_empty() {
@@ -812,8 +866,8 @@ async fn nachricht(
         );
     }
     let nachreichen = zustand == Zustand::Nachforderung && f.feld("nachgereicht") == "ja";
-    if nachreichen {
-        let (_, stmts) = daten::uebergang(
+    let r = if nachreichen {
+        match daten::uebergang(
             &st.db,
             &st.uhr,
             &Uebergang {
@@ -823,11 +877,14 @@ async fn nachricht(
                 wer_name: &wer,
                 begruendung: "",
             },
-            Some(sql!("UPDATE antrag SET frist = NULL WHERE id = $1", a.id)),
+            None,
             dazu,
         )
-        .await?;
-        daten::ausfuehren(&st.db, &stmts).await?;
+        .await
+        {
+            Ok((_, stmts)) => daten::ausfuehren(&st.db, &stmts).await,
+            Err(e) => Err(e),
+        }
     } else {
         dazu.push(crate::kern::audit::eintrag(
             &st.uhr,
@@ -836,8 +893,18 @@ async fn nachricht(
             &a.objekt(),
             &[("nachricht", "", &nid.to_string())],
         ));
-        st.db.execute_all(&dazu).await?;
-    }
+        // Guarded by the state read: no message to an Antrag that ended meanwhile.
+        dazu.insert(
+            0,
+            sql!(
+                "UPDATE antrag SET geaendert = geaendert WHERE id = $1 AND zustand = $2",
+                a.id,
+                a.zustand.as_str()
+            ),
+        );
+        daten::ausfuehren(&st.db, &dazu).await
+    };
+    dateien::oder_verwerfen(&st, r, &datei.iter().collect::<Vec<_>>()).await?;
     Ok(Redirect::to(&format!("/antraege/{id}?gesendet=1#postfach")).into_response())
 }
 

@@ -286,3 +286,34 @@ pub async fn fuer_behoerde(
         .find(|d| d.id == datei)
         .ok_or_else(|| Fehler::nicht_gefunden("Diese Datei gibt es zu diesem Antrag nicht."))
 }
+
+/// Removes stored content that no record refers to (a file stored for a change whose
+/// transaction then failed: a lost race, a refused transition), so nothing personal stays in
+/// the store without a row that the Löschfrist would find.
+pub async fn verwerfen(st: &AppState, a: &Angenommen) {
+    let frei = st
+        .db
+        .scalar(sql!(
+            "SELECT (SELECT COUNT(*) FROM antrag_datei WHERE sha256 = $1) + (SELECT COUNT(*) FROM anhang WHERE sha256 = $1)",
+            a.sha256.as_str()
+        ))
+        .await
+        .is_ok_and(|n| n == 0);
+    if frei && let Err(e) = st.ablage.entfernen(&a.sha256).await {
+        tracing::error!("Datei ohne Datensatz nicht entfernt: {e:#}");
+    }
+}
+
+/// `r`, and on an error first the files stored for it removed ([`verwerfen`]).
+pub async fn oder_verwerfen<T>(
+    st: &AppState,
+    r: Result<T, Fehler>,
+    dateien: &[&Angenommen],
+) -> Result<T, Fehler> {
+    if r.is_err() {
+        for d in dateien {
+            verwerfen(st, d).await;
+        }
+    }
+    r
+}

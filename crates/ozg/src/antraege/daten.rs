@@ -89,7 +89,8 @@ pub async fn laden(db: &Db, id: i64) -> Result<Option<Antrag>, Fehler> {
     Ok(db.query_opt(q.stmt()).await?)
 }
 
-/// An Antrag of this authority (tenancy: another authority's is `None`).
+/// An Antrag of this authority (tenancy: another authority's is `None`), only once submitted
+/// (a draft, also a withdrawn one, is the citizen's alone).
 pub async fn laden_fuer_behoerde(
     db: &Db,
     id: i64,
@@ -97,7 +98,7 @@ pub async fn laden_fuer_behoerde(
 ) -> Result<Option<Antrag>, Fehler> {
     let mut q = SqlBuilder::new("SELECT ");
     q.push(SPALTEN)
-        .push(" FROM antrag WHERE zustand <> 'entwurf' AND id = ")
+        .push(" FROM antrag WHERE eingereicht IS NOT NULL AND id = ")
         .bind(id)
         .push(" AND behoerde_id = ")
         .bind(behoerde_id);
@@ -623,7 +624,7 @@ pub async fn eingang(
     jetzt: i64,
 ) -> Result<(Vec<Zeile>, i64), Fehler> {
     let bedingungen = |q: &mut SqlBuilder| {
-        q.bind(behoerde_id).push(" AND a.zustand <> 'entwurf'");
+        q.bind(behoerde_id).push(" AND a.eingereicht IS NOT NULL");
         if !f.dienst.is_empty() {
             q.push(" AND a.dienst = ").bind(f.dienst.clone());
         }

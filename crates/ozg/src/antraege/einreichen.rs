@@ -12,16 +12,22 @@ use crate::kern::uhr::zeit_de;
 use crate::kern::{AppState, Fehler, postausgang};
 use crate::sql;
 
-/// Submits a complete draft; returns the Antragsnummer.
+/// Submits a complete draft to `behoerde_id` (resolved from the answers at this moment, not
+/// taken from the draft); returns the Antragsnummer.
 pub async fn einreichen(
     st: &AppState,
     a: &Antrag,
     d: &'static Dienst,
     wer: &str,
+    behoerde_id: i64,
 ) -> Result<String, Fehler> {
-    let behoerde_id = a
-        .behoerde_id
-        .ok_or_else(|| Fehler::feld("ereignis", "Die zuständige Behörde steht noch nicht fest."))?;
+    // Checked before any work: a second click must not take a number or make a PDF.
+    if a.zustand() != ozg_domain::antrag::Zustand::Entwurf {
+        return Err(Fehler::feld(
+            "ereignis",
+            "Dieser Antrag ist schon eingereicht.",
+        ));
+    }
     let b = daten::behoerde(&st.db, behoerde_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("Behörde {behoerde_id} fehlt"))?;
@@ -71,65 +77,71 @@ pub async fn einreichen(
         &pdf,
     )
     .await?;
-    let mut dazu = vec![
-        dateien::speichern_stmt(
-            st,
-            a.id,
-            None,
-            "eingangsbestaetigung",
-            &beleg,
-            "portal",
-            jetzt,
-        )
-        .await?,
-    ];
-    let link = format!("{}/antraege/{}", st.basis_url, a.id);
-    let mut mails = Vec::new();
-    if crate::kern::mail::adresse_gueltig(&a.email) {
-        mails.push(Mail {
-            name: String::new(),
-            email: a.email.clone(),
-            betreff: "Ihr Antrag ist eingegangen".into(),
-            text: format!(
-                "Guten Tag,\n\nIhr Antrag ist eingegangen. Die Eingangsbestätigung und den weiteren Stand finden Sie im Portal:\n\n{link}\n\nDiese E-Mail enthält aus Datenschutzgründen keine Angaben aus Ihrem Antrag."
-            ),
-        });
-    }
-    if crate::kern::mail::adresse_gueltig(&b.email) {
-        mails.push(Mail {
-            name: b.name.clone(),
-            email: b.email.clone(),
-            betreff: format!("Neuer Antrag: {}", d.name),
-            text: format!(
-                "Im Eingang Ihrer Behörde ist ein neuer Antrag ({}) eingegangen:\n\n{}/sachbearbeitung\n",
-                d.name, st.basis_url
-            ),
-        });
-    }
-    dazu.extend(
-        postausgang::einreihen(&st.db, &st.uhr, &format!("antrag:{}:eingang", a.id), &mails)
+    // Everything after the stored receipt: when it fails, the receipt goes again.
+    let r = async {
+        let mut dazu = vec![
+            dateien::speichern_stmt(
+                st,
+                a.id,
+                None,
+                "eingangsbestaetigung",
+                &beleg,
+                "portal",
+                jetzt,
+            )
             .await?,
-    );
-    let (_, stmts) = daten::uebergang(
-        &st.db,
-        &st.uhr,
-        &Uebergang {
-            antrag: a,
-            ereignis: Ereignis::Einreichen,
-            wer: Beteiligter::Antragsteller,
-            wer_name: wer,
-            begruendung: "",
-        },
-        Some(sql!(
-            "UPDATE antrag SET nummer = $1, eingereicht = $2, suchtext = $3, loeschen_ab = NULL WHERE id = $4",
-            nummer.as_str(),
-            jetzt,
-            daten::suchtext(&nummer, &antworten),
-            a.id
-        )),
-        dazu,
-    )
-    .await?;
-    daten::ausfuehren(&st.db, &stmts).await?;
+        ];
+        let link = format!("{}/antraege/{}", st.basis_url, a.id);
+        let mut mails = Vec::new();
+        if crate::kern::mail::adresse_gueltig(&a.email) {
+            mails.push(Mail {
+                name: String::new(),
+                email: a.email.clone(),
+                betreff: "Ihr Antrag ist eingegangen".into(),
+                text: format!(
+                    "Guten Tag,\n\nIhr Antrag ist eingegangen. Die Eingangsbestätigung und den weiteren Stand finden Sie im Portal:\n\n{link}\n\nDiese E-Mail enthält aus Datenschutzgründen keine Angaben aus Ihrem Antrag."
+                ),
+            });
+        }
+        if crate::kern::mail::adresse_gueltig(&b.email) {
+            mails.push(Mail {
+                name: b.name.clone(),
+                email: b.email.clone(),
+                betreff: format!("Neuer Antrag: {}", d.name),
+                text: format!(
+                    "Im Eingang Ihrer Behörde ist ein neuer Antrag ({}) eingegangen:\n\n{}/sachbearbeitung\n",
+                    d.name, st.basis_url
+                ),
+            });
+        }
+        dazu.extend(
+            postausgang::einreihen(&st.db, &st.uhr, &format!("antrag:{}:eingang", a.id), &mails)
+                .await?,
+        );
+        let (_, stmts) = daten::uebergang(
+            &st.db,
+            &st.uhr,
+            &Uebergang {
+                antrag: a,
+                ereignis: Ereignis::Einreichen,
+                wer: Beteiligter::Antragsteller,
+                wer_name: wer,
+                begruendung: "",
+            },
+            Some(sql!(
+                "UPDATE antrag SET nummer = $1, eingereicht = $2, suchtext = $3, loeschen_ab = NULL, behoerde_id = $5 WHERE id = $4",
+                nummer.as_str(),
+                jetzt,
+                daten::suchtext(&nummer, &antworten),
+                a.id,
+                behoerde_id
+            )),
+            dazu,
+        )
+        .await?;
+        daten::ausfuehren(&st.db, &stmts).await
+    }
+    .await;
+    dateien::oder_verwerfen(st, r, &[&beleg]).await?;
     Ok(nummer)
 }

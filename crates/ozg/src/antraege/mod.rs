@@ -58,8 +58,6 @@ pub struct Dienst {
     pub anschrift: (&'static str, &'static str),
     /// The fields with the applicant's name, in order (for the inbox and the Bescheid).
     pub name_felder: &'static [&'static str],
-    /// The field with an e-mail address for notifications (without account).
-    pub email_feld: &'static str,
     /// Whether the citizen may attach documents.
     pub anlagen: bool,
     /// Days after the end (Bescheid, withdrawal, closing) until personal data is deleted.

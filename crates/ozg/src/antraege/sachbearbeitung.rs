@@ -77,6 +77,21 @@ async fn fall_laden(
     Ok((a, d))
 }
 
+/// Refuses changes to a case that has ended (a Bescheid, withdrawn or closed); the pages
+/// hide the forms, this refuses the POST.
+fn offen(a: &Antrag) -> Result<(), Fehler> {
+    if a.zustand().abgeschlossen() {
+        return Err(Fehler::feld(
+            "ereignis",
+            format!(
+                "Der Antrag ist abgeschlossen ({}); daran ändert sich nichts mehr.",
+                a.zustand().label()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn personal(person: Option<&PortalSitzung>) -> Result<(&PortalSitzung, i64), Fehler> {
     match person {
         Some(s) if s.art == crate::kern::person::PersonArt::Mitarbeiter => {
@@ -264,6 +279,14 @@ impl FallSeite {
             .map(|f| datum_de(&tag_iso(f)))
             .unwrap_or_default()
     }
+    /// The case deadline field: as typed after an error, else the stored one.
+    fn fallfrist_wert(&self) -> String {
+        if self.fehler.hat("fallfrist") {
+            self.eingabe.fallfrist.clone()
+        } else {
+            self.frist_de()
+        }
+    }
     fn eingereicht_de(&self) -> String {
         self.antrag.eingereicht.map(zeit_de).unwrap_or_default()
     }
@@ -282,6 +305,9 @@ struct Eingabe {
     text: String,
     #[serde(default)]
     frist: String,
+    /// The case's own deadline (the form on the case page).
+    #[serde(default)]
+    fallfrist: String,
     #[serde(default)]
     _csrf: String,
 }
@@ -307,7 +333,8 @@ async fn fall_zeigen(
             ("begruendung", "Begründung"),
             ("tenor", "Tenor"),
             ("text", "Nachricht"),
-            ("frist", "Frist"),
+            ("frist", "Frist der Nachforderung"),
+            ("fallfrist", "Frist des Falls"),
             ("datei", "Datei"),
         ],
     );
@@ -521,6 +548,7 @@ async fn ereignis(
             a.id
         ));
     }
+    let mut abgelegt = Vec::new();
     if bescheid_noetig {
         let nid = st.db.neue_id("nachricht").await?;
         let pdf = bescheid(&st, s, &a, d, e, &f.daten.tenor, &f.daten.begruendung, nid).await?;
@@ -547,6 +575,7 @@ async fn ereignis(
             )
             .await?,
         );
+        abgelegt.push(pdf);
         dazu.extend(
             postausgang::einreihen(
                 &st.db,
@@ -579,7 +608,7 @@ async fn ereignis(
             .await?,
         );
     }
-    let (_, stmts) = daten::uebergang(
+    let stmts = daten::uebergang(
         &st.db,
         &st.uhr,
         &Uebergang {
@@ -592,8 +621,13 @@ async fn ereignis(
         setzen,
         dazu,
     )
-    .await?;
-    daten::ausfuehren(&st.db, &stmts).await?;
+    .await;
+    // A lost race (or a refused step) leaves no Bescheid in the store.
+    let r = match stmts {
+        Ok((_, stmts)) => daten::ausfuehren(&st.db, &stmts).await,
+        Err(e) => Err(e),
+    };
+    dateien::oder_verwerfen(&st, r, &abgelegt.iter().collect::<Vec<_>>()).await?;
     Ok(Redirect::to(&format!("/sachbearbeitung/antraege/{id}")).into_response())
 }
 
@@ -605,6 +639,7 @@ async fn uebernehmen(
 ) -> Result<Response, Fehler> {
     let (s, b) = personal(f.person.as_ref())?;
     let (a, _) = fall_laden(&st, id, b).await?;
+    offen(&a)?;
     zuweisung_speichern(&st, s, &a, Some(s.person_id)).await?;
     Ok(Redirect::to(&format!("/sachbearbeitung/antraege/{id}")).into_response())
 }
@@ -623,6 +658,7 @@ async fn zuweisen(
 ) -> Result<Response, Fehler> {
     let (s, b) = personal(f.person.as_ref())?;
     let (a, _) = fall_laden(&st, id, b).await?;
+    offen(&a)?;
     let an = if f.daten.an.is_empty() {
         None
     } else {
@@ -717,10 +753,11 @@ async fn frist(
 ) -> Result<Response, Fehler> {
     let (s, b) = personal(f.person.as_ref())?;
     let (a, d) = fall_laden(&st, id, b).await?;
-    let neu = if f.daten.frist.trim().is_empty() {
+    offen(&a)?;
+    let neu = if f.daten.fallfrist.trim().is_empty() {
         None
     } else {
-        match datum_eingabe(&f.daten.frist) {
+        match datum_eingabe(&f.daten.fallfrist) {
             Some(t) => Some(crate::kern::uhr::tagesende_sekunden(t)),
             None => {
                 return fall_zeigen(
@@ -728,7 +765,7 @@ async fn frist(
                     s,
                     a,
                     d,
-                    Feldfehler::eins("frist", "Bitte ein Datum wie 04.12.2026 angeben."),
+                    Feldfehler::eins("fallfrist", "Bitte ein Datum wie 04.12.2026 angeben."),
                     f.daten,
                 )
                 .await;
@@ -771,6 +808,7 @@ async fn nachricht(
 ) -> Result<Response, Fehler> {
     let (s, b) = personal(f.person.as_ref())?;
     let (a, d) = fall_laden(&st, id, b).await?;
+    offen(&a)?;
     let text = f.feld("text").trim().to_owned();
     let nachfordern = f.feld("art") == "nachforderung";
     let mut fehler = Feldfehler::new();
@@ -862,8 +900,9 @@ async fn nachricht(
         )
         .await?,
     );
-    if nachfordern {
-        let (_, stmts) = daten::uebergang(
+    // The Nachforderung's deadline is the message's; the case's own deadline stays.
+    let r = if nachfordern {
+        match daten::uebergang(
             &st.db,
             &st.uhr,
             &Uebergang {
@@ -873,15 +912,14 @@ async fn nachricht(
                 wer_name: &s.audit_name(),
                 begruendung: &text,
             },
-            Some(sql!(
-                "UPDATE antrag SET frist = $1 WHERE id = $2",
-                frist,
-                a.id
-            )),
+            None,
             dazu,
         )
-        .await?;
-        daten::ausfuehren(&st.db, &stmts).await?;
+        .await
+        {
+            Ok((_, stmts)) => daten::ausfuehren(&st.db, &stmts).await,
+            Err(e) => Err(e),
+        }
     } else {
         dazu.push(crate::kern::audit::eintrag(
             &st.uhr,
@@ -890,8 +928,18 @@ async fn nachricht(
             &a.objekt(),
             &[("nachricht", "", &nid.to_string())],
         ));
-        st.db.execute_all(&dazu).await?;
-    }
+        // Guarded by the version: no message to a case that ended meanwhile.
+        dazu.insert(
+            0,
+            sql!(
+                "UPDATE antrag SET version = version + 1 WHERE id = $1 AND version = $2",
+                a.id,
+                a.version
+            ),
+        );
+        daten::ausfuehren(&st.db, &dazu).await
+    };
+    dateien::oder_verwerfen(&st, r, &datei.iter().collect::<Vec<_>>()).await?;
     Ok(Redirect::to(&format!("/sachbearbeitung/antraege/{id}#postfach")).into_response())
 }
 

@@ -10,8 +10,7 @@ use crate::kern::person::{PersonArt, Portal, PortalSitzung};
 use crate::kern::sitzung::{cookie, vorab_csrf};
 use crate::kern::{AppState, Fehler};
 
-/// The cookie with the resume token of a draft without account.
-pub const ENTWURF_COOKIE: &str = "__Host-ozg_antrag";
+pub use crate::kern::person::ENTWURF_COOKIE;
 
 /// The request's way to an Antrag: the citizen's session or the resume token.
 pub struct Zugriff {

@@ -255,6 +255,11 @@ pub struct PortalArgs {
 impl PortalArgs {
     /// Reads the BundID files (all three or none) and sets both on the state.
     pub fn anwenden(&self, state: &AppState, basis_url: &str) -> Result<()> {
+        if self.virenpruefung.trim().is_empty() {
+            tracing::warn!(
+                "Keine Virenprüfung eingerichtet (--virenpruefung): hochgeladene Dateien werden nur an ihrem Inhaltstyp geprüft."
+            );
+        }
         state.erweiterung_setzen(crate::kern::virenpruefung::Virenpruefung::aus_text(
             &self.virenpruefung,
         ));

@@ -125,7 +125,10 @@ fn recht_pruefen(k: &Kopf, st: &AppState) -> Result<(), Fehler> {
 }
 
 /// The CSRF token: the one of a session the request carries (the members' area's or the
-/// portal's), or before any login the double-submit cookie's.
+/// portal's) or the double-submit cookie's. A browser may hold a members' session and a
+/// portal session at once, and a page of one area renders the token it knows (a page without
+/// the matching session the double-submit cookie's): each of them is a secret of this
+/// browser that a foreign site can neither read nor set (`__Host-`).
 fn csrf_pruefen(k: &Kopf, gesendet: &str) -> Result<(), Fehler> {
     let mut erwartet: Vec<String> = Vec::new();
     if let Some(s) = &k.sitzung {
@@ -134,9 +137,7 @@ fn csrf_pruefen(k: &Kopf, gesendet: &str) -> Result<(), Fehler> {
     if let Some(p) = &k.person {
         erwartet.push(p.csrf.clone());
     }
-    if erwartet.is_empty()
-        && let Some(c) = sitzung::cookie(&k.headers, CSRF_COOKIE)
-    {
+    if let Some(c) = sitzung::cookie(&k.headers, CSRF_COOKIE) {
         erwartet.push(c);
     }
     if !erwartet
@@ -267,7 +268,12 @@ impl FromRequest<AppState> for Hochladen {
                         && eingang.groesse() <= ozg_domain::anhang::ANHANG_MAX_BYTES
                         && let Err(b) = crate::kern::virenpruefung::pruefen(st, &eingang).await
                     {
-                        return Err(Fehler::feld("datei", b.meldung()));
+                        return Err(match b {
+                            crate::kern::virenpruefung::Befund::Ausgelastet => {
+                                Fehler::ZuVieleAnfragen(b.meldung().into(), 60)
+                            }
+                            b => Fehler::feld("datei", b.meldung()),
+                        });
                     }
                     datei = Some(Datei { dateiname, eingang });
                 } else {

@@ -24,6 +24,9 @@ use crate::sql;
 
 /// The portal's session cookie.
 pub const PORTAL_COOKIE: &str = "__Host-ozg_portal";
+/// The cookie with the resume token of a draft without account (a session cookie: it ends
+/// with the browser; the e-mailed link opens the draft again).
+pub const ENTWURF_COOKIE: &str = "__Host-ozg_antrag";
 
 /// Who a portal session belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

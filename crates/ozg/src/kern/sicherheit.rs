@@ -307,8 +307,14 @@ where
         if req.method() != axum::http::Method::POST {
             // A page rendered for a logged-in person must not stay in a shared cache or the
             // browser's history cache.
-            if crate::kern::sitzung::cookie(req.headers(), crate::kern::sitzung::SITZUNG_COOKIE)
-                .is_none()
+            // Also the portal's pages: a citizen's Antrag (by session or draft cookie), a case.
+            if [
+                crate::kern::sitzung::SITZUNG_COOKIE,
+                crate::kern::person::PORTAL_COOKIE,
+                crate::kern::person::ENTWURF_COOKIE,
+            ]
+            .iter()
+            .all(|c| crate::kern::sitzung::cookie(req.headers(), c).is_none())
             {
                 return futures_util::future::Either::Left(
                     self.inner.call(req).map(aufruf_pruefen as fn(_) -> _),

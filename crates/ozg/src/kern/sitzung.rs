@@ -210,6 +210,18 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64) -> (header::HeaderName,
     )
 }
 
+/// A `Set-Cookie` header for a cookie that ends with the browser session (no `Max-Age`),
+/// otherwise like [`set_cookie`].
+pub fn set_cookie_bis_ende(name: &str, value: &str) -> (header::HeaderName, HeaderValue) {
+    (
+        header::SET_COOKIE,
+        HeaderValue::from_str(&format!(
+            "{name}={value}; Path=/; Secure; HttpOnly; SameSite=Lax"
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static("")),
+    )
+}
+
 /// The visitor's pre-login CSRF token (from the cookie, or a new one) and whether it is new.
 pub fn vorab_csrf(headers: &HeaderMap) -> anyhow::Result<(String, bool)> {
     Ok(

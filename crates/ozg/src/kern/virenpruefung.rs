@@ -24,6 +24,17 @@ impl Virenpruefung {
 /// How long a scan may take.
 const HOECHSTENS: Duration = Duration::from_secs(60);
 
+/// At most two scans at a time with eight waiting (per instance): every scan is a process,
+/// and anyone may upload to a draft, so a flood of uploads must not start a flood of
+/// scanners. Beyond that the upload is refused with 429.
+pub struct Pruefplaetze(crate::kern::warteschlange::Warteschlange);
+
+impl Default for Pruefplaetze {
+    fn default() -> Self {
+        Pruefplaetze(crate::kern::warteschlange::Warteschlange::new(2, 8))
+    }
+}
+
 /// Why an upload was refused by the scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Befund {
@@ -31,6 +42,8 @@ pub enum Befund {
     Schadsoftware,
     /// The scan did not work (the message is for the log).
     Fehlgeschlagen(String),
+    /// Too many scans at once: try again shortly.
+    Ausgelastet,
 }
 
 impl Befund {
@@ -43,6 +56,9 @@ impl Befund {
             Befund::Fehlgeschlagen(_) => {
                 "Die Datei konnte gerade nicht auf Viren geprüft werden und wurde deshalb nicht angenommen. Bitte versuchen Sie es später erneut."
             }
+            Befund::Ausgelastet => {
+                "Gerade werden sehr viele Dateien geprüft. Bitte versuchen Sie es in einer Minute erneut."
+            }
         }
     }
 }
@@ -54,6 +70,12 @@ pub async fn pruefen(st: &AppState, e: &Eingang) -> Result<(), Befund> {
     let Some(befehl) = cfg.0.as_ref() else {
         return Ok(());
     };
+    let plaetze = st.erweiterung::<Pruefplaetze>();
+    let _platz = plaetze
+        .0
+        .platz(Duration::from_secs(30))
+        .await
+        .map_err(|_| Befund::Ausgelastet)?;
     let datei = std::fs::File::open(e.pfad())
         .map_err(|x| Befund::Fehlgeschlagen(format!("Eingang nicht lesbar: {x}")))?;
     let kind = tokio::process::Command::new(&befehl[0])

@@ -72,6 +72,31 @@ struct Einstellungen {
     nummernformat: String,
 }
 
+/// The settings form (its own field names: the invitation form on the same page has `name`
+/// and `email` too, and each error must show at its own field).
+#[derive(Deserialize, Clone, Default)]
+struct EinstellungenForm {
+    #[serde(default)]
+    b_name: String,
+    #[serde(default)]
+    b_anschrift: String,
+    #[serde(default)]
+    b_email: String,
+    #[serde(default)]
+    nummernformat: String,
+}
+
+impl From<EinstellungenForm> for Einstellungen {
+    fn from(f: EinstellungenForm) -> Einstellungen {
+        Einstellungen {
+            name: f.b_name,
+            anschrift: f.b_anschrift,
+            email: f.b_email,
+            nummernformat: f.nummernformat,
+        }
+    }
+}
+
 #[derive(Deserialize, Clone, Default)]
 struct Neu {
     #[serde(default)]
@@ -131,9 +156,10 @@ async fn zeigen(
             ("email", "E-Mail-Adresse"),
             ("name", "Name"),
             ("rolle", "Rolle"),
-            ("b-email", "Funktionspostfach"),
+            ("b_email", "Funktionspostfach"),
+            ("b_anschrift", "Anschrift"),
             ("nummernformat", "Format der Antragsnummern"),
-            ("b-name", "Name der Behörde"),
+            ("b_name", "Name der Behörde"),
         ],
     );
     let status = if fehler.is_empty() {
@@ -334,20 +360,20 @@ async fn deaktivieren(
 /// `POST /behoerde/einstellungen`: name, address, mailbox and number format.
 async fn einstellungen(
     State(st): State<AppState>,
-    f: Formular<Einstellungen>,
+    f: Formular<EinstellungenForm>,
 ) -> Result<Response, Fehler> {
     let (s, b) = personal(f.person.as_ref())?;
-    let e = &f.daten;
+    let e: Einstellungen = f.daten.clone().into();
     let mut fehler = Feldfehler::new();
     if e.name.trim().is_empty() || e.name.chars().count() > 200 {
         fehler.push(
-            "b-name",
+            "b_name",
             "Bitte den Namen der Behörde angeben (höchstens 200 Zeichen).",
         );
     }
     if !crate::kern::mail::adresse_gueltig(e.email.trim()) {
         fehler.push(
-            "b-email",
+            "b_email",
             "Bitte das Funktionspostfach angeben (eine E-Mail-Adresse).",
         );
     }
@@ -356,12 +382,12 @@ async fn einstellungen(
     }
     if e.anschrift.chars().count() > 500 {
         fehler.push(
-            "b-anschrift",
+            "b_anschrift",
             "Die Anschrift darf höchstens 500 Zeichen lang sein.",
         );
     }
     if !fehler.is_empty() {
-        return zeigen(&st, s, b, Neu::default(), Some(f.daten), fehler, None).await;
+        return zeigen(&st, s, b, Neu::default(), Some(e), fehler, None).await;
     }
     let alt: Einstellungen = st
         .db

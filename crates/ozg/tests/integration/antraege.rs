@@ -304,7 +304,7 @@ async fn antrag_lebenszyklus_postfach_und_mandanten(t: &TestApp) {
         ("ereignis", vec![("ereignis", "bearbeiten")]),
         ("uebernehmen", vec![]),
         ("notiz", vec![("text", "fremd")]),
-        ("frist", vec![("frist", "01.01.2030")]),
+        ("frist", vec![("fallfrist", "01.01.2030")]),
         ("gelesen", vec![]),
     ] {
         let mut f = vec![("_csrf", dc.as_str())];
@@ -526,6 +526,16 @@ async fn antrag_lebenszyklus_postfach_und_mandanten(t: &TestApp) {
 /// A submitted Antrag of the demo service from Rheine (48431), with one attached file;
 /// returns its id.
 async fn eingereichter_antrag(t: &TestApp) -> i64 {
+    eingereicht_in(t, "48431", "Rheine").await
+}
+
+/// Like [`eingereichter_antrag`], from an address in `plz`/`ort`.
+async fn eingereicht_in(t: &TestApp, plz: &str, ort: &str) -> i64 {
+    eingereicht_mit_browser(t, plz, ort).await.0
+}
+
+/// A submitted Antrag and the browser that made it: its cookies and CSRF token.
+async fn eingereicht_mit_browser(t: &TestApp, plz: &str, ort: &str) -> (i64, String, String) {
     // Each with its own address: resume links are throttled per recipient.
     static NR: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let email = format!(
@@ -554,8 +564,8 @@ async fn eingereichter_antrag(t: &TestApp) -> i64 {
                 ("vorname", "Erika"),
                 ("nachname", "Muster"),
                 ("strasse", "Markt 1"),
-                ("plz", "48431"),
-                ("ort", "Rheine"),
+                ("plz", plz),
+                ("ort", ort),
             ],
         )
         .await;
@@ -592,7 +602,7 @@ async fn eingereichter_antrag(t: &TestApp) -> i64 {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    id
+    (id, c, pc)
 }
 
 story!(mandanten_und_rollen_matrix);
@@ -605,6 +615,9 @@ async fn mandanten_und_rollen_matrix(t: &TestApp) {
     use ozg_domain::portal::behoerde_darf;
     let (_, _) = behoerden(t).await;
     let id = eingereichter_antrag(t).await;
+    let sb_rheine = t
+        .scalar("SELECT id FROM mitarbeiter WHERE email = 'sb@rheine.example'")
+        .await;
     let datei = t
         .scalar(&format!(
             "SELECT MIN(id) FROM antrag_datei WHERE antrag_id = {id}"
@@ -658,8 +671,14 @@ async fn mandanten_und_rollen_matrix(t: &TestApp) {
         let Zugang::Behoerde(aktion) = zugang else {
             continue;
         };
+        // A staff route's {id} is the case, on the staff pages a person of the case's authority.
+        let ziel = if pfad.starts_with("/behoerde/personal/") {
+            sb_rheine
+        } else {
+            id
+        };
         let uri = pfad
-            .replace("{id}", &id.to_string())
+            .replace("{id}", &ziel.to_string())
             .replace("{datei}", &datei.to_string());
         for (cookie, rolle, eigen, csrf) in &wer {
             let r = if *get {
@@ -668,6 +687,9 @@ async fn mandanten_und_rollen_matrix(t: &TestApp) {
                 t.post(&uri, cookie, &[("_csrf", csrf)]).await
             };
             let darf = behoerde_darf(*rolle, *aktion);
+            if r.status.is_server_error() {
+                probleme.push(format!("{} {uri}: {}", rolle.key(), r.status));
+            }
             let name = format!(
                 "{} ({}) {} {uri}",
                 rolle.key(),
@@ -1055,4 +1077,51 @@ async fn jeder_uebergang_ueber_http(t: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+story!(antragsnummern_je_behoerde_und_doppelt_eingereicht);
+/// Each authority counts its own series (the same number in two authorities is allowed and
+/// does not collide); a second click on "absenden" takes no second number.
+async fn antragsnummern_je_behoerde_und_doppelt_eingereicht(t: &TestApp) {
+    behoerden(t).await;
+    let a = eingereicht_in(t, "48431", "Rheine").await;
+    let b = eingereicht_in(t, "40210", "Düsseldorf").await;
+    let nummer = |id: i64| async move {
+        t.scalar_text(&format!("SELECT nummer FROM antrag WHERE id = {id}"))
+            .await
+            .unwrap()
+    };
+    assert_eq!(nummer(a).await, nummer(b).await);
+    assert!(nummer(a).await.ends_with("-000001"));
+    assert_ne!(
+        t.scalar(&format!("SELECT behoerde_id FROM antrag WHERE id = {a}"))
+            .await,
+        t.scalar(&format!("SELECT behoerde_id FROM antrag WHERE id = {b}"))
+            .await
+    );
+    // Submitting again (a second click, another tab): back to the Antrag, no number taken,
+    // no second receipt.
+    let (c, cookie, pc) = eingereicht_mit_browser(t, "48431", "Rheine").await;
+    assert!(nummer(c).await.ends_with("-000002"));
+    let vorher = t
+        .scalar("SELECT CAST(COALESCE(SUM(letzte), 0) AS BIGINT) FROM antrag_nummer")
+        .await;
+    let r = t
+        .post(
+            &format!("/antraege/{c}/einreichen"),
+            &cookie,
+            &[("_csrf", &pc), ("zustimmung", "ja")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), format!("/antraege/{c}"));
+    assert_eq!(
+        t.scalar("SELECT CAST(COALESCE(SUM(letzte), 0) AS BIGINT) FROM antrag_nummer")
+            .await,
+        vorher
+    );
+    assert_eq!(
+        t.scalar(&format!("SELECT COUNT(*) FROM antrag_datei WHERE antrag_id = {c} AND zweck = 'eingangsbestaetigung'")).await,
+        1
+    );
 }

@@ -290,24 +290,28 @@ async fn personal_einladen_anmelden_deaktivieren(t: &TestApp) {
             &admin,
             &[
                 ("_csrf", &ac),
-                ("name", "Stadt Rheine"),
-                ("anschrift", "Rathaus"),
-                ("email", "post@rheine.example"),
+                ("b_name", "Stadt Rheine"),
+                ("b_anschrift", "Rathaus"),
+                ("b_email", "post@rheine.example"),
                 ("nummernformat", "RH-{JAHR}"),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // The error is shown at the settings' own field, not at the invitation's.
+    let html = r.text();
+    assert!(html.contains("href=\"#f-nummernformat\""), "{html}");
+    assert!(html.contains("id=\"f-nummernformat-fehler\""));
     let r = t
         .post(
             "/behoerde/einstellungen",
             &admin,
             &[
                 ("_csrf", &ac),
-                ("name", "Stadt Rheine"),
-                ("anschrift", "Rathaus"),
-                ("email", "post@rheine.example"),
-                ("nummernformat", "RH/{JAHR}/{NR}"),
+                ("b_name", "Stadt Rheine"),
+                ("b_anschrift", "Rathaus"),
+                ("b_email", "post@rheine.example"),
+                ("nummernformat", "RH/{DIENST}/{JAHR}/{NR}"),
             ],
         )
         .await;
@@ -316,7 +320,7 @@ async fn personal_einladen_anmelden_deaktivieren(t: &TestApp) {
         t.scalar_text("SELECT nummernformat FROM behoerde")
             .await
             .unwrap(),
-        "RH/{JAHR}/{NR}"
+        "RH/{DIENST}/{JAHR}/{NR}"
     );
     // Deactivated: the session ends and the login is refused.
     let sam_id = t
