@@ -409,3 +409,73 @@ pub async fn buerger_anmelden(
     st.db.execute_all(&stmts).await?;
     Ok(cookie)
 }
+
+/// Removes local accounts whose address was not confirmed in time (scheduled task): the
+/// address can be registered again, and nothing is kept about someone who never confirmed.
+pub async fn unbestaetigte_loeschen(st: &AppState) -> Result<(), Fehler> {
+    let grenze = st.uhr.sekunden() - BESTAETIGEN_STUNDEN * 3600;
+    st.db
+        .execute_all(&[
+            sql!(
+                "DELETE FROM portal_token WHERE zweck = 'bestaetigen' AND bezug IN (SELECT id FROM buerger WHERE bestaetigt = 0 AND erstellt < $1)",
+                grenze
+            ),
+            sql!(
+                "DELETE FROM buerger WHERE bestaetigt = 0 AND erstellt < $1 \
+                 AND NOT EXISTS (SELECT 1 FROM antrag a WHERE a.buerger_id = buerger.id)",
+                grenze
+            ),
+        ])
+        .await?;
+    Ok(())
+}
+
+/// Deletes a citizen's account (Art. 17 DSGVO) unless an Antrag is still being worked on:
+/// drafts go with it; ended Anträge stay with the authority until their Löschfrist, no
+/// longer linked to the account. Returns the German reason when it cannot.
+pub async fn buergerkonto_loeschen(st: &AppState, buerger_id: i64) -> Result<(), Fehler> {
+    let offen = st
+        .db
+        .scalar(sql!(
+            "SELECT COUNT(*) FROM antrag WHERE buerger_id = $1 AND zustand IN ('eingereicht', 'in-bearbeitung', 'nachforderung', 'nachgereicht')",
+            buerger_id
+        ))
+        .await?;
+    if offen > 0 {
+        return Err(Fehler::feld(
+            "loeschen",
+            format!(
+                "Ihr Konto hat noch {offen} Antrag/Anträge in Bearbeitung. Die Behörde braucht sie; ziehen Sie sie zurück oder warten Sie auf den Bescheid, dann können Sie das Konto löschen."
+            ),
+        ));
+    }
+    let jetzt = st.uhr.sekunden();
+    st.db
+        .execute_all(&[
+            // Drafts: deleted at the next run of the Löschfristen.
+            sql!(
+                "UPDATE antrag SET loeschen_ab = $1 WHERE buerger_id = $2 AND zustand = 'entwurf'",
+                jetzt,
+                buerger_id
+            ),
+            sql!(
+                "UPDATE antrag SET buerger_id = NULL WHERE buerger_id = $1",
+                buerger_id
+            ),
+            person::alle_beenden(PersonArt::Buerger, buerger_id),
+            sql!(
+                "DELETE FROM portal_token WHERE bezug = $1 AND zweck = 'bestaetigen'",
+                buerger_id
+            ),
+            sql!("DELETE FROM buerger WHERE id = $1", buerger_id),
+            audit::eintrag(
+                &st.uhr,
+                &format!("buerger:{buerger_id}"),
+                "buergerkonto-geloescht",
+                &Objekt::new(BUERGER, buerger_id),
+                &[],
+            ),
+        ])
+        .await?;
+    Ok(())
+}

@@ -8,6 +8,7 @@ mod daten;
 mod personal;
 mod seiten;
 
+use crate::kern::hintergrund::Aufgabe;
 use crate::kern::{Baustein, Routen};
 
 pub use bundid::BundId;
@@ -19,4 +20,9 @@ pub fn baustein() -> Baustein {
         "portalkonten",
         Routen::new().mit(seiten::routen()).mit(personal::routen()),
     )
+    .aufgabe(Aufgabe {
+        name: "unbestätigte Bürgerkonten löschen",
+        takt: std::time::Duration::from_secs(3600),
+        lauf: |st| Box::pin(async move { daten::unbestaetigte_loeschen(&st).await }),
+    })
 }

@@ -31,6 +31,7 @@ pub(super) fn routen() -> Routen {
             bestaetigen,
         )
         .schreiben_fuer("/buergerkonto/abmelden", Zugang::Buerger, abmelden)
+        .schreiben_fuer("/buergerkonto/loeschen", Zugang::Buerger, loeschen)
         .schreiben_fuer("/buergerkonto/bundid", Zugang::Offen, bundid::start)
         .schreiben_fuer(
             "/buergerkonto/bundid/antwort",
@@ -436,4 +437,28 @@ async fn behoerde_anmelden(
         )),
         Err(e) => Err(e),
     }
+}
+
+#[derive(Deserialize, Default)]
+struct Loeschen {
+    #[serde(default)]
+    bestaetigt: String,
+}
+
+/// `POST /buergerkonto/loeschen`: the citizen deletes the account (with a confirmation box).
+async fn loeschen(State(st): State<AppState>, f: Formular<Loeschen>) -> Result<Response, Fehler> {
+    let Some(s) = f.person.as_ref().filter(|s| s.art == PersonArt::Buerger) else {
+        return Err(crate::kern::person::buerger_anmelden_bitte());
+    };
+    if f.daten.bestaetigt != "ja" {
+        return Err(Fehler::feld(
+            "bestaetigt",
+            "Bitte bestätigen Sie, dass Sie Ihr Konto löschen möchten.",
+        ));
+    }
+    daten::buergerkonto_loeschen(&st, s.person_id).await?;
+    let mut res = Redirect::to("/dienste").into_response();
+    let (k, v) = set_cookie(PORTAL_COOKIE, "", 0);
+    res.headers_mut().append(k, v);
+    Ok(res)
 }

@@ -144,6 +144,54 @@ async fn buergerkonto_registrieren_bestaetigen_auskunft(t: &TestApp) {
         t.get("/meine-daten/auskunft.json").await.status,
         StatusCode::FORBIDDEN
     );
+    // Deleting the account needs the box ticked; then the login is gone.
+    let kc = csrf_aus(&t.get_with("/buergerkonto", &konto).await.text());
+    let r = t
+        .post("/buergerkonto/loeschen", &konto, &[("_csrf", &kc)])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = t
+        .post(
+            "/buergerkonto/loeschen",
+            &konto,
+            &[("_csrf", &kc), ("bestaetigt", "ja")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM buerger").await, 0);
+    assert_eq!(
+        t.get_with("/meine-daten/auskunft.json", &konto)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(anmelden(BPW).await.status, StatusCode::BAD_REQUEST);
+    // An address never confirmed: the account goes after 24 hours, and the address is free.
+    let f2: Vec<(&str, String)> = vec![
+        ("_csrf", pc.clone()),
+        ("vorname", "Ole".into()),
+        ("nachname", "Unbestaetigt".into()),
+        ("email", "ole@example.org".into()),
+        ("passwort", BPW.into()),
+        ("wiederholung", BPW.into()),
+    ];
+    let f2: Vec<(&str, &str)> = f2.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        t.post("/buergerkonto/registrieren", &c, &f2).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM buerger WHERE bestaetigt = 0")
+            .await,
+        1
+    );
+    let morgen = t.state.clone().with_uhr(ozg::kern::Uhr::fest(
+        jiff::Timestamp::now() + jiff::SignedDuration::from_hours(25),
+    ));
+    ozg::kern::hintergrund::einmal(&morgen, &t.aufgaben)
+        .await
+        .unwrap();
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM buerger").await, 0);
     // BundID is not configured here: its answer is refused, never a login.
     let r = t
         .post(
