@@ -139,6 +139,7 @@ pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
     let router = router
         .fallback(nicht_gefunden)
         .with_state(state.clone())
+        .layer(axum::middleware::from_fn(auf_deutsch))
         .layer(crate::kern::sicherheit::Schicht(state.clone()))
         .layer(h("content-security-policy", CSP))
         .layer(h("x-content-type-options", "nosniff"))
@@ -165,6 +166,45 @@ pub fn portal(mut state: AppState, bausteine: Vec<Baustein>) -> Portal {
         aufgaben,
         openapi,
     }
+}
+
+/// axum's own refusals (a path segment that is no number, a form body it cannot read, a
+/// method the route does not take) answer in English plain text: as a German error page.
+/// Only plain-text 4xx answers are touched (every answer of ours is HTML or JSON), and not
+/// under `/api/`, whose errors are problem JSON.
+async fn auf_deutsch(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let r = next.run(req).await;
+    if api {
+        return r;
+    }
+    let status = r.status();
+    // axum's refusals are plain text, or empty without a type (405).
+    let text = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !status.is_client_error() || !text {
+        return r;
+    }
+    let meldung = match status.as_u16() {
+        405 => "Diese Aktion ist unter dieser Adresse nicht möglich.",
+        413 => "Die Anfrage ist zu groß.",
+        415 | 422 => {
+            "Das Formular konnte nicht gelesen werden. Bitte laden Sie die Seite neu und senden Sie es erneut."
+        }
+        _ => {
+            "Diese Adresse ist ungültig: Ein Teil davon hat nicht die erwartete Form (zum Beispiel eine Nummer)."
+        }
+    };
+    let mut neu = if status.as_u16() == 404 {
+        Fehler::nicht_gefunden(meldung).into_response()
+    } else {
+        Fehler::feld("Anfrage", meldung).into_response()
+    };
+    *neu.status_mut() = status;
+    neu
 }
 
 /// gzip (level 4) for text answers built per request (the plan page is about 100 KB of HTML);

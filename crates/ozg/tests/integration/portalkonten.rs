@@ -399,3 +399,23 @@ async fn personal_einladen_anmelden_deaktivieren(t: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+story!(axums_ablehnungen_auf_deutsch);
+/// A path segment that is no number, a body that is no form: German pages, not axum's
+/// English plain text.
+async fn axums_ablehnungen_auf_deutsch(t: &TestApp) {
+    for uri in [
+        "/antraege/abc",
+        "/sachbearbeitung/antraege/abc",
+        "/workshops/abc",
+    ] {
+        let r = t.get(uri).await;
+        assert!(r.status.is_client_error(), "{uri}: {}", r.status);
+        let text = r.text();
+        assert!(text.contains("<html lang=\"de\""), "{uri}: {text}");
+        assert!(!text.contains("Invalid URL"), "{uri}: {text}");
+    }
+    let r = t.send("PUT", "/dienste", "", &[], None).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.text().contains("nicht möglich"));
+}
