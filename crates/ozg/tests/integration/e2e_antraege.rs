@@ -96,6 +96,22 @@ async fn bild(b: &Browser, name: &str) {
     std::fs::write(d.join(format!("{name}.png")), png).unwrap();
 }
 
+/// Waits until the case page shows `erwartet` as its state (the first value of the facts).
+async fn stand(b: &Browser, erwartet: &str) {
+    for _ in 0..100 {
+        if let Ok(e) = b.client.find(Locator::Css("dl.angaben dd strong")).await
+            && e.text().await.is_ok_and(|t| t == erwartet)
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the case never showed the state {erwartet:?}: {}",
+        b.page_text().await
+    );
+}
+
 async fn axe(b: &Browser, was: &str, probleme: &mut Vec<String>) {
     for v in b.axe_violations().await {
         probleme.push(format!("{was} ({}): {v}", b.path().await));
@@ -365,7 +381,7 @@ async fn buergerin_beantragt_sachbearbeitung_entscheidet() {
     axe(&b, "Fall", &mut probleme).await;
     klick(&b, "//input[@id='f-ereignis-bearbeiten']").await;
     knopf(&b, "Ausführen").await;
-    b.wait_for_text("In Bearbeitung").await;
+    stand(&b, "In Bearbeitung").await;
     klick(&b, "//input[@id='f-art-nachforderung']").await;
     b.fill("Text", "Bitte senden Sie ein Foto der Laterne.")
         .await;
@@ -398,7 +414,7 @@ async fn buergerin_beantragt_sachbearbeitung_entscheidet() {
     b.wait_for_text("Anbei das Foto.").await;
     klick(&b, "//input[@id='f-ereignis-bearbeiten']").await;
     knopf(&b, "Ausführen").await;
-    b.wait_for_text("In Bearbeitung").await;
+    stand(&b, "In Bearbeitung").await;
     klick(&b, "//input[@id='f-ereignis-bewilligen']").await;
     b.fill(
         "Tenor des Bescheids (bei Bewilligung oder Ablehnung)",
@@ -406,7 +422,7 @@ async fn buergerin_beantragt_sachbearbeitung_entscheidet() {
     )
     .await;
     knopf(&b, "Ausführen").await;
-    b.wait_for_text("Bewilligt").await;
+    stand(&b, "Bewilligt").await;
     personal_abmelden(&b).await;
 
     // --- The citizen reads the Bescheid --------------------------------------------------
