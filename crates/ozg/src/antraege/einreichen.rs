@@ -91,7 +91,6 @@ pub async fn einreichen(
             )
             .await?,
         ];
-        let link = format!("{}/antraege/{}", st.basis_url, a.id);
         let mut mails = Vec::new();
         if crate::kern::mail::adresse_gueltig(&a.email) {
             mails.push(Mail {
@@ -99,7 +98,8 @@ pub async fn einreichen(
                 email: a.email.clone(),
                 betreff: "Ihr Antrag ist eingegangen".into(),
                 text: format!(
-                    "Guten Tag,\n\nIhr Antrag ist eingegangen. Die Eingangsbestätigung und den weiteren Stand finden Sie im Portal:\n\n{link}\n\nDiese E-Mail enthält aus Datenschutzgründen keine Angaben aus Ihrem Antrag."
+                    "Guten Tag,\n\nIhr Antrag ist eingegangen. Die Eingangsbestätigung und den weiteren Stand finden Sie im Portal, {}.\n\nDiese E-Mail enthält aus Datenschutzgründen keine Angaben aus Ihrem Antrag.",
+                    crate::antraege::zugriff::wo_lesen(&st.basis_url, a)
                 ),
             });
         }

@@ -112,6 +112,7 @@ pub async fn akte(
 #[derive(Debug, Serialize, Deserialize)]
 struct Person {
     herkunft: String,
+    kennung: String,
     email: String,
     vorname: String,
     nachname: String,
@@ -128,7 +129,31 @@ pub async fn auskunft_json(st: &AppState, buerger_id: i64) -> Result<serde_json:
     let p: Option<Person> = st
         .db
         .query_opt(sql!(
-            "SELECT herkunft, email, vorname, nachname, strasse, plz, ort, erstellt, zuletzt FROM buerger WHERE id = $1",
+            "SELECT herkunft, kennung, email, vorname, nachname, strasse, plz, ort, erstellt, zuletzt FROM buerger WHERE id = $1",
+            buerger_id
+        ))
+        .await?;
+    // What the audit log records under the account (actions, never contents).
+    #[derive(Deserialize)]
+    struct Zeile {
+        zeit: String,
+        aktion: String,
+        objekt: String,
+    }
+    let protokoll: Vec<serde_json::Value> = st
+        .db
+        .query::<Zeile>(sql!(
+            "SELECT zeit, aktion, objekt FROM audit WHERE konto = $1 ORDER BY id",
+            format!("buerger:{buerger_id}")
+        ))
+        .await?
+        .into_iter()
+        .map(|z| serde_json::json!({ "zeit": z.zeit, "aktion": z.aktion, "objekt": z.objekt }))
+        .collect();
+    let sitzungen = st
+        .db
+        .scalar(sql!(
+            "SELECT COUNT(*) FROM portal_sitzung WHERE art = 'buerger' AND person_id = $1",
             buerger_id
         ))
         .await?;
@@ -136,8 +161,16 @@ pub async fn auskunft_json(st: &AppState, buerger_id: i64) -> Result<serde_json:
     for a in daten::vom_buerger(&st.db, buerger_id).await? {
         let Some(d) = dienst(&a.dienst) else { continue };
         let akte = akte(st, &a, d, false).await?;
+        let dateien: Vec<serde_json::Value> = dateien::vom_antrag(&st.db, a.id, "")
+            .await?
+            .iter()
+            .map(|f| serde_json::json!({ "datei": f.beschreibung(), "herunterladen": format!("/antraege/{}/dateien/{}", a.id, f.id) }))
+            .collect();
         antraege.push(serde_json::json!({
             "antragsnummer": a.nummer,
+            "name": a.name,
+            "email_fuer_benachrichtigungen": a.email,
+            "dateien": dateien,
             "dienst": d.name,
             "zustand": a.zustand().label(),
             "begonnen": zeit_de(a.erstellt),
@@ -151,6 +184,8 @@ pub async fn auskunft_json(st: &AppState, buerger_id: i64) -> Result<serde_json:
         "hinweis": "Auskunft nach Art. 15 DSGVO: alle Daten, die das Portal zu Ihrem Konto gespeichert hat.",
         "konto": p.map(|p| serde_json::json!({
             "anmeldung": if p.herkunft == "bundid" { "BundID" } else { "Bürgerkonto dieses Portals" },
+            // The pseudonymous key BundID sends (bPK2), or the login of the local account.
+            "kennung": p.kennung,
             "email": p.email,
             "vorname": p.vorname,
             "nachname": p.nachname,
@@ -161,6 +196,8 @@ pub async fn auskunft_json(st: &AppState, buerger_id: i64) -> Result<serde_json:
             "zuletzt_angemeldet": zeit_de(p.zuletzt),
         })),
         "antraege": antraege,
+        "protokoll": protokoll,
+        "angemeldete_sitzungen": sitzungen,
     }))
 }
 

@@ -461,8 +461,8 @@ fn benachrichtigung(st: &AppState, a: &Antrag, betreff: &str) -> Vec<Mail> {
         email: a.email.clone(),
         betreff: betreff.to_owned(),
         text: format!(
-            "Guten Tag,\n\nin Ihrem Postfach auf dem Portal liegt eine neue Nachricht zu Ihrem Antrag:\n\n{}/antraege/{}\n\nDiese E-Mail enthält aus Datenschutzgründen keine Inhalte.",
-            st.basis_url, a.id
+            "Guten Tag,\n\nin Ihrem Postfach auf dem Portal liegt eine neue Nachricht zu Ihrem Antrag. Sie lesen sie {}.\n\nDiese E-Mail enthält aus Datenschutzgründen keine Inhalte.",
+            crate::antraege::zugriff::wo_lesen(&st.basis_url, a)
         ),
     }]
 }

@@ -104,3 +104,14 @@ pub fn niveau_fehlt(d: &Dienst) -> Fehler {
         }
     ))
 }
+
+/// Where a citizen reads an Antrag, for an e-mail: with an account its address (after the
+/// login); without one the personal link of the first e-mail, which only the citizen has
+/// (the portal keeps only its hash, so it cannot be sent again).
+pub fn wo_lesen(basis_url: &str, a: &Antrag) -> String {
+    if a.buerger_id.is_some() {
+        format!("{basis_url}/antraege/{} (nach der Anmeldung)", a.id)
+    } else {
+        "mit dem persönlichen Link aus unserer ersten E-Mail („Ihr Entwurf: …“); er öffnet Ihren Antrag auch nach dem Einreichen".to_owned()
+    }
+}

@@ -138,6 +138,16 @@ async fn buergerkonto_registrieren_bestaetigen_auskunft(t: &TestApp) {
         .json();
     assert_eq!(j["konto"]["email"], "erika@example.org");
     assert_eq!(j["konto"]["nachname"], "Mustermann");
+    assert_eq!(j["konto"]["kennung"], "lokal:erika@example.org");
+    assert_eq!(j["angemeldete_sitzungen"], 1);
+    assert!(
+        j["protokoll"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|z| z["aktion"] == "buergerkonto-bestaetigt"),
+        "{j}"
+    );
     let pdf = t.get_with("/meine-daten/auskunft.pdf", &konto).await;
     assert!(pdf.body.starts_with(b"%PDF"));
     assert_eq!(
