@@ -611,8 +611,19 @@ pub struct Zeile {
 /// Rows per inbox page.
 pub const SEITE_ZEILEN: i64 = 50;
 
+/// The columns of an inbox row, from the Antrag `z` (the page's ids come from a subquery).
+const ZEILE: &str = "SELECT z.id, z.nummer, z.dienst, z.zustand, z.name, z.eingereicht, z.frist, m.name AS zugewiesen_name, \
+     (SELECT COUNT(*) FROM nachricht n WHERE n.antrag_id = z.id AND n.richtung = 'an-behoerde' AND n.gelesen IS NULL) AS ungelesen \
+     FROM antrag z LEFT JOIN mitarbeiter m ON m.id = z.zugewiesen WHERE z.id IN (SELECT a.id FROM antrag a WHERE ";
+
 /// The inbox of an authority: one page of rows and the number of hits. Dates are already
 /// parsed (`von`/`bis` as seconds); `ich` is the viewer's staff id.
+///
+/// How it stays fast over 100,000 Anträge (docs/benchmarks.md): the hits are counted and the
+/// page's 50 ids found in the list indexes alone (they hold the order and the state); only
+/// those 50 rows are read, joined and get their unread messages counted. A search takes its
+/// candidates from the word index (for its longest word) and checks the other words on the
+/// search text as before.
 #[allow(clippy::too_many_arguments)]
 pub async fn eingang(
     db: &Db,
@@ -623,7 +634,20 @@ pub async fn eingang(
     ich: i64,
     jetzt: i64,
 ) -> Result<(Vec<Zeile>, i64), Fehler> {
-    let bedingungen = |q: &mut SqlBuilder| {
+    let woerter: Vec<String> = ozg_domain::search::woerter(&f.q)
+        .into_iter()
+        .take(5)
+        .collect();
+    // The word index, once it holds every submitted Antrag (see `suchwoerter_nachtragen`).
+    let index_wort = match woerter.iter().rev().max_by_key(|w| w.len()) {
+        Some(w) if db.meta(SUCHWORT_NACHTRAGEN).await?.is_none() => Some(w.as_str()),
+        _ => None,
+    };
+    // Up to 7 bytes the index decides a word exactly (its LIKE would change nothing).
+    let exakt = index_wort.is_some_and(|w| w.len() <= ANFANG_BYTES);
+    // `probe`: the word index is asked per row (a lookup in the Antrag's own words) instead of
+    // handing out its candidates — for walking the list in its order.
+    let bedingungen = |q: &mut SqlBuilder, probe: bool| {
         q.bind(behoerde_id).push(" AND a.eingereicht IS NOT NULL");
         if !f.dienst.is_empty() {
             q.push(" AND a.dienst = ").bind(f.dienst.clone());
@@ -661,25 +685,172 @@ pub async fn eingang(
                 .bind(jetzt)
                 .push(" AND a.zustand IN ('eingereicht', 'in-bearbeitung', 'nachforderung', 'nachgereicht')");
         }
-        for wort in ozg_domain::search::woerter(&f.q).into_iter().take(5) {
-            q.push(" AND a.suchtext LIKE ").bind(format!("% {wort}%"));
+        if let Some(w) = index_wort {
+            let (unten, oben) = suchwort_bereich(w);
+            if probe {
+                q.push(" AND EXISTS (SELECT 1 FROM antrag_suchwort w WHERE w.antrag_id = a.id AND w.anfang BETWEEN ");
+            } else {
+                q.push(" AND a.id IN (SELECT w.antrag_id FROM antrag_suchwort w WHERE w.behoerde_id = ")
+                    .bind(behoerde_id)
+                    .push(" AND w.anfang BETWEEN ");
+            }
+            q.bind(unten).push(" AND ").bind(oben).push(")");
+        }
+        for wort in &woerter {
+            if !(exakt && Some(wort.as_str()) == index_wort) {
+                q.push(" AND a.suchtext LIKE ").bind(format!("% {wort}%"));
+            }
         }
     };
-    let mut zahl = SqlBuilder::new("SELECT COUNT(*) FROM antrag a WHERE a.behoerde_id = ");
-    bedingungen(&mut zahl);
-    let treffer = db.scalar(zahl.stmt()).await?;
+    let nur_suche = f.dienst.is_empty()
+        && f.zustand.is_empty()
+        && von.is_none()
+        && bis.is_none()
+        && f.zugewiesen.is_empty()
+        && f.ueberfaellig != "ja";
+    let treffer = match index_wort {
+        // One word the index decides, nothing else: the index alone counts (it holds the
+        // submitted Anträge of this authority only, each word once per Antrag).
+        Some(w) if exakt && nur_suche && woerter.len() == 1 => {
+            let (unten, oben) = suchwort_bereich(w);
+            db.scalar(sql!(
+                "SELECT COUNT(DISTINCT antrag_id) FROM antrag_suchwort WHERE behoerde_id = $1 AND anfang BETWEEN $2 AND $3",
+                behoerde_id,
+                unten,
+                oben
+            ))
+            .await?
+        }
+        // The authority checked on each candidate (`+a.behoerde_id` is no index column), so
+        // the database walks the word index's candidates, not the authority's whole list
+        // (SQLite has no statistics that would tell it the authority is not selective).
+        Some(_) => {
+            let mut zahl = SqlBuilder::new("SELECT COUNT(*) FROM antrag a WHERE +a.behoerde_id = ");
+            bedingungen(&mut zahl, false);
+            db.scalar(zahl.stmt()).await?
+        }
+        None => {
+            let mut zahl = SqlBuilder::new("SELECT COUNT(*) FROM antrag a WHERE a.behoerde_id = ");
+            bedingungen(&mut zahl, false);
+            db.scalar(zahl.stmt()).await?
+        }
+    };
     let seite = f.seite.unwrap_or(1).clamp(1, 1_000_000);
-    let mut q = SqlBuilder::new(
-        "SELECT a.id, a.nummer, a.dienst, a.zustand, a.name, a.eingereicht, a.frist, m.name AS zugewiesen_name, \
-         (SELECT COUNT(*) FROM nachricht n WHERE n.antrag_id = a.id AND n.richtung = 'an-behoerde' AND n.gelesen IS NULL) AS ungelesen \
-         FROM antrag a LEFT JOIN mitarbeiter m ON m.id = a.zugewiesen WHERE a.behoerde_id = ",
-    );
-    bedingungen(&mut q);
+    let mut q = SqlBuilder::new(ZEILE);
+    // A search with few hits sorts its candidates; with many (1,000 or more) the list is
+    // walked in its order, each row looked up in its own words, until the page is full.
+    let wenige = index_wort.is_some() && treffer < 20 * SEITE_ZEILEN;
+    q.push(if wenige {
+        "+a.behoerde_id = "
+    } else {
+        "a.behoerde_id = "
+    });
+    bedingungen(&mut q, !wenige);
     q.push(" ORDER BY a.eingereicht DESC, a.id DESC LIMIT ")
         .bind(SEITE_ZEILEN)
         .push(" OFFSET ")
-        .bind((seite - 1) * SEITE_ZEILEN);
+        .bind((seite - 1) * SEITE_ZEILEN)
+        .push(") ORDER BY z.eingereicht DESC, z.id DESC");
     Ok((db.query(q.stmt()).await?, treffer))
+}
+
+/// Set (in `meta`) while Anträge submitted before the word index still lack their words.
+const SUCHWORT_NACHTRAGEN: &str = "antrag_suchwort_nachtragen";
+
+/// Bytes of a word that make its number in the word index.
+const ANFANG_BYTES: usize = 7;
+
+/// The number of a word's first [`ANFANG_BYTES`] bytes (big-endian, the rest filled with
+/// `fuellung`): byte order is number order, in every database.
+fn anfang(wort: &[u8], fuellung: u8) -> i64 {
+    let mut b = [fuellung; 8];
+    b[0] = 0;
+    let n = wort.len().min(ANFANG_BYTES);
+    b[1..=n].copy_from_slice(&wort[..n]);
+    i64::from_be_bytes(b)
+}
+
+/// The range of numbers of the words that start with `wort`: exact up to 7 bytes, beyond
+/// that the words sharing its first 7 bytes (the LIKE on the search text decides).
+pub fn suchwort_bereich(wort: &str) -> (i64, i64) {
+    (anfang(wort.as_bytes(), 0), anfang(wort.as_bytes(), 0xFF))
+}
+
+/// The numbers of the words of a search text (see [`suchtext`]), each once.
+pub fn suchwort_anfaenge(suchtext: &str) -> std::collections::BTreeSet<i64> {
+    suchtext
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| anfang(w.as_bytes(), 0))
+        .collect()
+}
+
+/// The statements that put an Antrag's words into the word index (idempotent).
+pub fn suchwoerter_stmts(antrag_id: i64, behoerde_id: i64, suchtext: &str) -> Vec<Stmt> {
+    let anfaenge: Vec<i64> = suchwort_anfaenge(suchtext).into_iter().collect();
+    anfaenge
+        .chunks(200)
+        .map(|teil| {
+            let mut q = SqlBuilder::new(
+                "INSERT INTO antrag_suchwort (antrag_id, behoerde_id, anfang) VALUES ",
+            );
+            for (i, a) in teil.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.push("(")
+                    .bind(antrag_id)
+                    .push(", ")
+                    .bind(behoerde_id)
+                    .push(", ")
+                    .bind(*a)
+                    .push(")");
+            }
+            q.push(" ON CONFLICT (antrag_id, anfang) DO NOTHING");
+            q.stmt()
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct OhneWoerter {
+    id: i64,
+    behoerde_id: i64,
+    suchtext: String,
+}
+
+/// Puts the words of Anträge submitted before the word index into it, 200 per transaction,
+/// then clears the mark; until then the inbox searches without the index. Returns how many
+/// Anträge it read (0 when there was nothing to do). Idempotent, safe on several instances.
+pub async fn suchwoerter_nachtragen(db: &Db) -> Result<usize, Fehler> {
+    if db.meta(SUCHWORT_NACHTRAGEN).await?.is_none() {
+        return Ok(0);
+    }
+    let (mut nach, mut n) = (0_i64, 0);
+    loop {
+        let teil: Vec<OhneWoerter> = db
+            .query(sql!(
+                "SELECT id, behoerde_id, suchtext FROM antrag \
+                 WHERE id > $1 AND zustand <> 'entwurf' AND behoerde_id IS NOT NULL ORDER BY id LIMIT 200",
+                nach
+            ))
+            .await?;
+        let Some(letzte) = teil.last() else {
+            break;
+        };
+        nach = letzte.id;
+        n += teil.len();
+        let stmts: Vec<Stmt> = teil
+            .iter()
+            .flat_map(|a| suchwoerter_stmts(a.id, a.behoerde_id, &a.suchtext))
+            .collect();
+        db.execute_all(&stmts).await?;
+    }
+    db.execute_all(&[sql!(
+        "DELETE FROM meta WHERE key = 'antrag_suchwort_nachtragen'"
+    )])
+    .await?;
+    Ok(n)
 }
 
 /// The search text of an Antrag: its number and answers as words the search compares
@@ -693,4 +864,41 @@ pub fn suchtext(nummer: &str, antworten: &BTreeMap<String, String>) -> String {
     let mut t = String::from(" ");
     t.push_str(&ozg_domain::search::woerter(&s).join(" "));
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suchwort_zahlen() {
+        // The same numbers as scripts/bench/eingang_daten.py writes (first 7 UTF-8 bytes,
+        // big-endian, padded with zero bytes).
+        let a = suchwort_anfaenge(" anf 2025 014229 laterne strassenbeleuchtung yılmaz laterne");
+        assert_eq!(a.len(), 6, "each word once");
+        assert!(a.contains(&30_506_450_030_849_637), "laterne");
+        assert_eq!(
+            suchwort_bereich("014229"),
+            (13_564_899_132_324_096, 13_564_899_132_324_351)
+        );
+        assert_eq!(
+            suchwort_bereich("anf"),
+            (27_424_457_106_653_184, 27_424_461_401_620_479)
+        );
+        // A word finds exactly the words that start with it (up to 7 bytes) ...
+        let woerter = [
+            "la", "lat", "laterne", "laternen", "lateral", "lb", "l", "yılmaz", "yil", "z",
+        ];
+        for w in ["la", "lat", "later", "yı", "yıl"] {
+            let (unten, oben) = suchwort_bereich(w);
+            for u in woerter {
+                let x = anfang(u.as_bytes(), 0);
+                assert_eq!((unten..=oben).contains(&x), u.starts_with(w), "{w} / {u}");
+            }
+        }
+        // ... and beyond 7 bytes the words sharing the first 7 (the LIKE decides).
+        let (unten, oben) = suchwort_bereich("strassenbeleuchtung");
+        assert_eq!(unten, oben);
+        assert_eq!(unten, anfang(b"strasse", 0));
+    }
 }

@@ -118,6 +118,9 @@ pub async fn einreichen(
             postausgang::einreihen(&st.db, &st.uhr, &format!("antrag:{}:eingang", a.id), &mails)
                 .await?,
         );
+        // The words of the search text into the inbox's word index, with the submission.
+        let suchtext = daten::suchtext(&nummer, &antworten);
+        dazu.extend(daten::suchwoerter_stmts(a.id, behoerde_id, &suchtext));
         let (_, stmts) = daten::uebergang(
             &st.db,
             &st.uhr,
@@ -132,7 +135,7 @@ pub async fn einreichen(
                 "UPDATE antrag SET nummer = $1, eingereicht = $2, suchtext = $3, loeschen_ab = NULL, behoerde_id = $5 WHERE id = $4",
                 nummer.as_str(),
                 jetzt,
-                daten::suchtext(&nummer, &antworten),
+                suchtext.as_str(),
                 a.id,
                 behoerde_id
             )),

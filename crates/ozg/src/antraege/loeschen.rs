@@ -317,13 +317,14 @@ pub async fn loeschfristen_anwenden(st: &AppState) -> Result<usize, Fehler> {
                 a.id
             ))
             .await?;
-        // Children first (foreign keys); the Antrag's own row is the guard (index 4): when
+        // Children first (foreign keys); the Antrag's own row is the guard (index 5): when
         // another instance deleted it meanwhile, nothing happens here.
         let mut stmts = vec![
             sql!("DELETE FROM antrag_datei WHERE antrag_id = $1", a.id),
             sql!("DELETE FROM nachricht WHERE antrag_id = $1", a.id),
             sql!("DELETE FROM antrag_notiz WHERE antrag_id = $1", a.id),
             sql!("DELETE FROM antrag_ereignis WHERE antrag_id = $1", a.id),
+            sql!("DELETE FROM antrag_suchwort WHERE antrag_id = $1", a.id),
             sql!(
                 "DELETE FROM antrag WHERE id = $1 AND loeschen_ab <= $2",
                 a.id,
@@ -357,7 +358,7 @@ pub async fn loeschfristen_anwenden(st: &AppState) -> Result<usize, Fehler> {
                 "abgelaufen: personenbezogene Daten gelöscht",
             )],
         ));
-        if !st.db.execute_guarded(&stmts, 4).await? {
+        if !st.db.execute_guarded(&stmts, 5).await? {
             continue;
         }
         n += 1;

@@ -97,6 +97,19 @@ pub fn baustein(liste: &[&'static Dienst]) -> Baustein {
             .mit(loeschen::routen()),
     )
     .aufgabe(Aufgabe {
+        name: "Suchwörter der Anträge nachtragen",
+        takt: std::time::Duration::from_secs(3600),
+        lauf: |st| {
+            Box::pin(async move {
+                let n = daten::suchwoerter_nachtragen(&st.db).await?;
+                if n > 0 {
+                    tracing::info!("Suchwörter von {n} Anträgen nachgetragen");
+                }
+                Ok(())
+            })
+        },
+    })
+    .aufgabe(Aufgabe {
         name: "Löschfristen der Anträge anwenden",
         takt: std::time::Duration::from_secs(3600),
         lauf: |st| Box::pin(async move { loeschen::aufgabe(&st).await }),
